@@ -1,0 +1,2 @@
+//! SIMD building blocks over `wide` for array-expr.
+#![forbid(missing_docs)]
