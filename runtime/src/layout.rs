@@ -508,7 +508,7 @@ mod tests {
         assert_eq!(r(Slice::from(-2..), 5), (3, 2));
         assert_eq!(r(Slice::from(3..1).step_by(-1), 5), (3, 2));
         assert_eq!(r(Slice::from(10..20), 5).1, 0);
-        assert_eq!(r(Slice::new(Some(-100), Some(100), -3), 5), (4, 0));
+        assert_eq!(r(Slice::new(Some(-100), Some(100), -3), 5).1, 0);
         assert_eq!(r(Slice::new(Some(100), Some(-100), -3), 5), (4, 2));
         assert_eq!(r(Slice::full(), 0), (0, 0));
         assert!(Slice::full().step_by(0).resolve(0, 3).is_err());
@@ -545,8 +545,11 @@ mod tests {
         let g = Geometry { shape: [4, 6], strides: [12, 2] };
         assert_eq!(g.reshape([2, 2, 3, 2], Order::C).unwrap().strides, [24, 12, 4, 2]);
         assert_eq!(g.reshape([1, 4, 6, 1], Order::C).unwrap().strides[1..3], [12, 2]);
-        assert!(g.reshape([24], Order::C).is_err());
+        assert_eq!(g.reshape([24], Order::C).unwrap().strides, [2]);
         assert!(g.reshape([5, 5], Order::C).is_err());
+        let g = Geometry { shape: [4, 6], strides: [13, 2] };
+        assert!(g.reshape([24], Order::C).is_err());
+        assert_eq!(g.reshape([4, 3, 2], Order::C).unwrap().strides, [13, 4, 2]);
     }
 
     #[test]
@@ -554,5 +557,75 @@ mod tests {
         assert_eq!(offset_span(&[2, 3], &[3, -1]).unwrap(), Some((-2, 3)));
         assert_eq!(offset_span(&[0, 3], &[3, 1]).unwrap(), None);
         assert!(offset_span(&[usize::MAX, 2], &[2, 1]).is_err());
+    }
+}
+
+/// Shape, strides and flags of an array or view, in the spirit of NumPy's `ndarray.flags`.
+///
+/// # Examples
+///
+/// ```
+/// use array_expr_runtime::Array;
+/// let a = Array::<f32, 2>::zeros([3, 4]);
+/// let r = a.t().layout_report();
+/// assert!(!r.c_contiguous && r.f_contiguous);
+/// assert!(r.c_copy_needed && !r.f_copy_needed);
+/// println!("{r}");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayoutReport {
+    /// Axis lengths.
+    pub shape: Vec<usize>,
+    /// Strides in elements.
+    pub strides: Vec<isize>,
+    /// Strides in bytes (as NumPy reports them).
+    pub byte_strides: Vec<isize>,
+    /// Packed in row-major order.
+    pub c_contiguous: bool,
+    /// Packed in column-major order.
+    pub f_contiguous: bool,
+    /// An owned array (`true`) or a view (`false`).
+    pub owns_data: bool,
+    /// Some axis of length > 1 has stride 0 (a broadcast view: read-only).
+    pub broadcast: bool,
+    /// Some axis has a negative stride.
+    pub reversed: bool,
+    /// A C-order consumer would have to copy it.
+    pub c_copy_needed: bool,
+    /// An F-order consumer would have to copy it.
+    pub f_copy_needed: bool,
+}
+
+impl LayoutReport {
+    pub(crate) fn new(shape: &[usize], strides: &[isize], elem_size: usize, owns_data: bool) -> Self {
+        let c = is_c_contiguous(shape, strides);
+        let f = is_f_contiguous(shape, strides);
+        LayoutReport {
+            shape: shape.to_vec(),
+            strides: strides.to_vec(),
+            byte_strides: strides.iter().map(|&s| s.saturating_mul(elem_size as isize)).collect(),
+            c_contiguous: c,
+            f_contiguous: f,
+            owns_data,
+            broadcast: shape.iter().zip(strides).any(|(&n, &s)| n > 1 && s == 0),
+            reversed: shape.iter().zip(strides).any(|(&n, &s)| n > 1 && s < 0),
+            c_copy_needed: !c,
+            f_copy_needed: !f,
+        }
+    }
+}
+
+impl std::fmt::Display for LayoutReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let yn = |b: bool| if b { "True" } else { "False" };
+        writeln!(f, "  shape          : {:?}", self.shape)?;
+        writeln!(f, "  strides        : {:?} elements, {:?} bytes", self.strides, self.byte_strides)?;
+        writeln!(f, "  C_CONTIGUOUS   : {}", yn(self.c_contiguous))?;
+        writeln!(f, "  F_CONTIGUOUS   : {}", yn(self.f_contiguous))?;
+        writeln!(f, "  OWNDATA        : {}", yn(self.owns_data))?;
+        writeln!(f, "  BROADCAST      : {}", yn(self.broadcast))?;
+        writeln!(f, "  REVERSED       : {}", yn(self.reversed))?;
+        writeln!(f, "  C copy needed  : {}", yn(self.c_copy_needed))?;
+        write!(f, "  F copy needed  : {}", yn(self.f_copy_needed))
     }
 }

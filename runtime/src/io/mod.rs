@@ -1,0 +1,1 @@
+//! File I/O: NumPy `.npy` files and memory-mapped arrays.

