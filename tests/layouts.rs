@@ -14,11 +14,14 @@ enum Op {
     Reverse,
 }
 
+/// Maps an index of the current view to the index of the original array.
+type IndexMap = std::rc::Rc<dyn Fn(&[usize]) -> Vec<usize>>;
+
 /// The reference: the current shape and, for each current index, the original index.
 #[derive(Clone)]
 struct Reference {
     shape: Vec<usize>,
-    map: std::rc::Rc<dyn Fn(&[usize]) -> Vec<usize>>,
+    map: IndexMap,
 }
 
 /// The indices Python's `range(len)[start:end:step]` selects, by walking rather than by formula.

@@ -259,7 +259,12 @@ impl<T: Element, const D: usize> Array<T, D> {
             return 0;
         }
         let g = &self.geom;
-        g.shape.iter().zip(&g.strides).filter(|(_, &s)| s < 0).map(|(&n, &s)| (n - 1) * s.unsigned_abs()).sum()
+        g.shape
+            .iter()
+            .zip(&g.strides)
+            .filter(|(_, &s)| s < 0)
+            .map(|(&n, &s)| (n - 1) * s.unsigned_abs())
+            .sum()
     }
 
     fn origin_ptr(&self) -> *const T {
@@ -425,11 +430,12 @@ impl<T: Element> Array<T, 1> {
         }
         let count = ((b - a) / s).ceil().max(0.0);
         if count > (isize::MAX as usize / std::mem::size_of::<T>().max(1)) as f64 {
-            bail!(Overflow, "argument `stop`: arange({a}, {b}, {s}) has {count} elements, too many to allocate");
+            bail!(
+                Overflow,
+                "argument `stop`: arange({a}, {b}, {s}) has {count} elements, too many to allocate"
+            );
         }
-        let data = (0..count as usize)
-            .map(|i| num_traits::cast(a + i as f64 * s).unwrap_or(start))
-            .collect();
+        let data = (0..count as usize).map(|i| num_traits::cast(a + i as f64 * s).unwrap_or(start)).collect();
         Ok(Self::from_vec(data))
     }
 

@@ -129,9 +129,7 @@ impl DType {
     /// ```
     pub fn from_npy_descr(descr: &str) -> Option<DType> {
         let rest = descr.strip_prefix(['<', '|', '='])?;
-        DType::ALL
-            .into_iter()
-            .find(|d| d.npy_descr().get(1..) == Some(rest))
+        DType::ALL.into_iter().find(|d| d.npy_descr().get(1..) == Some(rest))
     }
 
     /// True for `f32` and `f64`.
@@ -168,9 +166,7 @@ mod sealed {
 /// fn dtype_of<T: Element>(_: &[T]) -> DType { T::DTYPE }
 /// assert_eq!(dtype_of(&[1u8, 2]), DType::U8);
 /// ```
-pub trait Element:
-    sealed::Sealed + Copy + Default + PartialEq + fmt::Debug + Send + Sync + 'static
-{
+pub trait Element: sealed::Sealed + Copy + Default + PartialEq + fmt::Debug + Send + Sync + 'static {
     /// The dtype tag.
     const DTYPE: DType;
     /// The additive identity.

@@ -60,11 +60,7 @@ impl Error {
     /// assert_eq!(e.kind(), ErrorKind::InvalidArgument);
     /// ```
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Error {
-            kind,
-            message: message.into(),
-            source: None,
-        }
+        Error { kind, message: message.into(), source: None }
     }
 
     /// Wraps an I/O error, prefixing `context` (usually the path and what was being done).
@@ -79,11 +75,7 @@ impl Error {
     /// assert_eq!(e.to_string(), "opening `x.npy`: no such file");
     /// ```
     pub fn io(context: impl fmt::Display, err: std::io::Error) -> Self {
-        Error {
-            kind: ErrorKind::Io,
-            message: format!("{context}: {err}"),
-            source: Some(err),
-        }
+        Error { kind: ErrorKind::Io, message: format!("{context}: {err}"), source: Some(err) }
     }
 
     /// The kind of error.
@@ -119,9 +111,7 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source
-            .as_ref()
-            .map(|e| e as &(dyn std::error::Error + 'static))
+        self.source.as_ref().map(|e| e as &(dyn std::error::Error + 'static))
     }
 }
 

@@ -108,7 +108,12 @@ impl<const S: usize> ShapeBinder<S> {
     /// # Errors
     ///
     /// As [`bind`](Self::bind) and [`expect_literal`](Self::expect_literal).
-    pub fn bind_all(&mut self, arg: &'static str, dims: &[Result<usize, usize>], shape: &[usize]) -> Result<()> {
+    pub fn bind_all(
+        &mut self,
+        arg: &'static str,
+        dims: &[Result<usize, usize>],
+        shape: &[usize],
+    ) -> Result<()> {
         for (axis, (dim, &size)) in dims.iter().zip(shape).enumerate() {
             match *dim {
                 Ok(sym) => self.bind(arg, axis, sym, size)?,

@@ -204,7 +204,12 @@ macro_rules! common_view_methods {
 
             /// A report of shape, strides and contiguity, in the spirit of NumPy's `flags`.
             pub fn layout_report(&self) -> crate::LayoutReport {
-                crate::LayoutReport::new(&self.geom.shape, &self.geom.strides, std::mem::size_of::<T>(), false)
+                crate::LayoutReport::new(
+                    &self.geom.shape,
+                    &self.geom.strides,
+                    std::mem::size_of::<T>(),
+                    false,
+                )
             }
         }
 
@@ -396,7 +401,12 @@ impl<'a, T, const D: usize> ArrayView<'a, T, D> {
     ///
     /// [`ErrorKind::InvalidLayout`](crate::ErrorKind::InvalidLayout) when some index would reach
     /// outside `data`.
-    pub fn from_shape_strides(data: &'a [T], shape: [usize; D], strides: [isize; D], offset: usize) -> Result<Self> {
+    pub fn from_shape_strides(
+        data: &'a [T],
+        shape: [usize; D],
+        strides: [isize; D],
+        offset: usize,
+    ) -> Result<Self> {
         layout::checked_len("data", &shape, std::mem::size_of::<T>())?;
         check_in_buffer("data", data.len(), offset, shape, strides, false)?;
         Ok(Self::from_parts_checked(data, offset, shape, strides))
@@ -544,7 +554,12 @@ impl<'a, T, const D: usize> ArrayViewMut<'a, T, D> {
     ///
     /// [`ErrorKind::InvalidLayout`](crate::ErrorKind::InvalidLayout) when an index reaches outside
     /// `data` or two indices alias.
-    pub fn from_shape_strides(data: &'a mut [T], shape: [usize; D], strides: [isize; D], offset: usize) -> Result<Self> {
+    pub fn from_shape_strides(
+        data: &'a mut [T],
+        shape: [usize; D],
+        strides: [isize; D],
+        offset: usize,
+    ) -> Result<Self> {
         layout::checked_len("data", &shape, std::mem::size_of::<T>())?;
         check_in_buffer("data", data.len(), offset, shape, strides, true)?;
         Ok(Self::from_parts_checked(data, offset, shape, strides))
@@ -773,8 +788,8 @@ mod ndarray_interop {
                     // empty one) and the view invariant makes every element valid for 'a; with
                     // absolute strides from there, ndarray addresses the same elements.
                     let mut v = unsafe { ndarray::ArrayView::from_shape_ptr(sh, base) };
-                    for k in 0..$d {
-                        if strides[k] < 0 {
+                    for (k, s) in strides.iter().enumerate() {
+                        if *s < 0 {
                             v.invert_axis(ndarray::Axis(k));
                         }
                     }
