@@ -24,4 +24,6 @@ pub use array_expr_runtime::*;
 #[doc(hidden)]
 pub mod __private {
     pub use array_expr_runtime as runtime;
+    pub use array_expr_runtime::driver;
+    pub use array_expr_runtime::private::{empty_reduction, ops, overflow, OutOperand, Operand};
 }

@@ -1,19 +1,24 @@
-//! The `array_expr!` procedural macro.
+//! The `array_expr!` procedural macro: parse, type, check and emit fused array kernels.
 //!
-//! This crate holds only the macro; its runtime lives in `array-expr-runtime` and is reached
-//! through `::array_expr::__private`. The full pipeline (parse, type, check, plan, emit) lands
-//! with the macro issue; until then the entry point reports that the DSL is not available yet.
+//! This crate holds only the macro; the code it generates calls `::array_expr::__private`.
+//! See the `array-expr` crate for the grammar and the Numerics Contract.
 #![forbid(unsafe_code)]
 
-use proc_macro::TokenStream;
+mod ast;
+mod diag;
+mod dtype;
+mod emit;
+mod expand;
+mod fallback;
+mod ir;
+mod parse;
+mod shape;
+mod typeck;
 
-/// Compiles an array expression into a fused loop nest.
+/// Compiles array expressions into fused, shape- and dtype-checked loops.
 ///
-/// Placeholder until the macro front end lands: every invocation is a compile error that says so.
+/// See the `array-expr` crate documentation and README for the grammar.
 #[proc_macro]
-pub fn array_expr(input: TokenStream) -> TokenStream {
-    let _ = input;
-    "::core::compile_error!(\"array_expr!: the expression compiler is not implemented yet\")"
-        .parse()
-        .unwrap_or_default()
+pub fn array_expr(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
+    expand::expand(input.into()).into()
 }

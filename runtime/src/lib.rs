@@ -42,11 +42,14 @@
 pub mod array;
 pub mod cow;
 pub mod diagnostics;
+pub mod driver;
 pub mod element;
 pub mod error;
 pub mod gemm;
 pub mod io;
 pub mod layout;
+#[doc(hidden)]
+pub mod private;
 pub mod random;
 pub mod shape;
 pub mod view;

@@ -1,0 +1,449 @@
+//! Typed IR -> Rust tokens. One loop nest per pass: every reduction whose value is used again
+//! is an earlier pass writing a reduced-shape temporary; the final pass writes the output.
+//! Each pass calls a `__private::driver` function that hands the body contiguous blocks; the
+//! body is a plain loop over equal-length slices, with every `let` computed once per element.
+
+use crate::ast::{BinOp, Param, UnOp};
+use crate::dtype::Dtype;
+use crate::ir::{Const, Ir, NodeId, Op, ReduceKind};
+use crate::shape::{Dim, Shape};
+use proc_macro2::{Ident, Literal, Span, TokenStream};
+use quote::{format_ident, quote};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Emits the statements of a kernel body given the root, into `stmts`.
+pub(crate) struct Emitter<'a> {
+    ir: &'a Ir,
+    params: &'a [Param],
+    symbols: &'a [String],
+    stmts: Vec<TokenStream>,
+    temps: BTreeMap<NodeId, Ident>,
+}
+
+fn rt() -> TokenStream {
+    quote!(::array_expr::__private)
+}
+
+pub(crate) fn dtype_tokens(d: Dtype) -> TokenStream {
+    let id = Ident::new(d.name(), Span::call_site());
+    quote!(#id)
+}
+
+fn v(id: NodeId) -> Ident {
+    format_ident!("__ae_v{}", id.0)
+}
+
+fn lit_usize(n: usize) -> Literal {
+    Literal::usize_suffixed(n)
+}
+
+impl<'a> Emitter<'a> {
+    pub(crate) fn new(ir: &'a Ir, params: &'a [Param], symbols: &'a [String]) -> Self {
+        Emitter { ir, params, symbols, stmts: Vec::new(), temps: BTreeMap::new() }
+    }
+
+    pub(crate) fn take_stmts(&mut self) -> Vec<TokenStream> {
+        std::mem::take(&mut self.stmts)
+    }
+
+    /// `[__ae_b.require(0)?, 3usize]` for a symbolic shape.
+    pub(crate) fn shape_expr(&self, shape: &Shape) -> TokenStream {
+        let rt = rt();
+        let dims = shape.iter().map(|d| match d {
+            Dim::Lit(n) => {
+                let n = lit_usize(*n as usize);
+                quote!(#n)
+            }
+            Dim::Sym(s) => {
+                let k = lit_usize(self.symbols.iter().position(|x| x == s).unwrap_or(usize::MAX));
+                quote!(__ae_b.require(#k)?)
+            }
+        });
+        let _ = rt;
+        quote!([#(#dims),*])
+    }
+
+    /// Nodes a pass rooted at `root` evaluates per element (stopping at reductions), and the
+    /// operands it reads (array parameters and reduction temporaries), both in arena order.
+    fn pass_nodes(&self, root: NodeId) -> (BTreeSet<NodeId>, BTreeSet<NodeId>) {
+        let mut nodes = BTreeSet::new();
+        let mut operands = BTreeSet::new();
+        let mut todo = vec![root];
+        while let Some(id) = todo.pop() {
+            if !nodes.insert(id) {
+                continue;
+            }
+            let Some(n) = self.ir.get(id) else { continue };
+            match &n.op {
+                Op::Array(_) => {
+                    operands.insert(id);
+                }
+                Op::Reduce { .. } if id != root => {
+                    operands.insert(id);
+                }
+                Op::Reduce { input, .. } => todo.push(*input),
+                op => todo.extend(Ir::children(op)),
+            }
+        }
+        (nodes, operands)
+    }
+
+    /// Emits every reduction `root`'s pass reads as a temporary first.
+    fn ensure_temps(&mut self, operands: &BTreeSet<NodeId>) {
+        for &id in operands {
+            let is_reduce = matches!(self.ir.get(id).map(|n| &n.op), Some(Op::Reduce { .. }));
+            if is_reduce && !self.temps.contains_key(&id) {
+                self.emit_reduce_temp(id);
+            }
+        }
+    }
+
+    /// Tokens for the read-only view of an operand node.
+    fn operand_view(&self, id: NodeId) -> TokenStream {
+        match self.ir.get(id).map(|n| &n.op) {
+            Some(Op::Array(p)) => {
+                let name = self.params.get(*p).map(|p| p.name.clone()).unwrap_or_else(|| format_ident!("__ae_missing"));
+                quote!(#name)
+            }
+            _ => {
+                let t = self.temps.get(&id).cloned().unwrap_or_else(|| format_ident!("__ae_missing"));
+                quote!(#t)
+            }
+        }
+    }
+
+    /// The per-element statements computing every node of `nodes` except operands.
+    fn element_body(&self, nodes: &BTreeSet<NodeId>, operands: &[NodeId], root_is_reduce: Option<NodeId>) -> TokenStream {
+        let rt = rt();
+        let mut out = Vec::new();
+        for &id in nodes {
+            if Some(id) == root_is_reduce {
+                continue;
+            }
+            let Some(n) = self.ir.get(id) else { continue };
+            let ty = dtype_tokens(n.dtype);
+            let name = v(id);
+            let value = if let Some(k) = operands.iter().position(|o| *o == id) {
+                let input = format_ident!("__ae_i{}", k);
+                quote!(#input[__ae_k])
+            } else {
+                self.node_expr(id)
+            };
+            let _ = &rt;
+            out.push(quote!(let #name: #ty = #value;));
+        }
+        quote!(#(#out)*)
+    }
+
+    fn node_expr(&self, id: NodeId) -> TokenStream {
+        let rt = rt();
+        let Some(n) = self.ir.get(id) else { return quote!(()) };
+        match &n.op {
+            Op::Array(_) | Op::Reduce { .. } => quote!(::core::unreachable!()),
+            Op::Scalar(p) => {
+                let name = self.params.get(*p).map(|p| p.name.clone()).unwrap_or_else(|| format_ident!("__ae_missing"));
+                quote!(#name)
+            }
+            Op::Const(c) => const_tokens(c, n.dtype),
+            Op::Unary(UnOp::Neg, a) => {
+                let a = v(*a);
+                quote!(#rt::ops::neg(#a))
+            }
+            Op::Unary(UnOp::Not, a) => {
+                let a = v(*a);
+                quote!(!#a)
+            }
+            Op::Binary(op, a, b) => binary_tokens(*op, v(*a), v(*b)),
+            Op::Cast(a) => {
+                let from = self.ir.get(*a).map_or(n.dtype, |x| x.dtype);
+                cast_tokens(v(*a), from, n.dtype)
+            }
+            Op::Func(f, args) => {
+                let fname = Ident::new(f.runtime_name(), Span::call_site());
+                let args = args.iter().map(|a| v(*a));
+                quote!(#rt::ops::#fname(#(#args),*))
+            }
+            Op::Where(c, a, b) => {
+                let (c, a, b) = (v(*c), v(*a), v(*b));
+                quote!(if #c { #a } else { #b })
+            }
+        }
+    }
+
+    /// Emits an elementwise pass computing `root` into the mutable view expression `dst`.
+    pub(crate) fn emit_elementwise(&mut self, root: NodeId, dst: TokenStream) {
+        let rt = rt();
+        let (nodes, operands) = self.pass_nodes(root);
+        self.ensure_temps(&operands);
+        let operands: Vec<NodeId> = operands.into_iter().collect();
+        let shape = self.ir.get(root).map(|n| n.shape.clone()).unwrap_or_default();
+        let shape_e = self.shape_expr(&shape);
+        let ops: Vec<Ident> = (0..operands.len()).map(|k| format_ident!("__ae_op{}", k)).collect();
+        let ins: Vec<Ident> = (0..operands.len()).map(|k| format_ident!("__ae_i{}", k)).collect();
+        let views: Vec<TokenStream> = operands.iter().map(|o| self.operand_view(*o)).collect();
+        let body = self.element_body(&nodes, &operands, None);
+        let rv = v(root);
+        if operands.is_empty() {
+            self.stmts.push(quote! {
+                {
+                    let mut __ae_d = #dst;
+                    __ae_d.for_each_mut(|__ae_slot| {
+                        let __ae_k = 0usize;
+                        let _ = __ae_k;
+                        #body
+                        *__ae_slot = #rv;
+                    });
+                }
+            });
+            return;
+        }
+        let zip = format_ident!("zip{}", operands.len());
+        self.stmts.push(quote! {
+            {
+                let __ae_shape = #shape_e;
+                #(let #ops = #views.broadcast_to(__ae_shape)?;)*
+                let mut __ae_d = #dst;
+                #rt::driver::#zip(&mut __ae_d, #(&#ops,)* |__ae_o, #(#ins),*| {
+                    let __ae_n = __ae_o.len();
+                    #(let #ins = &#ins[..__ae_n];)*
+                    for __ae_k in 0..__ae_n {
+                        #body
+                        __ae_o[__ae_k] = #rv;
+                    }
+                })?;
+            }
+        });
+    }
+
+    /// Emits a reduction pass for `id` writing into `dst`, a mutable view whose shape is the
+    /// input's with the reduced axes of length 1.
+    pub(crate) fn emit_reduce(&mut self, id: NodeId, dst: TokenStream) {
+        let rt = rt();
+        let Some(n) = self.ir.get(id).cloned() else { return };
+        let Op::Reduce { kind, input, axes, acc, .. } = n.op.clone() else { return };
+        let (nodes, operands) = self.pass_nodes(id);
+        self.ensure_temps(&operands);
+        let operands: Vec<NodeId> = operands.into_iter().collect();
+        let in_node = self.ir.get(input).cloned();
+        let in_shape = in_node.as_ref().map(|x| x.shape.clone()).unwrap_or_default();
+        let in_dtype = in_node.as_ref().map_or(Dtype::F64, |x| x.dtype);
+        let shape_e = self.shape_expr(&in_shape);
+        let rank = in_shape.len();
+        let mask = (0..rank).map(|a| axes.contains(&a));
+        let ops: Vec<Ident> = (0..operands.len()).map(|k| format_ident!("__ae_op{}", k)).collect();
+        let ins: Vec<Ident> = (0..operands.len()).map(|k| format_ident!("__ae_i{}", k)).collect();
+        let views: Vec<TokenStream> = operands.iter().map(|o| self.operand_view(*o)).collect();
+        let body = self.element_body(&nodes, &operands, Some(id));
+        let iv = v(input);
+        let r = reduce_parts(kind, in_dtype, acc, n.dtype, &iv);
+        let (ptype, init, step, combine, finish) = (r.ptype, r.init, r.step, r.combine, r.finish);
+        let count = axes.iter().map(|a| quote!(__ae_shape[#a]));
+        let reduce = format_ident!("reduce{}", operands.len().max(1));
+        if operands.is_empty() {
+            self.stmts.push(quote!(::core::compile_error!("internal error: a reduction without array operands; please report");));
+            return;
+        }
+        self.stmts.push(quote! {
+            {
+                let __ae_shape = #shape_e;
+                let __ae_count: usize = 1usize #(* #count)*;
+                let _ = __ae_count;
+                #(let #ops = #views.broadcast_to(__ae_shape)?;)*
+                let mut __ae_d = #dst;
+                #rt::driver::#reduce(
+                    &mut __ae_d,
+                    [#(#mask),*],
+                    #(&#ops,)*
+                    |#(#ins),*| -> #ptype {
+                        let __ae_n = [#(#ins.len()),*][0];
+                        #(let #ins = &#ins[..__ae_n];)*
+                        let mut __ae_acc: #ptype = #init;
+                        for __ae_k in 0..__ae_n {
+                            #body
+                            __ae_acc = #step;
+                        }
+                        __ae_acc
+                    },
+                    |__ae_a: #ptype, __ae_b2: #ptype| -> #ptype { #combine },
+                    |__ae_p: ::core::option::Option<#ptype>| #finish,
+                )?;
+            }
+        });
+    }
+
+    /// Emits a reduction whose value another pass reads: a reduced-shape temporary.
+    fn emit_reduce_temp(&mut self, id: NodeId) {
+        let Some(n) = self.ir.get(id).cloned() else { return };
+        let Op::Reduce { input, axes, keepdims, .. } = &n.op else { return };
+        let in_shape = self.ir.get(*input).map(|x| x.shape.clone()).unwrap_or_default();
+        let kept: Shape =
+            in_shape.iter().enumerate().map(|(a, d)| if axes.contains(&a) { Dim::Lit(1) } else { d.clone() }).collect();
+        let t = format_ident!("__ae_t{}", id.0);
+        let tv = format_ident!("__ae_tv{}", id.0);
+        let ty = dtype_tokens(n.dtype);
+        let rank = lit_usize(in_shape.len());
+        let kept_e = self.shape_expr(&kept);
+        let rt = rt();
+        self.stmts.push(quote! {
+            let mut #t = #rt::runtime::Array::<#ty, #rank>::try_full(#kept_e, <#ty as #rt::runtime::Element>::ZERO)?;
+        });
+        self.emit_reduce(id, quote!(#t.view_mut()));
+        let view = if *keepdims {
+            quote!(#t.view())
+        } else {
+            let out_e = self.shape_expr(&n.shape);
+            quote!(#t.view().reshape(#out_e, #rt::runtime::Order::C)?)
+        };
+        self.stmts.push(quote!(let #tv = #view;));
+        self.temps.insert(id, tv);
+    }
+}
+
+fn const_tokens(c: &Const, d: Dtype) -> TokenStream {
+    let ty = dtype_tokens(d);
+    match c {
+        Const::Bool(b) => quote!(#b),
+        Const::Int(i) if d.is_float() => float_lit(*i as f64, &ty),
+        Const::Int(i) => {
+            let l = Literal::i128_unsuffixed(i.unsigned_abs() as i128);
+            if *i < 0 {
+                quote!(-(#l as #ty))
+            } else {
+                quote!(#l)
+            }
+        }
+        Const::Float(f) => float_lit(*f, &ty),
+    }
+}
+
+fn float_lit(f: f64, ty: &TokenStream) -> TokenStream {
+    if f.is_infinite() {
+        return if f > 0.0 { quote!(#ty::INFINITY) } else { quote!(#ty::NEG_INFINITY) };
+    }
+    if f.is_nan() {
+        return quote!(#ty::NAN);
+    }
+    let l = Literal::f64_unsuffixed(f.abs());
+    if f.is_sign_negative() {
+        quote!(-#l)
+    } else {
+        quote!(#l)
+    }
+}
+
+fn binary_tokens(op: BinOp, a: Ident, b: Ident) -> TokenStream {
+    let rt = rt();
+    match op {
+        BinOp::Add => quote!(#rt::ops::add(#a, #b)),
+        BinOp::Sub => quote!(#rt::ops::sub(#a, #b)),
+        BinOp::Mul => quote!(#rt::ops::mul(#a, #b)),
+        BinOp::Div => quote!(#rt::ops::div(#a, #b)),
+        BinOp::Rem => quote!(#rt::ops::rem(#a, #b)),
+        BinOp::Eq => quote!(#a == #b),
+        BinOp::Ne => quote!(#a != #b),
+        BinOp::Lt => quote!(#a < #b),
+        BinOp::Le => quote!(#a <= #b),
+        BinOp::Gt => quote!(#a > #b),
+        BinOp::Ge => quote!(#a >= #b),
+        BinOp::And => quote!(#a & #b),
+        BinOp::Or => quote!(#a | #b),
+    }
+}
+
+fn cast_tokens(a: Ident, from: Dtype, to: Dtype) -> TokenStream {
+    let t = dtype_tokens(to);
+    let f = dtype_tokens(from);
+    match (from, to) {
+        (x, y) if x == y => quote!(#a),
+        (Dtype::Bool, _) => quote!((#a as u8) as #t),
+        (_, Dtype::Bool) => quote!(#a != (0 as #f)),
+        _ => quote!(#a as #t),
+    }
+}
+
+/// Partial type, initial value, per-element step, combine and finish of a reduction.
+struct ReduceParts {
+    ptype: TokenStream,
+    init: TokenStream,
+    step: TokenStream,
+    combine: TokenStream,
+    finish: TokenStream,
+}
+
+fn reduce_parts(kind: ReduceKind, input: Dtype, acc: Dtype, out: Dtype, x: &Ident) -> ReduceParts {
+    let rt = rt();
+    let (a_t, o_t, i_t) = (dtype_tokens(acc), dtype_tokens(out), dtype_tokens(input));
+    let name = kind.name();
+    let o_name = out.name();
+    let to_acc = if input == Dtype::Bool { quote!((#x as u8)) } else { quote!(#x) };
+    let int = !acc.is_float();
+    match kind {
+        ReduceKind::Sum | ReduceKind::Mean if int => ReduceParts {
+            ptype: quote!(i128),
+            init: quote!(0i128),
+            step: quote!(__ae_acc.wrapping_add(#to_acc as i128)),
+            combine: quote!(__ae_a.wrapping_add(__ae_b2)),
+            finish: quote!(<#o_t>::try_from(__ae_p.unwrap_or(0)).map_err(|_| #rt::overflow(#name, #o_name))),
+        },
+        ReduceKind::Sum => ReduceParts {
+            ptype: quote!(#a_t),
+            init: quote!(0.0),
+            step: quote!(__ae_acc + (#to_acc as #a_t)),
+            combine: quote!(__ae_a + __ae_b2),
+            finish: quote!(::core::result::Result::Ok(__ae_p.unwrap_or(0.0) as #o_t)),
+        },
+        ReduceKind::Mean => ReduceParts {
+            ptype: quote!(#a_t),
+            init: quote!(0.0),
+            step: quote!(__ae_acc + (#to_acc as #a_t)),
+            combine: quote!(__ae_a + __ae_b2),
+            finish: quote!(::core::result::Result::Ok((__ae_p.unwrap_or(0.0) / (__ae_count as #a_t)) as #o_t)),
+        },
+        ReduceKind::Prod if int => ReduceParts {
+            ptype: quote!(::core::option::Option<i128>),
+            init: quote!(::core::option::Option::Some(1i128)),
+            step: quote!(__ae_acc.and_then(|__ae_q| __ae_q.checked_mul(#to_acc as i128))),
+            combine: quote!(__ae_a.and_then(|__ae_q| __ae_b2.and_then(|__ae_r| __ae_q.checked_mul(__ae_r)))),
+            finish: quote!(match __ae_p {
+                ::core::option::Option::None => ::core::result::Result::Ok(1 as #o_t),
+                ::core::option::Option::Some(__ae_q) => __ae_q
+                    .and_then(|__ae_q| <#o_t>::try_from(__ae_q).ok())
+                    .ok_or_else(|| #rt::overflow(#name, #o_name)),
+            }),
+        },
+        ReduceKind::Prod => ReduceParts {
+            ptype: quote!(#a_t),
+            init: quote!(1.0),
+            step: quote!(__ae_acc * (#to_acc as #a_t)),
+            combine: quote!(__ae_a * __ae_b2),
+            finish: quote!(::core::result::Result::Ok(__ae_p.unwrap_or(1.0) as #o_t)),
+        },
+        ReduceKind::Min | ReduceKind::Max => {
+            let f = if kind == ReduceKind::Min { quote!(minimum) } else { quote!(maximum) };
+            ReduceParts {
+                ptype: quote!(::core::option::Option<#i_t>),
+                init: quote!(::core::option::Option::None),
+                step: quote!(::core::option::Option::Some(match __ae_acc {
+                    ::core::option::Option::None => #x,
+                    ::core::option::Option::Some(__ae_q) => #rt::ops::#f(__ae_q, #x),
+                })),
+                combine: quote!(match (__ae_a, __ae_b2) {
+                    (::core::option::Option::Some(__ae_q), ::core::option::Option::Some(__ae_r)) => ::core::option::Option::Some(#rt::ops::#f(__ae_q, __ae_r)),
+                    (__ae_q, ::core::option::Option::None) => __ae_q,
+                    (::core::option::Option::None, __ae_r) => __ae_r,
+                }),
+                finish: quote!(__ae_p.flatten().ok_or_else(|| #rt::empty_reduction(#name))),
+            }
+        }
+        ReduceKind::Any | ReduceKind::All => {
+            let (init, op) = if kind == ReduceKind::Any { (quote!(false), quote!(|)) } else { (quote!(true), quote!(&)) };
+            ReduceParts {
+                ptype: quote!(bool),
+                init: init.clone(),
+                step: quote!(__ae_acc #op #x),
+                combine: quote!(__ae_a #op __ae_b2),
+                finish: quote!(::core::result::Result::Ok(__ae_p.unwrap_or(#init))),
+            }
+        }
+    }
+}

@@ -1,0 +1,261 @@
+//! The driver: parse -> typeck -> check -> emit, with errors propagated between phases.
+
+use crate::ast::{Body, Inline, Input, KernelFn, Param, TypeDecl};
+use crate::diag::Errors;
+use crate::emit::{dtype_tokens, Emitter};
+use crate::shape::{self, Dim};
+use crate::typeck::{typeck, Typed};
+use crate::{fallback, ir::Op};
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote};
+
+/// Expands one invocation. Never panics; on error returns `compile_error!` plus stubs.
+pub(crate) fn expand(input: TokenStream) -> TokenStream {
+    let parsed: Input = match syn::parse2(input) {
+        Ok(i) => i,
+        Err(e) => return e.to_compile_error(),
+    };
+    match parsed {
+        Input::Kernels(ks) => ks.iter().map(expand_kernel).collect(),
+        Input::Inline(inl) => expand_inline(&inl),
+    }
+}
+
+/// Symbols in order of first appearance among the array parameters.
+fn symbols(params: &[Param]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for p in params {
+        for (d, _) in p.ty.dims.iter().flatten() {
+            if let Dim::Sym(s) = d {
+                if !out.contains(s) {
+                    out.push(s.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Rule: every symbol of the result type is bound by some parameter.
+fn check_ret_symbols(ret: &TypeDecl, syms: &[String], errors: &mut Errors) {
+    for (d, span) in ret.dims.iter().flatten() {
+        if let Dim::Sym(s) = d {
+            if !syms.contains(s) {
+                errors.push(*span, format!("the result dim `{s}` is not a dim of any argument, so its size is unknown; use a symbol of an argument"));
+            }
+        }
+    }
+}
+
+/// Rule: the body's dtype and shape equal the declared result type.
+fn check_result(k: &KernelFn, typed: &Typed, errors: &mut Errors) {
+    let Some(root) = typed.ir.get(typed.root) else { return };
+    let want_shape = k.ret.shape();
+    let span = k.ret.dtype_span;
+    if root.dtype != k.ret.dtype {
+        errors.push(
+            span,
+            format!(
+                "the body has dtype `{}` but the kernel declares `{}{}`; cast the result (`... as {}`) or change the declaration",
+                root.dtype,
+                k.ret.dtype,
+                shape::show(&want_shape),
+                k.ret.dtype
+            ),
+        );
+    }
+    if root.shape != want_shape {
+        let got = if root.shape.is_empty() { "a scalar".to_string() } else { format!("shape {}", shape::show(&root.shape)) };
+        let want = if want_shape.is_empty() { "a scalar".to_string() } else { shape::show(&want_shape) };
+        errors.push(span, format!("the body has {got} but the kernel declares {want}"));
+    }
+}
+
+fn typecheck(params: &[Param], body: &Body, policy: crate::dtype::Policy, errors: &mut Errors) -> Option<Typed> {
+    typeck(params, body, policy, errors)
+}
+
+/// `let x = Operand::into_operand(x);` and shape binding for every array parameter.
+fn bind_params(params: &[Param], syms: &[String], by_ref: bool) -> TokenStream {
+    let rt = quote!(::array_expr::__private);
+    let names: Vec<&str> = syms.iter().map(|s| s.as_str()).collect();
+    let mut out = vec![quote!(let mut __ae_b = #rt::runtime::ShapeBinder::new([#(#names),*]);)];
+    for p in params {
+        let name = &p.name;
+        let ty = dtype_tokens(p.ty.dtype);
+        let Some(dims) = &p.ty.dims else {
+            if by_ref {
+                out.push(quote!(let #name: #ty = #name;));
+            }
+            continue;
+        };
+        let rank = dims.len();
+        let arg = if by_ref { quote!(&#name) } else { quote!(#name) };
+        let spec = dim_spec(dims.iter().map(|(d, _)| d), syms);
+        let sname = name.to_string();
+        out.push(quote! {
+            let #name = <_ as #rt::Operand<'_, #ty, #rank>>::into_operand(#arg);
+            __ae_b.bind_all(#sname, &#spec, &#name.shape())?;
+        });
+    }
+    quote!(#(#out)*)
+}
+
+fn dim_spec<'d>(dims: impl Iterator<Item = &'d Dim>, syms: &[String]) -> TokenStream {
+    let items = dims.map(|d| match d {
+        Dim::Sym(s) => {
+            let k = syms.iter().position(|x| x == s).unwrap_or(usize::MAX);
+            quote!(::core::result::Result::Ok(#k))
+        }
+        Dim::Lit(n) => {
+            let n = *n as usize;
+            quote!(::core::result::Result::Err(#n))
+        }
+    });
+    quote!([#(#items),*])
+}
+
+/// Statements computing the root into `dst` (a mutable view expression of the root's shape).
+fn body_into(typed: &Typed, params: &[Param], syms: &[String], dst: TokenStream) -> TokenStream {
+    let mut em = Emitter::new(&typed.ir, params, syms);
+    let root = typed.ir.get(typed.root);
+    match root.map(|n| &n.op) {
+        Some(Op::Reduce { input, axes, .. }) => {
+            let in_shape = typed.ir.get(*input).map(|n| n.shape.clone()).unwrap_or_default();
+            let kept: Vec<Dim> = in_shape
+                .iter()
+                .enumerate()
+                .map(|(a, d)| if axes.contains(&a) { Dim::Lit(1) } else { d.clone() })
+                .collect();
+            let kept_e = em.shape_expr(&kept);
+            em.emit_reduce(typed.root, quote!(#dst.reshape(#kept_e, ::array_expr::__private::runtime::Order::C)?));
+        }
+        _ => em.emit_elementwise(typed.root, dst),
+    }
+    let stmts = em.take_stmts();
+    quote!(#(#stmts)*)
+}
+
+fn expand_kernel(k: &KernelFn) -> TokenStream {
+    let mut errors = Errors::default();
+    let syms = symbols(&k.params);
+    check_ret_symbols(&k.ret, &syms, &mut errors);
+    let typed = typecheck(&k.params, &k.body, k.policy, &mut errors);
+    if let Some(t) = &typed {
+        check_result(k, t, &mut errors);
+    }
+    let typed = match (errors.propagate(), typed) {
+        (Ok(()), Some(t)) => t,
+        (Err(e), _) => return fallback::kernel(k, e),
+        (Ok(()), None) => return fallback::kernel(k, syn::Error::new(Span::call_site(), "internal error: typing failed without an error; please report")),
+    };
+    emit_kernel(k, &typed, &syms)
+}
+
+fn kernel_params(k: &KernelFn) -> Vec<TokenStream> {
+    let rt = quote!(::array_expr::__private);
+    k.params
+        .iter()
+        .map(|p| {
+            let name = &p.name;
+            let ty = dtype_tokens(p.ty.dtype);
+            match &p.ty.dims {
+                Some(d) => {
+                    let r = d.len();
+                    quote!(#name: impl #rt::Operand<'__ae, #ty, #r>)
+                }
+                None => quote!(#name: #ty),
+            }
+        })
+        .collect()
+}
+
+pub(crate) fn ret_type(ret: &TypeDecl) -> TokenStream {
+    let ty = dtype_tokens(ret.dtype);
+    match &ret.dims {
+        Some(d) => {
+            let r = d.len();
+            quote!(::array_expr::Array<#ty, #r>)
+        }
+        None => quote!(#ty),
+    }
+}
+
+fn emit_kernel(k: &KernelFn, typed: &Typed, syms: &[String]) -> TokenStream {
+    let rt = quote!(::array_expr::__private);
+    let (attrs, vis, name) = (&k.attrs, &k.vis, &k.name);
+    let into = format_ident!("{}_into", name);
+    let params = kernel_params(k);
+    let args: Vec<_> = k.params.iter().map(|p| &p.name).collect();
+    let ty = dtype_tokens(k.ret.dtype);
+    let rank = k.ret.dims.as_ref().map_or(0, |d| d.len());
+    let ret_t = ret_type(&k.ret);
+    let shape_e = Emitter::new(&typed.ir, &k.params, syms).shape_expr(&k.ret.shape());
+    let bind = bind_params(&k.params, syms, false);
+    let spec = dim_spec(k.ret.dims.iter().flatten().map(|(d, _)| d), syms);
+    let body = body_into(typed, &k.params, syms, quote!(__ae_out.view_mut()));
+    let doc_into = format!(" Like [`{name}`], writing the result into `out` (no allocation).\n\n # Errors\n\n As [`{name}`], and when `out`'s shape is not the result's.");
+    let result = if k.ret.dims.is_some() {
+        quote!(::core::result::Result::Ok(__ae_out))
+    } else {
+        quote!(__ae_out.to_vec().first().copied().ok_or_else(|| #rt::empty_reduction("result")))
+    };
+    let into_fn = k.ret.dims.is_some().then(|| {
+        quote! {
+            #[doc = #doc_into]
+            #[allow(clippy::too_many_arguments, unused_variables, unused_mut)]
+            #vis fn #into<'__ae, '__ae_o>(#(#params,)* out: impl #rt::OutOperand<'__ae_o, #ty, #rank>) -> ::core::result::Result<(), ::array_expr::Error> {
+                #bind
+                let mut __ae_out = #rt::OutOperand::into_out(out);
+                __ae_b.bind_all("out", &#spec, &__ae_out.shape())?;
+                #body
+                ::core::result::Result::Ok(())
+            }
+        }
+    });
+    quote! {
+        #(#attrs)*
+        #[allow(clippy::too_many_arguments, unused_variables, unused_mut)]
+        #vis fn #name<'__ae>(#(#params),*) -> ::core::result::Result<#ret_t, ::array_expr::Error> {
+            #bind
+            let mut __ae_out = #rt::runtime::Array::<#ty, #rank>::try_full(#shape_e, <#ty as #rt::runtime::Element>::ZERO)?;
+            #body
+            #result
+        }
+        #into_fn
+        const _: () = { let _ = [#(stringify!(#args)),*]; };
+    }
+}
+
+fn expand_inline(inl: &Inline) -> TokenStream {
+    let mut errors = Errors::default();
+    let syms = symbols(&inl.params);
+    let typed = typecheck(&inl.params, &inl.body, crate::dtype::Policy::Strict, &mut errors);
+    let typed = match (errors.propagate(), typed) {
+        (Ok(()), Some(t)) => t,
+        (Err(e), _) => return fallback::inline(e),
+        (Ok(()), None) => return fallback::inline(syn::Error::new(Span::call_site(), "internal error; please report")),
+    };
+    let Some(root) = typed.ir.get(typed.root).cloned() else {
+        return fallback::inline(syn::Error::new(Span::call_site(), "internal error: no root; please report"));
+    };
+    let rt = quote!(::array_expr::__private);
+    let ty = dtype_tokens(root.dtype);
+    let rank = root.shape.len();
+    let shape_e = Emitter::new(&typed.ir, &inl.params, &syms).shape_expr(&root.shape);
+    let bind = bind_params(&inl.params, &syms, true);
+    let body = body_into(&typed, &inl.params, &syms, quote!(__ae_out.view_mut()));
+    let (ret_t, result) = if rank == 0 {
+        (quote!(#ty), quote!(__ae_out.to_vec().first().copied().ok_or_else(|| #rt::empty_reduction("result"))))
+    } else {
+        (quote!(::array_expr::Array<#ty, #rank>), quote!(::core::result::Result::Ok(__ae_out)))
+    };
+    quote! {
+        (|| -> ::core::result::Result<#ret_t, ::array_expr::Error> {
+            #bind
+            let mut __ae_out = #rt::runtime::Array::<#ty, #rank>::try_full(#shape_e, <#ty as #rt::runtime::Element>::ZERO)?;
+            #body
+            #result
+        })()
+    }
+}

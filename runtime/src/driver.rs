@@ -1,0 +1,454 @@
+//! Loop drivers the generated kernels call: they walk any strided layout and hand the kernel
+//! contiguous blocks.
+//!
+//! A pass iterates over one shape. The driver orders the loops by the output's strides (the
+//! smallest stride innermost, so an F-order output iterates F-order), drops length-1 axes,
+//! merges axes that are contiguous across every operand into one long run, and cuts the
+//! innermost run into blocks of at most [`BLOCK`] elements. For each block every operand
+//! arrives as a slice: borrowed directly when its stride is 1, otherwise gathered into a small
+//! stack buffer (a zero stride fills the buffer with one value). Strided outputs are computed
+//! into a buffer and scattered. So the kernel body is always a loop over equal-length slices,
+//! which is what SIMD code wants, and the generated code needs no `unsafe`.
+
+use crate::element::Element;
+use crate::error::{bail, Result};
+use crate::view::{ArrayView, ArrayViewMut};
+
+/// Longest run handed to a kernel body at once.
+pub const BLOCK: usize = 512;
+
+/// Most axes a pass may have.
+pub const MAX_RANK: usize = 8;
+
+/// A loop nest over `ndim` axes, outermost first, with the strides of `N` operands.
+#[derive(Debug, Clone, Copy)]
+struct Nest<const N: usize> {
+    ndim: usize,
+    shape: [usize; MAX_RANK],
+    strides: [[isize; MAX_RANK]; N],
+}
+
+impl<const N: usize> Nest<N> {
+    /// Orders axes by the strides of operand `lead` (largest |stride| outermost), drops axes of
+    /// length 1 and merges axes that are contiguous for every operand.
+    fn plan(shape: &[usize], strides: [&[isize]; N], lead: usize) -> Result<Self> {
+        if shape.len() > MAX_RANK {
+            bail!(InvalidArgument, "a pass has {} axes; at most {MAX_RANK} are supported", shape.len());
+        }
+        let mut axes: Vec<usize> = (0..shape.len()).filter(|&a| shape[a] != 1).collect();
+        let key = |a: usize| strides.get(lead).and_then(|s| s.get(a)).map_or(0, |s| s.unsigned_abs());
+        // stable sort: equal strides keep logical order (C order among ties)
+        axes.sort_by(|&a, &b| key(b).cmp(&key(a)));
+        let mut nest = Nest { ndim: 0, shape: [1; MAX_RANK], strides: [[0; MAX_RANK]; N] };
+        for a in axes {
+            let n = shape[a];
+            let merge = nest.ndim > 0
+                && (0..N)
+                    .all(|k| strides[k][a].checked_mul(n as isize) == Some(nest.strides[k][nest.ndim - 1]));
+            if merge {
+                let last = nest.ndim - 1;
+                nest.shape[last] *= n;
+                for k in 0..N {
+                    nest.strides[k][last] = strides[k][a];
+                }
+            } else {
+                nest.shape[nest.ndim] = n;
+                for k in 0..N {
+                    nest.strides[k][nest.ndim] = strides[k][a];
+                }
+                nest.ndim += 1;
+            }
+        }
+        Ok(nest)
+    }
+
+    /// Calls `row(offsets, len, inner_strides)` for every innermost run, with each operand's
+    /// element offset of the run's first element.
+    fn for_each_row(&self, mut row: impl FnMut([isize; N], usize, [isize; N])) {
+        if self.shape[..self.ndim].contains(&0) {
+            return;
+        }
+        if self.ndim == 0 {
+            row([0; N], 1, [0; N]);
+            return;
+        }
+        let inner = self.ndim - 1;
+        let inner_strides: [isize; N] = std::array::from_fn(|k| self.strides[k][inner]);
+        let mut idx = [0usize; MAX_RANK];
+        let mut off = [0isize; N];
+        loop {
+            row(off, self.shape[inner], inner_strides);
+            let mut a = inner;
+            loop {
+                if a == 0 {
+                    return;
+                }
+                a -= 1;
+                idx[a] += 1;
+                for k in 0..N {
+                    off[k] += self.strides[k][a];
+                }
+                if idx[a] < self.shape[a] {
+                    break;
+                }
+                for k in 0..N {
+                    off[k] -= self.strides[k][a] * self.shape[a] as isize;
+                }
+                idx[a] = 0;
+            }
+        }
+    }
+}
+
+/// Hands out the block of `len` elements at `off` with stride `stride` as a slice.
+///
+/// # Safety
+///
+/// `base.offset(off + i * stride)` must be a valid, initialized element for every `i < len`
+/// (the caller derives `off`, `len`, `stride` from a [`Nest`] planned over a view of `base`),
+/// and `len <= BLOCK`.
+unsafe fn read_block<'b, T: Element>(
+    base: *const T,
+    buf: &'b mut [T; BLOCK],
+    off: isize,
+    len: usize,
+    stride: isize,
+) -> &'b [T] {
+    if stride == 1 {
+        // SAFETY: by the contract, `len` consecutive valid elements start at `base + off`; the
+        // returned borrow ends before the view's lifetime (it lives for one kernel call).
+        return unsafe { std::slice::from_raw_parts(base.offset(off), len) };
+    }
+    for (i, slot) in buf.iter_mut().take(len).enumerate() {
+        // SAFETY: element `i < len` of the run is valid by the contract.
+        *slot = unsafe { *base.offset(off + i as isize * stride) };
+    }
+    &buf[..len]
+}
+
+macro_rules! zip_driver {
+    ($(#[$doc:meta])* $name:ident; $($A:ident $a:ident $k:tt),+) => {
+        $(#[$doc])*
+        #[allow(clippy::too_many_arguments)]
+        pub fn $name<O: Element, $($A: Element,)+ const D: usize>(
+            out: &mut ArrayViewMut<'_, O, D>,
+            $($a: &ArrayView<'_, $A, D>,)+
+            mut kernel: impl FnMut(&mut [O], $(&[$A]),+),
+        ) -> Result<()> {
+            let shape = out.shape();
+            $(
+                if $a.shape() != shape {
+                    bail!(
+                        ShapeMismatch,
+                        "internal error: operand {} has shape {:?}, the pass {:?}; please report",
+                        $k, $a.shape(), shape
+                    );
+                }
+            )+
+            let out_strides = out.strides();
+            let strides = [&out_strides[..], $(&$a.strides()[..]),+];
+            let nest = Nest::plan(&shape, strides, 0)?;
+            let out_base = out.as_mut_ptr();
+            $(let $a = ($a.as_ptr(), [<$A as Element>::ZERO; BLOCK]);)+
+            let mut obuf = [O::ZERO; BLOCK];
+            $(let mut $a = $a;)+
+            nest.for_each_row(|off, len, st| {
+                let mut done = 0usize;
+                while done < len {
+                    let n = (len - done).min(BLOCK);
+                    let step = done as isize;
+                    // SAFETY: the nest was planned over the views' own shape and strides, so
+                    // every element of this run (offset off[k] + (done + i) * st[k], i < n) is an
+                    // element of operand k; n <= BLOCK.
+                    let ins = ($(unsafe { read_block($a.0, &mut $a.1, off[$k] + step * st[$k], n, st[$k]) },)+);
+                    let o_off = off[0] + step * st[0];
+                    if st[0] == 1 {
+                        // SAFETY: the output run is n consecutive elements of `out` (stride 1),
+                        // exclusive (ArrayViewMut never aliases) and disjoint from the inputs,
+                        // which are shared borrows of other memory (`&mut` excludes aliasing).
+                        let o = unsafe { std::slice::from_raw_parts_mut(out_base.offset(o_off), n) };
+                        let ($($a,)+) = ins;
+                        kernel(o, $($a),+);
+                    } else {
+                        let ($($a,)+) = ins;
+                        kernel(&mut obuf[..n], $($a),+);
+                        for (i, v) in obuf[..n].iter().enumerate() {
+                            // SAFETY: element i < n of the output run is a valid, exclusive element.
+                            unsafe { *out_base.offset(o_off + i as isize * st[0]) = *v };
+                        }
+                    }
+                    done += n;
+                }
+            });
+            Ok(())
+        }
+    };
+}
+
+/// Pairwise combination of block partials: a carry chain that merges two partials of equal
+/// level, so the tree depends only on how many partials arrive.
+struct Pairwise<P> {
+    stack: Vec<(P, u32)>,
+}
+
+impl<P: Copy> Pairwise<P> {
+    fn new() -> Self {
+        Pairwise { stack: Vec::new() }
+    }
+
+    fn push(&mut self, mut p: P, combine: &impl Fn(P, P) -> P) {
+        let mut level = 0u32;
+        while let Some(&(q, l)) = self.stack.last() {
+            if l != level {
+                break;
+            }
+            self.stack.pop();
+            p = combine(q, p);
+            level += 1;
+        }
+        self.stack.push((p, level));
+    }
+
+    fn finish(&mut self, combine: &impl Fn(P, P) -> P) -> Option<P> {
+        let mut acc: Option<P> = None;
+        while let Some((p, _)) = self.stack.pop() {
+            acc = Some(match acc {
+                None => p,
+                Some(a) => combine(p, a),
+            });
+        }
+        acc
+    }
+}
+
+/// Splits a pass shape into kept and reduced axes for a reduction driver.
+fn split_axes<const D: usize>(shape: [usize; D], reduce: [bool; D]) -> ([usize; D], [usize; D]) {
+    let mut kept = shape;
+    let mut red = shape;
+    for a in 0..D {
+        if reduce[a] {
+            kept[a] = 1;
+        } else {
+            red[a] = 1;
+        }
+    }
+    (kept, red)
+}
+
+macro_rules! reduce_driver {
+    ($(#[$doc:meta])* $name:ident; $($A:ident $a:ident $k:tt),+) => {
+        $(#[$doc])*
+        #[allow(clippy::too_many_arguments)]
+        pub fn $name<R: Element, P: Copy, $($A: Element,)+ const D: usize>(
+            out: &mut ArrayViewMut<'_, R, D>,
+            reduce: [bool; D],
+            $($a: &ArrayView<'_, $A, D>,)+
+            mut block: impl FnMut($(&[$A]),+) -> P,
+            combine: impl Fn(P, P) -> P,
+            mut finish: impl FnMut(Option<P>) -> Result<R>,
+        ) -> Result<()> {
+            let shape = [$($a.shape()),+][0];
+            let (kept, red) = split_axes(shape, reduce);
+            if out.shape() != kept {
+                bail!(ShapeMismatch, "internal error: reduction output {:?}, expected {:?}; please report", out.shape(), kept);
+            }
+            $(
+                if $a.shape() != shape {
+                    bail!(ShapeMismatch, "internal error: operand {} has shape {:?}, the pass {:?}; please report", $k, $a.shape(), shape);
+                }
+            )+
+            let out_strides = out.strides();
+            let outer = Nest::plan(&kept, [&out_strides[..], $(&$a.strides()[..]),+], 0)?;
+            let inner = Nest::plan(&red, [$(&$a.strides()[..]),+], 0)?;
+            let out_base = out.as_mut_ptr();
+            $(let mut $a = ($a.as_ptr(), [<$A as Element>::ZERO; BLOCK]);)+
+            let mut tree = Pairwise::new();
+            let mut failed: Result<()> = Ok(());
+            outer.for_each_row(|ooff, olen, ost| {
+                for j in 0..olen {
+                    let j = j as isize;
+                    let base = [$(ooff[$k] + j * ost[$k]),+];
+                    inner.for_each_row(|off, len, st| {
+                        let mut done = 0usize;
+                        while done < len {
+                            let n = (len - done).min(BLOCK);
+                            let step = done as isize;
+                            let _ = &st;
+                            // SAFETY: `outer` and `inner` split the operand's own shape (kept and
+                            // reduced axes), so base + off + (done + i) * stride, i < n, is one
+                            // of its elements; n <= BLOCK.
+                            let p = block($(unsafe { read_block($a.0, &mut $a.1, base[$k - 1] + off[$k - 1] + step * st[$k - 1], n, st[$k - 1]) }),+);
+                            tree.push(p, &combine);
+                            done += n;
+                        }
+                    });
+                    let value = tree.finish(&combine);
+                    match finish(value) {
+                        // SAFETY: `ooff[0] + j * ost[0]` is an element of `out` (the outer nest
+                        // was planned over out's shape), written once, exclusively.
+                        Ok(v) => unsafe { *out_base.offset(ooff[0] + j * ost[0]) = v },
+                        Err(e) => {
+                            if failed.is_ok() {
+                                failed = Err(e);
+                            }
+                        }
+                    }
+                }
+            });
+            failed
+        }
+    };
+}
+
+zip_driver!(
+    /// Runs `kernel(out_block, input_blocks...)` over every block of a pass with 1 input(s).
+    ///
+    /// # Errors
+    ///
+    /// An operand's shape differs from `out`'s (the generated code broadcasts first).
+    zip1; A1 a1 1);
+zip_driver!(
+    /// Runs `kernel(out_block, input_blocks...)` over every block of a pass with 2 input(s).
+    ///
+    /// # Errors
+    ///
+    /// An operand's shape differs from `out`'s (the generated code broadcasts first).
+    zip2; A1 a1 1, A2 a2 2);
+zip_driver!(
+    /// Runs `kernel(out_block, input_blocks...)` over every block of a pass with 3 input(s).
+    ///
+    /// # Errors
+    ///
+    /// An operand's shape differs from `out`'s (the generated code broadcasts first).
+    zip3; A1 a1 1, A2 a2 2, A3 a3 3);
+zip_driver!(
+    /// Runs `kernel(out_block, input_blocks...)` over every block of a pass with 4 input(s).
+    ///
+    /// # Errors
+    ///
+    /// An operand's shape differs from `out`'s (the generated code broadcasts first).
+    zip4; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4);
+zip_driver!(
+    /// Runs `kernel(out_block, input_blocks...)` over every block of a pass with 5 input(s).
+    ///
+    /// # Errors
+    ///
+    /// An operand's shape differs from `out`'s (the generated code broadcasts first).
+    zip5; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4, A5 a5 5);
+zip_driver!(
+    /// Runs `kernel(out_block, input_blocks...)` over every block of a pass with 6 input(s).
+    ///
+    /// # Errors
+    ///
+    /// An operand's shape differs from `out`'s (the generated code broadcasts first).
+    zip6; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4, A5 a5 5, A6 a6 6);
+zip_driver!(
+    /// Runs `kernel(out_block, input_blocks...)` over every block of a pass with 7 input(s).
+    ///
+    /// # Errors
+    ///
+    /// An operand's shape differs from `out`'s (the generated code broadcasts first).
+    zip7; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4, A5 a5 5, A6 a6 6, A7 a7 7);
+zip_driver!(
+    /// Runs `kernel(out_block, input_blocks...)` over every block of a pass with 8 input(s).
+    ///
+    /// # Errors
+    ///
+    /// An operand's shape differs from `out`'s (the generated code broadcasts first).
+    zip8; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4, A5 a5 5, A6 a6 6, A7 a7 7, A8 a8 8);
+reduce_driver!(
+    /// Reduces blocks of a pass with 1 input(s) over the axes where `reduce[axis]` is true.
+    ///
+    /// For each element of `out` (whose shape is the pass shape with reduced axes of length 1),
+    /// the input blocks along the reduced axes go through `block` to a partial, partials merge
+    /// with `combine` in a fixed pairwise tree (it depends only on the number of blocks), and
+    /// `finish` turns the final partial (`None` when there were no elements) into the value.
+    ///
+    /// # Errors
+    ///
+    /// Shape mismatches (an internal error) and whatever `finish` returns.
+    reduce1; A1 a1 1);
+reduce_driver!(
+    /// Reduces blocks of a pass with 2 input(s) over the axes where `reduce[axis]` is true.
+    ///
+    /// For each element of `out` (whose shape is the pass shape with reduced axes of length 1),
+    /// the input blocks along the reduced axes go through `block` to a partial, partials merge
+    /// with `combine` in a fixed pairwise tree (it depends only on the number of blocks), and
+    /// `finish` turns the final partial (`None` when there were no elements) into the value.
+    ///
+    /// # Errors
+    ///
+    /// Shape mismatches (an internal error) and whatever `finish` returns.
+    reduce2; A1 a1 1, A2 a2 2);
+reduce_driver!(
+    /// Reduces blocks of a pass with 3 input(s) over the axes where `reduce[axis]` is true.
+    ///
+    /// For each element of `out` (whose shape is the pass shape with reduced axes of length 1),
+    /// the input blocks along the reduced axes go through `block` to a partial, partials merge
+    /// with `combine` in a fixed pairwise tree (it depends only on the number of blocks), and
+    /// `finish` turns the final partial (`None` when there were no elements) into the value.
+    ///
+    /// # Errors
+    ///
+    /// Shape mismatches (an internal error) and whatever `finish` returns.
+    reduce3; A1 a1 1, A2 a2 2, A3 a3 3);
+reduce_driver!(
+    /// Reduces blocks of a pass with 4 input(s) over the axes where `reduce[axis]` is true.
+    ///
+    /// For each element of `out` (whose shape is the pass shape with reduced axes of length 1),
+    /// the input blocks along the reduced axes go through `block` to a partial, partials merge
+    /// with `combine` in a fixed pairwise tree (it depends only on the number of blocks), and
+    /// `finish` turns the final partial (`None` when there were no elements) into the value.
+    ///
+    /// # Errors
+    ///
+    /// Shape mismatches (an internal error) and whatever `finish` returns.
+    reduce4; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4);
+reduce_driver!(
+    /// Reduces blocks of a pass with 5 input(s) over the axes where `reduce[axis]` is true.
+    ///
+    /// For each element of `out` (whose shape is the pass shape with reduced axes of length 1),
+    /// the input blocks along the reduced axes go through `block` to a partial, partials merge
+    /// with `combine` in a fixed pairwise tree (it depends only on the number of blocks), and
+    /// `finish` turns the final partial (`None` when there were no elements) into the value.
+    ///
+    /// # Errors
+    ///
+    /// Shape mismatches (an internal error) and whatever `finish` returns.
+    reduce5; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4, A5 a5 5);
+reduce_driver!(
+    /// Reduces blocks of a pass with 6 input(s) over the axes where `reduce[axis]` is true.
+    ///
+    /// For each element of `out` (whose shape is the pass shape with reduced axes of length 1),
+    /// the input blocks along the reduced axes go through `block` to a partial, partials merge
+    /// with `combine` in a fixed pairwise tree (it depends only on the number of blocks), and
+    /// `finish` turns the final partial (`None` when there were no elements) into the value.
+    ///
+    /// # Errors
+    ///
+    /// Shape mismatches (an internal error) and whatever `finish` returns.
+    reduce6; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4, A5 a5 5, A6 a6 6);
+reduce_driver!(
+    /// Reduces blocks of a pass with 7 input(s) over the axes where `reduce[axis]` is true.
+    ///
+    /// For each element of `out` (whose shape is the pass shape with reduced axes of length 1),
+    /// the input blocks along the reduced axes go through `block` to a partial, partials merge
+    /// with `combine` in a fixed pairwise tree (it depends only on the number of blocks), and
+    /// `finish` turns the final partial (`None` when there were no elements) into the value.
+    ///
+    /// # Errors
+    ///
+    /// Shape mismatches (an internal error) and whatever `finish` returns.
+    reduce7; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4, A5 a5 5, A6 a6 6, A7 a7 7);
+reduce_driver!(
+    /// Reduces blocks of a pass with 8 input(s) over the axes where `reduce[axis]` is true.
+    ///
+    /// For each element of `out` (whose shape is the pass shape with reduced axes of length 1),
+    /// the input blocks along the reduced axes go through `block` to a partial, partials merge
+    /// with `combine` in a fixed pairwise tree (it depends only on the number of blocks), and
+    /// `finish` turns the final partial (`None` when there were no elements) into the value.
+    ///
+    /// # Errors
+    ///
+    /// Shape mismatches (an internal error) and whatever `finish` returns.
+    reduce8; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4, A5 a5 5, A6 a6 6, A7 a7 7, A8 a8 8);

@@ -1,0 +1,203 @@
+//! The macro end to end: kernels and inline expressions against straightforward references,
+//! over C, F, strided, negative-stride and broadcast operands.
+
+use array_expr::{array_expr, Array, ArrayView, Order, Slice};
+use proptest::prelude::*;
+
+array_expr! {
+    /// Affine map then leaky ReLU, broadcast over rows.
+    pub fn affine_leaky(x: f32[n, m], w: f32[m], b: f32[m]) -> f32[n, m] {
+        let y = x * w + b;
+        where(y > 0.0, y, 0.01 * y)
+    }
+
+    fn triad(a: f64[n], b: f64[n], s: f64) -> f64[n] {
+        a + s * b
+    }
+
+    fn int_mix(a: i32[n], b: i32[n]) -> i32[n] {
+        (a * 3 - b) / 2 % 7 + abs(a)
+    }
+
+    fn masks(a: f32[n], b: f32[n]) -> bool[n] {
+        (a > 0.5) & !(b < 0.25) | (a == b)
+    }
+
+    fn casts(a: i32[n], s: f32) -> f64[n] {
+        (a as f32 * s) as f64 + sqrt(a as f64 * a as f64)
+    }
+
+    fn outer(x: f32[n, 1], y: f32[m]) -> f32[n, m] {
+        x * y + 1
+    }
+
+    fn row_sum(x: f32[n, m]) -> f32[n] {
+        sum(x, axis = 1)
+    }
+
+    fn col_max(x: f64[n, m]) -> f64[1, m] {
+        max(x, axis = 0, keepdims)
+    }
+
+    fn standardize(x: f64[n, m]) -> f64[n, m] {
+        let mu = mean(x, axis = 0);
+        let d = x - mu;
+        d / sqrt(mean(d * d, axis = 0) + 1e-12)
+    }
+
+    fn total(x: i16[n, m]) -> i64 {
+        sum(x)
+    }
+
+    fn count_pos(x: f32[n]) -> i64 {
+        sum(x > 0.0)
+    }
+
+    fn funcs(x: f64[n]) -> f64[n] {
+        exp(x) + ln(abs(x) + 1) + tanh(x) + sigmoid(x) + clip(x, -0.5, 0.5) + powi(x, 3) + max(x, 0.25) + square(x)
+    }
+}
+
+fn layouts(rows: usize, cols: usize, seed: u64) -> Vec<(String, Array<f32, 2>, Vec<isize>)> {
+    let base = Array::<f32, 2>::random_uniform([rows * 2, cols * 2], seed, -1.0, 1.0);
+    let c = base.view().slice([Slice::from(..rows), Slice::from(..cols)]).unwrap().to_owned();
+    let f = c.view().to_owned_order(Order::F);
+    vec![("C".into(), c, vec![]), ("F".into(), f, vec![])]
+}
+
+fn ref_affine(x: &ArrayView<'_, f32, 2>, w: &[f32], b: &[f32]) -> Vec<f32> {
+    let [n, m] = x.shape();
+    let mut out = Vec::new();
+    for i in 0..n {
+        for j in 0..m {
+            let y = x.get([i, j]).unwrap() * w[j] + b[j];
+            out.push(if y > 0.0 { y } else { 0.01 * y });
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn affine_matches_reference(rows in 0usize..40, cols in 0usize..40, seed in any::<u64>(), rev in any::<bool>(), step in 1isize..3) {
+        for (_, x, _) in layouts(rows, cols, seed) {
+            let w = Array::<f32, 1>::random_uniform([cols], seed ^ 1, -2.0, 2.0).to_vec();
+            let b = Array::<f32, 1>::random_uniform([cols], seed ^ 2, -1.0, 1.0).to_vec();
+            let mut v = x.view().slice([Slice::full().step_by(step), Slice::full()]).unwrap();
+            if rev {
+                v = v.invert_axis(1).unwrap();
+            }
+            let got = affine_leaky(v, &w, &b).unwrap();
+            let want = ref_affine(&v, &w, &b);
+            prop_assert_eq!(got.to_vec(), want.clone());
+            // _into, including a transposed (F-order) destination
+            let mut out_t = Array::<f32, 2>::zeros([v.shape()[1], v.shape()[0]]);
+            affine_leaky_into(v, &w, &b, out_t.view_mut().reversed_axes()).unwrap();
+            prop_assert_eq!(out_t.t().to_vec(), want);
+        }
+    }
+
+    #[test]
+    fn reductions_match_reference(rows in 0usize..30, cols in 1usize..30, seed in any::<u64>()) {
+        let x = Array::<f32, 2>::random_uniform([rows, cols], seed, -1.0, 1.0);
+        let rs = row_sum(&x).unwrap();
+        for i in 0..rows {
+            let want: f64 = (0..cols).map(|j| x[[i, j]] as f64).sum();
+            prop_assert!((rs[[i]] as f64 - want).abs() <= 1e-5 * (1.0 + want.abs()));
+        }
+        let xd = Array::<f64, 2>::random_normal([rows, cols], seed, 0.0, 3.0);
+        if rows == 0 {
+            prop_assert!(col_max(&xd).is_err());
+        } else {
+            let cm = col_max(xd.t().t()).unwrap();
+            for j in 0..cols {
+                let want = (0..rows).map(|i| xd[[i, j]]).fold(f64::NEG_INFINITY, f64::max);
+                prop_assert_eq!(cm[[0, j]], want);
+            }
+        }
+    }
+}
+
+#[test]
+fn kernels_compute_what_they_say() {
+    let a = Array::<f64, 1>::linspace(-1.0, 1.0, 9);
+    let b = Array::<f64, 1>::linspace(2.0, 3.0, 9);
+    let t = triad(&a, &b, 2.0).unwrap();
+    for i in 0..9 {
+        assert_eq!(t[[i]], a[[i]] + 2.0 * b[[i]]);
+    }
+
+    let ia = Array::<i32, 1>::from_vec(vec![i32::MIN, -7, 0, 5, i32::MAX]);
+    let ib = Array::<i32, 1>::from_vec(vec![1, 0, 3, -2, -1]);
+    let got = int_mix(&ia, &ib).unwrap().to_vec();
+    let want: Vec<i32> = (0..5)
+        .map(|k| {
+            let (x, y) = (ia[[k]], ib[[k]]);
+            x.wrapping_mul(3).wrapping_sub(y).wrapping_div(2).wrapping_rem(7).wrapping_add(x.wrapping_abs())
+        })
+        .collect();
+    assert_eq!(got, want);
+
+    let fa = vec![0.6f32, 0.1, 0.9, 0.3];
+    let fb = vec![0.3f32, 0.1, 0.2, 0.5];
+    assert_eq!(masks(&fa, &fb).unwrap().to_vec(), vec![true, true, false, false]);
+
+    let c = casts(&[1, -2, 3][..], 0.5).unwrap().to_vec();
+    assert_eq!(c, vec![1.5, 1.0, 4.5]);
+
+    let o = outer(Array::<f32, 2>::from_shape_vec([2, 1], vec![1.0, 2.0]).unwrap().view(), &[1.0f32, 10.0, 100.0]).unwrap();
+    assert_eq!(o.to_vec(), vec![2.0, 11.0, 101.0, 3.0, 21.0, 201.0]);
+
+    let x = Array::<i16, 2>::from_fn([300, 300], |[i, j]| (i as i16).wrapping_mul(j as i16));
+    let want: i64 = x.to_vec().iter().map(|&v| v as i64).sum();
+    assert_eq!(total(&x).unwrap(), want);
+    assert_eq!(count_pos(&[1.0f32, -1.0, 2.0, f32::NAN][..]).unwrap(), 2);
+
+    let xs = Array::<f64, 1>::linspace(-2.0, 2.0, 33);
+    let f = funcs(&xs).unwrap();
+    for i in 0..33 {
+        let v = xs[[i]];
+        let want = v.exp() + (v.abs() + 1.0).ln() + v.tanh() + 1.0 / (1.0 + (-v).exp()) + v.clamp(-0.5, 0.5)
+            + v.powi(3) + v.max(0.25) + v * v;
+        assert!((f[[i]] - want).abs() < 1e-12, "{i}: {} vs {want}", f[[i]]);
+    }
+}
+
+#[test]
+fn standardize_is_two_reduction_passes() {
+    let x = Array::<f64, 2>::random_normal([50, 4], 3, 5.0, 2.0);
+    let z = standardize(&x).unwrap();
+    for j in 0..4 {
+        let col: Vec<f64> = (0..50).map(|i| z[[i, j]]).collect();
+        let m = col.iter().sum::<f64>() / 50.0;
+        let v = col.iter().map(|c| (c - m) * (c - m)).sum::<f64>() / 50.0;
+        assert!(m.abs() < 1e-12 && (v - 1.0).abs() < 1e-9, "col {j}: mean {m} var {v}");
+    }
+}
+
+#[test]
+fn inline_form_over_locals() {
+    let x = vec![1.0f32, 2.0, 3.0];
+    let y = Array::<f32, 1>::from_vec(vec![0.5, 0.5, 0.5]);
+    let d2 = array_expr!((x: f32[n], y: f32[n]) => sum((x - y) * (x - y))).unwrap();
+    assert_eq!(d2, 0.25 + 2.25 + 6.25);
+    let s = 3.0f32;
+    let z = array_expr!((x: f32[n], s: f32) => { let t = x * s; t + 1 }).unwrap();
+    assert_eq!(z.to_vec(), vec![4.0, 7.0, 10.0]);
+}
+
+#[test]
+fn runtime_shape_errors_name_argument_axis_symbol_and_sizes() {
+    let x = Array::<f32, 2>::zeros([3, 4]);
+    let w = vec![0.0f32; 4];
+    let b = vec![0.0f32; 5];
+    let e = affine_leaky(&x, &w, &b).unwrap_err();
+    assert_eq!(e.to_string(), "argument `b` axis 0: expected `m` = 4 (bound by `x` axis 1), found 5");
+    let mut out = Array::<f32, 2>::zeros([3, 5]);
+    let e = affine_leaky_into(&x, &w, &w, &mut out).unwrap_err();
+    assert_eq!(e.to_string(), "argument `out` axis 1: expected `m` = 4 (bound by `x` axis 1), found 5");
+    let e = col_max(&Array::<f64, 2>::zeros([0, 3])).unwrap_err();
+    assert_eq!(e.to_string(), "`max` of an empty array has no value");
+}
