@@ -25,5 +25,5 @@ pub use array_expr_runtime::*;
 pub mod __private {
     pub use array_expr_runtime as runtime;
     pub use array_expr_runtime::driver;
-    pub use array_expr_runtime::private::{empty_reduction, ops, overflow, OutOperand, Operand};
+    pub use array_expr_runtime::private::{empty_reduction, ops, overflow, Operand, OutOperand};
 }

@@ -123,14 +123,37 @@ pub(crate) enum UnOp {
 /// An expression of the DSL.
 pub(crate) enum Expr {
     /// An integer literal (its sign is a separate `Neg`).
-    Int { value: u128, span: Span },
+    Int {
+        value: u128,
+        span: Span,
+    },
     /// A float literal, with its text as written.
-    Float { value: f64, text: String, span: Span },
-    Bool { value: bool, span: Span },
+    Float {
+        value: f64,
+        text: String,
+        span: Span,
+    },
+    Bool {
+        value: bool,
+        span: Span,
+    },
     Var(Ident),
-    Unary { op: UnOp, span: Span, expr: Box<Expr> },
-    Binary { op: BinOp, span: Span, lhs: Box<Expr>, rhs: Box<Expr> },
-    Cast { expr: Box<Expr>, to: Dtype, span: Span },
+    Unary {
+        op: UnOp,
+        span: Span,
+        expr: Box<Expr>,
+    },
+    Binary {
+        op: BinOp,
+        span: Span,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
+    Cast {
+        expr: Box<Expr>,
+        to: Dtype,
+        span: Span,
+    },
     Call(Call),
 }
 

@@ -36,13 +36,13 @@ pub(crate) const MISSING_RETURN: &str =
 pub(crate) const MISSING_RESULT: &str = "the body must end with the result expression";
 pub(crate) const TRAILING_SEMICOLON: &str =
     "remove the `;` after the result expression: the last expression is the kernel's result";
-pub(crate) const SHORT_CIRCUIT: &str =
-    "`&&` and `||` do not apply to arrays; combine masks with `&` and `|`";
+pub(crate) const SHORT_CIRCUIT: &str = "`&&` and `||` do not apply to arrays; combine masks with `&` and `|`";
 pub(crate) const EXPECTED_EXPR: &str = "expected an expression: an operand, a literal, a call or `(`";
 pub(crate) const LITERAL_SUFFIX: &str =
     "literal suffixes are not allowed: literals adapt to the other operand's dtype; write a cast (`x as f64`) to change a dtype";
 pub(crate) const BAD_LITERAL: &str = "only integer, float and `true`/`false` literals are allowed";
-pub(crate) const BAD_POLICY: &str = "unknown promotion policy; write `#[promote(strict)]` or `#[promote(safe)]`";
+pub(crate) const BAD_POLICY: &str =
+    "unknown promotion policy; write `#[promote(strict)]` or `#[promote(safe)]`";
 
 pub(crate) fn unknown_dtype(id: &Ident) -> String {
     format!("unknown dtype `{id}`; expected one of bool, i8, i16, i32, i64, u8, u16, u32, u64, f32, f64")

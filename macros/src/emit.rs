@@ -102,7 +102,11 @@ impl<'a> Emitter<'a> {
     fn operand_view(&self, id: NodeId) -> TokenStream {
         match self.ir.get(id).map(|n| &n.op) {
             Some(Op::Array(p)) => {
-                let name = self.params.get(*p).map(|p| p.name.clone()).unwrap_or_else(|| format_ident!("__ae_missing"));
+                let name = self
+                    .params
+                    .get(*p)
+                    .map(|p| p.name.clone())
+                    .unwrap_or_else(|| format_ident!("__ae_missing"));
                 quote!(#name)
             }
             _ => {
@@ -113,7 +117,12 @@ impl<'a> Emitter<'a> {
     }
 
     /// The per-element statements computing every node of `nodes` except operands.
-    fn element_body(&self, nodes: &BTreeSet<NodeId>, operands: &[NodeId], root_is_reduce: Option<NodeId>) -> TokenStream {
+    fn element_body(
+        &self,
+        nodes: &BTreeSet<NodeId>,
+        operands: &[NodeId],
+        root_is_reduce: Option<NodeId>,
+    ) -> TokenStream {
         let rt = rt();
         let mut out = Vec::new();
         for &id in nodes {
@@ -141,7 +150,11 @@ impl<'a> Emitter<'a> {
         match &n.op {
             Op::Array(_) | Op::Reduce { .. } => quote!(::core::unreachable!()),
             Op::Scalar(p) => {
-                let name = self.params.get(*p).map(|p| p.name.clone()).unwrap_or_else(|| format_ident!("__ae_missing"));
+                let name = self
+                    .params
+                    .get(*p)
+                    .map(|p| p.name.clone())
+                    .unwrap_or_else(|| format_ident!("__ae_missing"));
                 quote!(#name)
             }
             Op::Const(c) => const_tokens(c, n.dtype),
@@ -276,8 +289,11 @@ impl<'a> Emitter<'a> {
         let Some(n) = self.ir.get(id).cloned() else { return };
         let Op::Reduce { input, axes, keepdims, .. } = &n.op else { return };
         let in_shape = self.ir.get(*input).map(|x| x.shape.clone()).unwrap_or_default();
-        let kept: Shape =
-            in_shape.iter().enumerate().map(|(a, d)| if axes.contains(&a) { Dim::Lit(1) } else { d.clone() }).collect();
+        let kept: Shape = in_shape
+            .iter()
+            .enumerate()
+            .map(|(a, d)| if axes.contains(&a) { Dim::Lit(1) } else { d.clone() })
+            .collect();
         let t = format_ident!("__ae_t{}", id.0);
         let tv = format_ident!("__ae_tv{}", id.0);
         let ty = dtype_tokens(n.dtype);
@@ -436,7 +452,8 @@ fn reduce_parts(kind: ReduceKind, input: Dtype, acc: Dtype, out: Dtype, x: &Iden
             }
         }
         ReduceKind::Any | ReduceKind::All => {
-            let (init, op) = if kind == ReduceKind::Any { (quote!(false), quote!(|)) } else { (quote!(true), quote!(&)) };
+            let (init, op) =
+                if kind == ReduceKind::Any { (quote!(false), quote!(|)) } else { (quote!(true), quote!(&)) };
             ReduceParts {
                 ptype: quote!(bool),
                 init: init.clone(),

@@ -65,13 +65,22 @@ fn check_result(k: &KernelFn, typed: &Typed, errors: &mut Errors) {
         );
     }
     if root.shape != want_shape {
-        let got = if root.shape.is_empty() { "a scalar".to_string() } else { format!("shape {}", shape::show(&root.shape)) };
+        let got = if root.shape.is_empty() {
+            "a scalar".to_string()
+        } else {
+            format!("shape {}", shape::show(&root.shape))
+        };
         let want = if want_shape.is_empty() { "a scalar".to_string() } else { shape::show(&want_shape) };
         errors.push(span, format!("the body has {got} but the kernel declares {want}"));
     }
 }
 
-fn typecheck(params: &[Param], body: &Body, policy: crate::dtype::Policy, errors: &mut Errors) -> Option<Typed> {
+fn typecheck(
+    params: &[Param],
+    body: &Body,
+    policy: crate::dtype::Policy,
+    errors: &mut Errors,
+) -> Option<Typed> {
     typeck(params, body, policy, errors)
 }
 
@@ -128,7 +137,10 @@ fn body_into(typed: &Typed, params: &[Param], syms: &[String], dst: TokenStream)
                 .map(|(a, d)| if axes.contains(&a) { Dim::Lit(1) } else { d.clone() })
                 .collect();
             let kept_e = em.shape_expr(&kept);
-            em.emit_reduce(typed.root, quote!(#dst.reshape(#kept_e, ::array_expr::__private::runtime::Order::C)?));
+            em.emit_reduce(
+                typed.root,
+                quote!(#dst.reshape(#kept_e, ::array_expr::__private::runtime::Order::C)?),
+            );
         }
         _ => em.emit_elementwise(typed.root, dst),
     }
@@ -147,7 +159,15 @@ fn expand_kernel(k: &KernelFn) -> TokenStream {
     let typed = match (errors.propagate(), typed) {
         (Ok(()), Some(t)) => t,
         (Err(e), _) => return fallback::kernel(k, e),
-        (Ok(()), None) => return fallback::kernel(k, syn::Error::new(Span::call_site(), "internal error: typing failed without an error; please report")),
+        (Ok(()), None) => {
+            return fallback::kernel(
+                k,
+                syn::Error::new(
+                    Span::call_site(),
+                    "internal error: typing failed without an error; please report",
+                ),
+            )
+        }
     };
     emit_kernel(k, &typed, &syms)
 }
@@ -234,10 +254,15 @@ fn expand_inline(inl: &Inline) -> TokenStream {
     let typed = match (errors.propagate(), typed) {
         (Ok(()), Some(t)) => t,
         (Err(e), _) => return fallback::inline(e),
-        (Ok(()), None) => return fallback::inline(syn::Error::new(Span::call_site(), "internal error; please report")),
+        (Ok(()), None) => {
+            return fallback::inline(syn::Error::new(Span::call_site(), "internal error; please report"))
+        }
     };
     let Some(root) = typed.ir.get(typed.root).cloned() else {
-        return fallback::inline(syn::Error::new(Span::call_site(), "internal error: no root; please report"));
+        return fallback::inline(syn::Error::new(
+            Span::call_site(),
+            "internal error: no root; please report",
+        ));
     };
     let rt = quote!(::array_expr::__private);
     let ty = dtype_tokens(root.dtype);
@@ -246,7 +271,10 @@ fn expand_inline(inl: &Inline) -> TokenStream {
     let bind = bind_params(&inl.params, &syms, true);
     let body = body_into(&typed, &inl.params, &syms, quote!(__ae_out.view_mut()));
     let (ret_t, result) = if rank == 0 {
-        (quote!(#ty), quote!(__ae_out.to_vec().first().copied().ok_or_else(|| #rt::empty_reduction("result"))))
+        (
+            quote!(#ty),
+            quote!(__ae_out.to_vec().first().copied().ok_or_else(|| #rt::empty_reduction("result"))),
+        )
     } else {
         (quote!(::array_expr::Array<#ty, #rank>), quote!(::core::result::Result::Ok(__ae_out)))
     };

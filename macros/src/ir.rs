@@ -172,7 +172,13 @@ pub(crate) enum Op {
     Func(Func, Vec<NodeId>),
     Where(NodeId, NodeId, NodeId),
     /// Reduction over `axes` of the input (sorted), accumulating in `acc`.
-    Reduce { kind: ReduceKind, input: NodeId, axes: Vec<usize>, keepdims: bool, acc: Dtype },
+    Reduce {
+        kind: ReduceKind,
+        input: NodeId,
+        axes: Vec<usize>,
+        keepdims: bool,
+        acc: Dtype,
+    },
 }
 
 /// One typed node.

@@ -15,6 +15,9 @@ mod parse;
 mod shape;
 mod typeck;
 
+#[cfg(test)]
+mod tests;
+
 /// Compiles array expressions into fused, shape- and dtype-checked loops.
 ///
 /// See the `array-expr` crate documentation and README for the grammar.

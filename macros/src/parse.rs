@@ -93,7 +93,8 @@ fn parse_params(input: ParseStream) -> syn::Result<Vec<Param>> {
 
 fn parse_type(input: ParseStream) -> syn::Result<TypeDecl> {
     let dt: Ident = input.parse()?;
-    let dtype = Dtype::from_name(&dt.to_string()).ok_or_else(|| syn::Error::new(dt.span(), diag::unknown_dtype(&dt)))?;
+    let dtype = Dtype::from_name(&dt.to_string())
+        .ok_or_else(|| syn::Error::new(dt.span(), diag::unknown_dtype(&dt)))?;
     if !input.peek(syn::token::Bracket) {
         return Ok(TypeDecl { dtype, dtype_span: dt.span(), dims: None });
     }
@@ -189,7 +190,8 @@ pub(crate) fn parse_expr(input: ParseStream, min_bp: u8) -> syn::Result<Expr> {
         if input.peek(Token![as]) && CAST_BP >= min_bp {
             let kw: Token![as] = input.parse()?;
             let dt: Ident = input.parse()?;
-            let to = Dtype::from_name(&dt.to_string()).ok_or_else(|| syn::Error::new(dt.span(), diag::unknown_dtype(&dt)))?;
+            let to = Dtype::from_name(&dt.to_string())
+                .ok_or_else(|| syn::Error::new(dt.span(), diag::unknown_dtype(&dt)))?;
             lhs = Expr::Cast { expr: Box::new(lhs), to, span: kw.span };
             continue;
         }
@@ -248,7 +250,9 @@ fn parse_prefix(input: ParseStream) -> syn::Result<Expr> {
 fn parse_literal(input: ParseStream) -> syn::Result<Expr> {
     let lit: syn::Lit = input.parse()?;
     match &lit {
-        syn::Lit::Int(i) if i.suffix().is_empty() => Ok(Expr::Int { value: i.base10_parse()?, span: i.span() }),
+        syn::Lit::Int(i) if i.suffix().is_empty() => {
+            Ok(Expr::Int { value: i.base10_parse()?, span: i.span() })
+        }
         syn::Lit::Float(f) if f.suffix().is_empty() => {
             Ok(Expr::Float { value: f.base10_parse()?, text: f.base10_digits().to_string(), span: f.span() })
         }
@@ -264,7 +268,8 @@ fn parse_call(input: ParseStream, name: Ident) -> syn::Result<Expr> {
         input.parse::<Token![::]>()?;
         input.parse::<Token![<]>()?;
         let dt: Ident = input.parse()?;
-        let d = Dtype::from_name(&dt.to_string()).ok_or_else(|| syn::Error::new(dt.span(), diag::unknown_dtype(&dt)))?;
+        let d = Dtype::from_name(&dt.to_string())
+            .ok_or_else(|| syn::Error::new(dt.span(), diag::unknown_dtype(&dt)))?;
         input.parse::<Token![>]>()?;
         acc = Some((d, dt.span()));
     }

@@ -66,7 +66,10 @@ mod tests {
         assert_eq!(broadcast(&s(&["n", "m"]), &s(&["m"])), Ok(s(&["n", "m"])));
         assert_eq!(broadcast(&s(&["n", "1"]), &s(&["m"])), Ok(s(&["n", "m"])));
         assert_eq!(broadcast(&s(&[]), &s(&["k"])), Ok(s(&["k"])));
-        assert_eq!(broadcast(&s(&["n"]), &s(&["m"])), Err((0, Dim::Sym("n".into()), 0, Dim::Sym("m".into()))));
+        assert_eq!(
+            broadcast(&s(&["n"]), &s(&["m"])),
+            Err((0, Dim::Sym("n".into()), 0, Dim::Sym("m".into())))
+        );
         assert!(broadcast(&s(&["n", "3"]), &s(&["4"])).is_err());
     }
 }

@@ -55,8 +55,7 @@ pub(crate) fn typeck(params: &[Param], body: &Body, policy: Policy, errors: &mut
             };
             cx.scope.insert(name.to_string(), v);
         } else {
-            cx.scope.remove(&name.to_string());
-            cx.scope.insert(name.to_string(), Val::Lit(Pending { value: Const::Bool(false), text: "<error>".into(), span: name.span() }));
+            cx.poison(&name.to_string(), name.span());
         }
     }
     let root = cx.expr(&body.result)?;
@@ -91,7 +90,11 @@ impl Cx<'_> {
             if let Some(dims) = &p.ty.dims {
                 if dims.len() > MAX_RANK {
                     let span = dims.get(MAX_RANK).map_or(p.name.span(), |d| d.1);
-                    self.errors.push(span, format!("`{name}` has rank {}; at most {MAX_RANK} axes are supported", dims.len()));
+                    self.errors.push(
+                        span,
+                        format!("`{name}` has rank {}; at most {MAX_RANK} axes are supported", dims.len()),
+                    );
+                    self.poison(&name, p.name.span());
                     continue;
                 }
             }
@@ -102,6 +105,12 @@ impl Cx<'_> {
             let id = self.ir.push(Node { op, dtype: p.ty.dtype, shape, span: p.name.span() });
             self.scope.insert(name.clone(), Val::Node(id, name));
         }
+    }
+
+    /// Marks a name whose declaration had an error, so its uses report nothing more.
+    fn poison(&mut self, name: &str, span: Span) {
+        let p = Pending { value: Const::Bool(false), text: "<error>".into(), span };
+        self.scope.insert(name.to_string(), Val::Lit(p));
     }
 
     fn node(&self, id: NodeId) -> Option<&Node> {
@@ -118,7 +127,9 @@ impl Cx<'_> {
     fn expr(&mut self, e: &Expr) -> Option<Val> {
         match e {
             Expr::Int { value, span } => match i128::try_from(*value) {
-                Ok(v) => Some(Val::Lit(Pending { value: Const::Int(v), text: value.to_string(), span: *span })),
+                Ok(v) => {
+                    Some(Val::Lit(Pending { value: Const::Int(v), text: value.to_string(), span: *span }))
+                }
                 Err(_) => {
                     self.errors.push(*span, format!("literal `{value}` is too large for any dtype"));
                     None
@@ -152,7 +163,10 @@ impl Cx<'_> {
             Some(Val::Lit(p)) if p.text == "<error>" => None,
             Some(v) => Some(v.clone()),
             None => {
-                self.errors.push(id.span(), format!("unknown operand `{id}`; declare it in the parameter list or with `let`"));
+                self.errors.push(
+                    id.span(),
+                    format!("unknown operand `{id}`; declare it in the parameter list or with `let`"),
+                );
                 None
             }
         }
@@ -209,7 +223,10 @@ impl Cx<'_> {
     fn int_in_range(&mut self, p: &Pending, v: i128, d: Dtype, other: &str) -> Option<Const> {
         let (lo, hi) = d.int_range()?;
         if v < lo || v > hi {
-            self.errors.push(p.span, format!("literal `{}` does not fit in `{d}` ({other}), whose range is {lo}..={hi}", p.text));
+            self.errors.push(
+                p.span,
+                format!("literal `{}` does not fit in `{d}` ({other}), whose range is {lo}..={hi}", p.text),
+            );
             return None;
         }
         Some(Const::Int(v))
@@ -238,7 +255,14 @@ impl Cx<'_> {
                     Some(Val::Lit(p))
                 }
                 _ => {
-                    self.errors.push(span, format!("cannot apply `{}` to the literal `{}`", if op == UnOp::Neg { "-" } else { "!" }, p.text));
+                    self.errors.push(
+                        span,
+                        format!(
+                            "cannot apply `{}` to the literal `{}`",
+                            if op == UnOp::Neg { "-" } else { "!" },
+                            p.text
+                        ),
+                    );
                     None
                 }
             };
@@ -248,15 +272,34 @@ impl Cx<'_> {
         let text = format!("{}{}", if op == UnOp::Neg { "-" } else { "!" }, wrap(&label));
         match op {
             UnOp::Neg if dtype == Dtype::Bool => {
-                self.errors.push(span, format!("cannot negate the mask {}; use `!` to invert a mask", describe(&label, dtype, &shape)));
+                self.errors.push(
+                    span,
+                    format!(
+                        "cannot negate the mask {}; use `!` to invert a mask",
+                        describe(&label, dtype, &shape)
+                    ),
+                );
                 None
             }
             UnOp::Neg if !dtype.is_signed() => {
-                self.errors.push(span, format!("cannot negate {}: `{dtype}` is unsigned; cast it to a signed dtype first", describe(&label, dtype, &shape)));
+                self.errors.push(
+                    span,
+                    format!(
+                        "cannot negate {}: `{dtype}` is unsigned; cast it to a signed dtype first",
+                        describe(&label, dtype, &shape)
+                    ),
+                );
                 None
             }
             UnOp::Not if dtype != Dtype::Bool => {
-                self.errors.push(span, format!("`!` inverts masks (`bool`), but {} is a number; compare it first, e.g. `{} == 0`", describe(&label, dtype, &shape), wrap(&label)));
+                self.errors.push(
+                    span,
+                    format!(
+                        "`!` inverts masks (`bool`), but {} is a number; compare it first, e.g. `{} == 0`",
+                        describe(&label, dtype, &shape),
+                        wrap(&label)
+                    ),
+                );
                 None
             }
             _ => self.push(Op::Unary(op, id), dtype, shape, span, text),
@@ -264,7 +307,13 @@ impl Cx<'_> {
     }
 
     /// Unifies the dtypes of two operands of `what` under the policy; literals adapt.
-    fn unify(&mut self, l: Val, r: Val, span: Span, what: &dyn Fn(&str, &str) -> String) -> Option<(NodeId, NodeId, Dtype)> {
+    fn unify(
+        &mut self,
+        l: Val,
+        r: Val,
+        span: Span,
+        what: &dyn Fn(&str, &str) -> String,
+    ) -> Option<(NodeId, NodeId, Dtype)> {
         let (li, ri) = (self.info(&l), self.info(&r));
         let (ln, rn) = match (&li, &ri) {
             (Some((d, _, lab)), None) => {
@@ -297,7 +346,8 @@ impl Cx<'_> {
         }
         let (lab_l, lab_r) = (li.map(|i| i.2).unwrap_or_default(), ri.map(|i| i.2).unwrap_or_default());
         let (ls, rs) = (self.node(ln)?.shape.clone(), self.node(rn)?.shape.clone());
-        let fix = if ld.widens_losslessly_to(rd) {
+        let cast_left = ld.widens_losslessly_to(rd) || (!ld.is_float() && rd.is_float());
+        let fix = if cast_left {
             what(&format!("{} as {rd}", wrap(&lab_l)), &lab_r)
         } else {
             what(&lab_l, &format!("{} as {ld}", wrap(&lab_r)))
@@ -305,7 +355,11 @@ impl Cx<'_> {
         let verb = what("", "");
         self.errors.push(
             span,
-            format!("{verb} {} and {} without a cast; write `{fix}`", describe(&lab_l, ld, &ls), describe(&lab_r, rd, &rs)),
+            format!(
+                "{verb} {} and {} without a cast; write `{fix}`",
+                describe(&lab_l, ld, &ls),
+                describe(&lab_r, rd, &rs)
+            ),
         );
         None
     }
@@ -346,7 +400,13 @@ impl Cx<'_> {
         let sym = op.symbol();
         let text = format!("{ll} {sym} {rl}");
         let verb = format!("cannot {}", op.verb());
-        let what = move |a: &str, b: &str| if a.is_empty() && b.is_empty() { verb.clone() } else { format!("{a} {sym} {b}") };
+        let what = move |a: &str, b: &str| {
+            if a.is_empty() && b.is_empty() {
+                verb.clone()
+            } else {
+                format!("{a} {sym} {b}")
+            }
+        };
         let (ln, rn, dtype) = self.unify(l, r, span, &what)?;
         let shape = self.broadcast(ln, rn, span, &ll, &rl)?;
         let ls = self.node(ln)?.shape.clone();
@@ -409,10 +469,13 @@ impl Cx<'_> {
         let span = c.name.span();
         let vals: Vec<Option<Val>> = c.args.iter().map(|a| self.expr(a)).collect();
         let vals: Vec<Val> = vals.into_iter().collect::<Option<_>>()?;
-        let labels: Vec<String> = vals.iter().map(|v| match v {
-            Val::Node(_, s) => s.clone(),
-            Val::Lit(p) => p.text.clone(),
-        }).collect();
+        let labels: Vec<String> = vals
+            .iter()
+            .map(|v| match v {
+                Val::Node(_, s) => s.clone(),
+                Val::Lit(p) => p.text.clone(),
+            })
+            .collect();
         let text = format!("{name}({})", labels.join(", "));
         if func == Func::Powi {
             return self.powi(vals, span, text);
@@ -427,7 +490,13 @@ impl Cx<'_> {
             rest.push(v);
         }
         let nm = name.clone();
-        let what = move |a: &str, b: &str| if a.is_empty() && b.is_empty() { format!("`{nm}` cannot mix") } else { format!("{nm}({a}, {b})") };
+        let what = move |a: &str, b: &str| {
+            if a.is_empty() && b.is_empty() {
+                format!("`{nm}` cannot mix")
+            } else {
+                format!("{nm}({a}, {b})")
+            }
+        };
         let mut dtype = None;
         for v in rest {
             let (a, b, d) = self.unify(acc.clone(), v, span, &what)?;
@@ -445,11 +514,25 @@ impl Cx<'_> {
         let first_label = labels.first().cloned().unwrap_or_default();
         let first_shape = self.node(*ids.first()?)?.shape.clone();
         if d == Dtype::Bool {
-            self.errors.push(span, format!("`{name}` needs numbers, but {} is a mask; cast it (`{} as f32`)", describe(&first_label, d, &first_shape), wrap(&first_label)));
+            self.errors.push(
+                span,
+                format!(
+                    "`{name}` needs numbers, but {} is a mask; cast it (`{} as f32`)",
+                    describe(&first_label, d, &first_shape),
+                    wrap(&first_label)
+                ),
+            );
             return None;
         }
         if func.float_only() && !d.is_float() {
-            self.errors.push(span, format!("`{name}` needs a float operand, but {} is an integer; write `{name}({} as f64)`", describe(&first_label, d, &first_shape), wrap(&first_label)));
+            self.errors.push(
+                span,
+                format!(
+                    "`{name}` needs a float operand, but {} is an integer; write `{name}({} as f64)`",
+                    describe(&first_label, d, &first_shape),
+                    wrap(&first_label)
+                ),
+            );
             return None;
         }
         let mut shape = first_shape;
@@ -471,27 +554,39 @@ impl Cx<'_> {
         let mut it = vals.into_iter();
         let (base, exp) = (it.next()?, it.next()?);
         let Val::Lit(Pending { value: Const::Int(e), .. }) = exp else {
-            self.errors.push(span, "`powi` takes an integer literal exponent, e.g. `powi(x, 3)`; use `pow` for array exponents");
+            self.errors.push(
+                span,
+                "`powi` takes an integer literal exponent, e.g. `powi(x, 3)`; use `pow` for array exponents",
+            );
             return None;
         };
         let id = self.materialize(base, None)?;
         let n = self.node(id)?.clone();
         if !n.dtype.is_float() {
-            self.errors.push(span, format!("`powi` needs a float operand, but it is `{}`; cast it first", n.dtype));
+            self.errors
+                .push(span, format!("`powi` needs a float operand, but it is `{}`; cast it first", n.dtype));
             return None;
         }
         let Ok(e32) = i32::try_from(e) else {
             self.errors.push(span, "the exponent of `powi` must fit in i32");
             return None;
         };
-        let eid = self.ir.push(Node { op: Op::Const(Const::Int(e32 as i128)), dtype: Dtype::I32, shape: Vec::new(), span });
+        let eid = self.ir.push(Node {
+            op: Op::Const(Const::Int(e32 as i128)),
+            dtype: Dtype::I32,
+            shape: Vec::new(),
+            span,
+        });
         self.push(Op::Func(Func::Powi, vec![id, eid]), n.dtype, n.shape, span, text)
     }
 
     fn where_(&mut self, c: &Call) -> Option<Val> {
         let span = c.name.span();
         let [cond, a, b] = c.args.as_slice() else {
-            self.errors.push(span, format!("`where` takes three arguments (mask, then, else), found {}", c.args.len()));
+            self.errors.push(
+                span,
+                format!("`where` takes three arguments (mask, then, else), found {}", c.args.len()),
+            );
             return None;
         };
         let (cv, av, bv) = (self.expr(cond), self.expr(a), self.expr(b));
@@ -506,13 +601,26 @@ impl Cx<'_> {
             self.errors.push(span, format!("the condition of `where` must be a mask (`bool`), but {} is a number; compare it, e.g. `{} > 0`", describe(&lab, cn.dtype, &cn.shape), wrap(&lab)));
             return None;
         }
-        let what = |x: &str, y: &str| if x.is_empty() && y.is_empty() { "`where` cannot choose between".to_string() } else { format!("where(.., {x}, {y})") };
+        let what = |x: &str, y: &str| {
+            if x.is_empty() && y.is_empty() {
+                "`where` cannot choose between".to_string()
+            } else {
+                format!("where(.., {x}, {y})")
+            }
+        };
         let (aid, bid, d) = self.unify(av, bv, span, &what)?;
         let s1 = self.broadcast(aid, bid, span, "then", "else")?;
         let s = match shape::broadcast(&cn.shape, &s1) {
             Ok(s) => s,
             Err(_) => {
-                self.errors.push(span, format!("the mask of `where` has shape {} which does not broadcast with the branches' {}", shape::show(&cn.shape), shape::show(&s1)));
+                self.errors.push(
+                    span,
+                    format!(
+                        "the mask of `where` has shape {} which does not broadcast with the branches' {}",
+                        shape::show(&cn.shape),
+                        shape::show(&s1)
+                    ),
+                );
                 return None;
             }
         };
@@ -534,11 +642,19 @@ impl Cx<'_> {
         let boolean = matches!(kind, ReduceKind::Any | ReduceKind::All);
         if boolean != (n.dtype == Dtype::Bool) {
             let msg = if boolean {
-                format!("`{}` reduces masks, but {} is a number; compare it first", kind.name(), describe(&label, n.dtype, &n.shape))
+                format!(
+                    "`{}` reduces masks, but {} is a number; compare it first",
+                    kind.name(),
+                    describe(&label, n.dtype, &n.shape)
+                )
             } else if kind == ReduceKind::Sum {
                 String::new()
             } else {
-                format!("`{}` needs numbers, but {} is a mask; use `any`/`all`, or `sum` to count", kind.name(), describe(&label, n.dtype, &n.shape))
+                format!(
+                    "`{}` needs numbers, but {} is a mask; use `any`/`all`, or `sum` to count",
+                    kind.name(),
+                    describe(&label, n.dtype, &n.shape)
+                )
             };
             if !msg.is_empty() {
                 self.errors.push(span, msg);
@@ -564,7 +680,13 @@ impl Cx<'_> {
         for &a in axes {
             let k = if a < 0 { rank as i64 + a } else { a };
             if k < 0 || k >= rank as i64 {
-                self.errors.push(*aspan, format!("axis {a} is out of range for {} (rank {rank})", describe(label, n.dtype, &n.shape)));
+                self.errors.push(
+                    *aspan,
+                    format!(
+                        "axis {a} is out of range for {} (rank {rank})",
+                        describe(label, n.dtype, &n.shape)
+                    ),
+                );
                 return None;
             }
             if out.contains(&(k as usize)) {
@@ -578,7 +700,13 @@ impl Cx<'_> {
     }
 
     /// (result dtype, accumulator dtype) of a reduction; see the README's accumulator table.
-    fn reduce_dtypes(&mut self, kind: ReduceKind, input: Dtype, acc: Option<(Dtype, Span)>, label: &str) -> Option<(Dtype, Dtype)> {
+    fn reduce_dtypes(
+        &mut self,
+        kind: ReduceKind,
+        input: Dtype,
+        acc: Option<(Dtype, Span)>,
+        label: &str,
+    ) -> Option<(Dtype, Dtype)> {
         use ReduceKind::*;
         let wide_int = |d: Dtype| if d.is_signed() || d == Dtype::Bool { Dtype::I64 } else { Dtype::U64 };
         let default = match (kind, input) {
@@ -591,8 +719,12 @@ impl Cx<'_> {
         };
         let Some((a, aspan)) = acc else { return Some(default) };
         let ok = match kind {
-            Sum | Prod => (a.is_float() && input.is_float() && input.widens_losslessly_to(a))
-                || (a.is_int() && (input.is_int() || input == Dtype::Bool) && (input == Dtype::Bool || input.widens_losslessly_to(a))),
+            Sum | Prod => {
+                (a.is_float() && input.is_float() && input.widens_losslessly_to(a))
+                    || (a.is_int()
+                        && (input.is_int() || input == Dtype::Bool)
+                        && (input == Dtype::Bool || input.widens_losslessly_to(a)))
+            }
             Mean => a.is_float() && (input.widens_losslessly_to(a) || input.is_int()),
             _ => false,
         };

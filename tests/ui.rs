@@ -1,0 +1,7 @@
+//! Compile-time contract: every error class has a case with its exact message.
+#[test]
+fn ui() {
+    let t = trybuild::TestCases::new();
+    t.compile_fail("tests/ui/fail/**/*.rs");
+    t.pass("tests/ui/pass/*.rs");
+}
