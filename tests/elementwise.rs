@@ -147,7 +147,11 @@ fn kernels_compute_what_they_say() {
     let c = casts(&[1, -2, 3][..], 0.5).unwrap().to_vec();
     assert_eq!(c, vec![1.5, 1.0, 4.5]);
 
-    let o = outer(Array::<f32, 2>::from_shape_vec([2, 1], vec![1.0, 2.0]).unwrap().view(), &[1.0f32, 10.0, 100.0]).unwrap();
+    let o = outer(
+        Array::<f32, 2>::from_shape_vec([2, 1], vec![1.0, 2.0]).unwrap().view(),
+        &[1.0f32, 10.0, 100.0],
+    )
+    .unwrap();
     assert_eq!(o.to_vec(), vec![2.0, 11.0, 101.0, 3.0, 21.0, 201.0]);
 
     let x = Array::<i16, 2>::from_fn([300, 300], |[i, j]| (i as i16).wrapping_mul(j as i16));
@@ -159,8 +163,14 @@ fn kernels_compute_what_they_say() {
     let f = funcs(&xs).unwrap();
     for i in 0..33 {
         let v = xs[[i]];
-        let want = v.exp() + (v.abs() + 1.0).ln() + v.tanh() + 1.0 / (1.0 + (-v).exp()) + v.clamp(-0.5, 0.5)
-            + v.powi(3) + v.max(0.25) + v * v;
+        let want = v.exp()
+            + (v.abs() + 1.0).ln()
+            + v.tanh()
+            + 1.0 / (1.0 + (-v).exp())
+            + v.clamp(-0.5, 0.5)
+            + v.powi(3)
+            + v.max(0.25)
+            + v * v;
         assert!((f[[i]] - want).abs() < 1e-12, "{i}: {} vs {want}", f[[i]]);
     }
 }
