@@ -27,3 +27,8 @@ pub mod __private {
     pub use array_expr_runtime::driver;
     pub use array_expr_runtime::private::{empty_reduction, ops, overflow, Operand, OutOperand};
 }
+
+/// The README's examples, compiled and run as doctests so they cannot rot.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
