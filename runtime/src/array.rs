@@ -480,10 +480,10 @@ impl<T: Element, const D: usize> ArrayView<'_, T, D> {
     /// assert_eq!(t.to_vec(), vec![0, 3, 1, 4, 2, 5]);
     /// ```
     pub fn to_owned(&self) -> Array<T, D> {
-        Array::from_vec_unchecked(self.to_vec(), self.shape(), Order::C)
+        self.to_owned_order(Order::C)
     }
 
-    /// Copies into a new array laid out in `order`.
+    /// Copies into a new array laid out in `order` (block copies, one pass).
     ///
     /// # Examples
     ///
@@ -495,14 +495,13 @@ impl<T: Element, const D: usize> ArrayView<'_, T, D> {
     /// assert_eq!(f.to_vec(), a.to_vec());
     /// ```
     pub fn to_owned_order(&self, order: Order) -> Array<T, D> {
-        match order {
-            Order::C => self.to_owned(),
-            Order::F => {
-                let rev = self.reversed_axes();
-                let data = rev.to_vec();
-                Array::from_vec_unchecked(data, rev.shape(), Order::C).into_reversed_axes()
-            }
-        }
+        let shape = self.shape();
+        // the view exists, so its element count and byte size fit
+        let n = shape.iter().product();
+        let mut out = Array::from_vec_unchecked(vec![T::ZERO; n], shape, order);
+        let copied = crate::driver::zip1(&mut out.view_mut(), self, |o, a| o.copy_from_slice(a));
+        debug_assert!(copied.is_ok(), "same shape by construction");
+        out
     }
 }
 

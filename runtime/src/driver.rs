@@ -38,7 +38,7 @@ impl<const N: usize> Nest<N> {
         let mut axes: Vec<usize> = (0..shape.len()).filter(|&a| shape[a] != 1).collect();
         let key = |a: usize| strides.get(lead).and_then(|s| s.get(a)).map_or(0, |s| s.unsigned_abs());
         // stable sort: equal strides keep logical order (C order among ties)
-        axes.sort_by(|&a, &b| key(b).cmp(&key(a)));
+        axes.sort_by_key(|&a| std::cmp::Reverse(key(a)));
         let mut nest = Nest { ndim: 0, shape: [1; MAX_RANK], strides: [[0; MAX_RANK]; N] };
         for a in axes {
             let n = shape[a];
@@ -107,13 +107,13 @@ impl<const N: usize> Nest<N> {
 /// `base.offset(off + i * stride)` must be a valid, initialized element for every `i < len`
 /// (the caller derives `off`, `len`, `stride` from a [`Nest`] planned over a view of `base`),
 /// and `len <= BLOCK`.
-unsafe fn read_block<'b, T: Element>(
+unsafe fn read_block<T: Element>(
     base: *const T,
-    buf: &'b mut [T; BLOCK],
+    buf: &mut [T; BLOCK],
     off: isize,
     len: usize,
     stride: isize,
-) -> &'b [T] {
+) -> &[T] {
     if stride == 1 {
         // SAFETY: by the contract, `len` consecutive valid elements start at `base + off`; the
         // returned borrow ends before the view's lifetime (it lives for one kernel call).

@@ -641,14 +641,25 @@ impl<'a, T, const D: usize> ArrayViewMut<'a, T, D> {
         self.for_each_mut(|x| *x = value);
     }
 
-    /// Copies `src` (same shape) into this view, element by element in logical order.
+    /// Copies `src` (same shape) into this view, in blocks, without a temporary.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use array_expr_runtime::Array;
+    /// let src = Array::<i32, 2>::from_fn([2, 3], |[i, j]| (i * 3 + j) as i32);
+    /// let mut dst = Array::<i32, 2>::zeros([3, 2]);
+    /// dst.view_mut().reversed_axes().assign(&src.view())?;
+    /// assert_eq!(dst.to_vec(), vec![0, 3, 1, 4, 2, 5]);
+    /// # Ok::<(), array_expr_runtime::Error>(())
+    /// ```
     ///
     /// # Errors
     ///
     /// [`ErrorKind::ShapeMismatch`](crate::ErrorKind::ShapeMismatch) when the shapes differ.
     pub fn assign(&mut self, src: &ArrayView<'_, T, D>) -> Result<()>
     where
-        T: Copy,
+        T: Element,
     {
         if src.shape() != self.shape() {
             bail!(
@@ -658,14 +669,7 @@ impl<'a, T, const D: usize> ArrayViewMut<'a, T, D> {
                 self.shape()
             );
         }
-        let values = src.to_vec();
-        let mut it = values.into_iter();
-        self.for_each_mut(|x| {
-            if let Some(v) = it.next() {
-                *x = v;
-            }
-        });
-        Ok(())
+        crate::driver::zip1(self, src, |o, a| o.copy_from_slice(a))
     }
 
     /// The data as a mutable slice in memory order, when C- or F-contiguous.
