@@ -53,6 +53,26 @@ array_expr! {
         sum(x > 0.0)
     }
 
+    fn outer_newaxis(x: f32[n], y: f32[m]) -> f32[n, m] {
+        x[:, newaxis] * y
+    }
+
+    fn add_transposed(a: f32[n, m], b: f32[m, n]) -> f32[n, m] {
+        a + b.T
+    }
+
+    fn transpose_expr(a: f32[n, m], w: f32[m]) -> f32[m, n] {
+        (a * w + 1).T
+    }
+
+    fn sq_dists(x: f64[n, d], c: f64[k, d]) -> f64[n, k] {
+        sum(square(x[:, newaxis, :] - c[newaxis, :, :]), axis = 2)
+    }
+
+    fn permuted(x: i32[a, b, c]) -> i32[c, a, b] {
+        transpose(x, axes = (2, 0, 1)) * 2
+    }
+
     fn funcs(x: f64[n]) -> f64[n] {
         exp(x) + ln(abs(x) + 1) + tanh(x) + sigmoid(x) + clip(x, -0.5, 0.5) + powi(x, 3) + max(x, 0.25) + square(x)
     }
@@ -210,4 +230,43 @@ fn runtime_shape_errors_name_argument_axis_symbol_and_sizes() {
     assert_eq!(e.to_string(), "argument `out` axis 1: expected `m` = 4 (bound by `x` axis 1), found 5");
     let e = col_max(&Array::<f64, 2>::zeros([0, 3])).unwrap_err();
     assert_eq!(e.to_string(), "`max` of an empty array has no value");
+}
+
+#[test]
+fn new_axes_and_transposes() {
+    let x = vec![1.0f32, 2.0];
+    let y = vec![10.0f32, 20.0, 30.0];
+    assert_eq!(outer_newaxis(&x, &y).unwrap().to_vec(), vec![10.0, 20.0, 30.0, 20.0, 40.0, 60.0]);
+
+    let a = Array::<f32, 2>::from_fn([2, 3], |[i, j]| (i * 3 + j) as f32);
+    let b = Array::<f32, 2>::from_fn([3, 2], |[i, j]| (100 * i + 10 * j) as f32);
+    let s = add_transposed(&a, &b).unwrap();
+    for i in 0..2 {
+        for j in 0..3 {
+            assert_eq!(s[[i, j]], a[[i, j]] + b[[j, i]]);
+        }
+    }
+    let w = vec![1.0f32, 2.0, 3.0];
+    let t = transpose_expr(&a, &w).unwrap();
+    assert_eq!(t.shape(), [3, 2]);
+    for i in 0..2 {
+        for j in 0..3 {
+            assert_eq!(t[[j, i]], a[[i, j]] * w[j] + 1.0);
+        }
+    }
+
+    let xs = Array::<f64, 2>::random_normal([7, 4], 1, 0.0, 1.0);
+    let cs = Array::<f64, 2>::random_normal([3, 4], 2, 0.0, 1.0);
+    let d = sq_dists(&xs, cs.t().t()).unwrap();
+    for i in 0..7 {
+        for k in 0..3 {
+            let want: f64 = (0..4).map(|j| (xs[[i, j]] - cs[[k, j]]).powi(2)).sum();
+            assert!((d[[i, k]] - want).abs() < 1e-12);
+        }
+    }
+
+    let x3 = Array::<i32, 3>::from_fn([2, 3, 4], |[i, j, k]| (i * 100 + j * 10 + k) as i32);
+    let p = permuted(&x3).unwrap();
+    assert_eq!(p.shape(), [4, 2, 3]);
+    assert_eq!(p[[3, 1, 2]], 2 * x3[[1, 2, 3]]);
 }

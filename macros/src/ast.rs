@@ -155,6 +155,27 @@ pub(crate) enum Expr {
         span: Span,
     },
     Call(Call),
+    /// `x.T` (all axes reversed) or `transpose(x, axes = (..))`.
+    Transpose {
+        expr: Box<Expr>,
+        axes: Option<Vec<i64>>,
+        span: Span,
+    },
+    /// `x[:, newaxis]`: keeps `:` axes in order and inserts length-1 axes.
+    Index {
+        expr: Box<Expr>,
+        items: Vec<IndexItem>,
+        span: Span,
+    },
+}
+
+/// One entry of `x[...]` inside an expression.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum IndexItem {
+    /// `:` keeps the next axis.
+    Full,
+    /// `newaxis` (or `None`) inserts an axis of length 1.
+    NewAxis,
 }
 
 /// `name::<acc>(args, axis = .., keepdims)`.

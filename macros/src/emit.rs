@@ -75,7 +75,7 @@ impl<'a> Emitter<'a> {
             }
             let Some(n) = self.ir.get(id) else { continue };
             match &n.op {
-                Op::Array(_) => {
+                Op::Array(_) | Op::View { .. } => {
                     operands.insert(id);
                 }
                 Op::Reduce { .. } if id != root => {
@@ -91,9 +91,13 @@ impl<'a> Emitter<'a> {
     /// Emits every reduction `root`'s pass reads as a temporary first.
     fn ensure_temps(&mut self, operands: &BTreeSet<NodeId>) {
         for &id in operands {
-            let is_reduce = matches!(self.ir.get(id).map(|n| &n.op), Some(Op::Reduce { .. }));
-            if is_reduce && !self.temps.contains_key(&id) {
-                self.emit_reduce_temp(id);
+            let base = match self.ir.get(id).map(|n| &n.op) {
+                Some(Op::View { input, .. }) => *input,
+                _ => id,
+            };
+            let is_reduce = matches!(self.ir.get(base).map(|n| &n.op), Some(Op::Reduce { .. }));
+            if is_reduce && !self.temps.contains_key(&base) {
+                self.emit_reduce_temp(base);
             }
         }
     }
@@ -101,6 +105,14 @@ impl<'a> Emitter<'a> {
     /// Tokens for the read-only view of an operand node.
     fn operand_view(&self, id: NodeId) -> TokenStream {
         match self.ir.get(id).map(|n| &n.op) {
+            Some(Op::View { input, map }) => {
+                let base = self.operand_view(*input);
+                let items = map.iter().map(|m| match m {
+                    Some(a) => quote!(::core::option::Option::Some(#a)),
+                    None => quote!(::core::option::Option::None),
+                });
+                quote!(#base.remap_axes([#(#items),*])?)
+            }
             Some(Op::Array(p)) => {
                 let name = self
                     .params
@@ -148,7 +160,7 @@ impl<'a> Emitter<'a> {
         let rt = rt();
         let Some(n) = self.ir.get(id) else { return quote!(()) };
         match &n.op {
-            Op::Array(_) | Op::Reduce { .. } => quote!(::core::unreachable!()),
+            Op::Array(_) | Op::Reduce { .. } | Op::View { .. } => quote!(::core::unreachable!()),
             Op::Scalar(p) => {
                 let name = self
                     .params

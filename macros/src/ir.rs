@@ -171,6 +171,11 @@ pub(crate) enum Op {
     Cast(NodeId),
     Func(Func, Vec<NodeId>),
     Where(NodeId, NodeId, NodeId),
+    /// A view of a leaf operand: axis `k` is axis `map[k]` of the input, or a new axis.
+    View {
+        input: NodeId,
+        map: Vec<Option<usize>>,
+    },
     /// Reduction over `axes` of the input (sorted), accumulating in `acc`.
     Reduce {
         kind: ReduceKind,
@@ -210,7 +215,7 @@ impl Ir {
     pub(crate) fn children(op: &Op) -> Vec<NodeId> {
         match op {
             Op::Array(_) | Op::Scalar(_) | Op::Const(_) => vec![],
-            Op::Unary(_, a) | Op::Cast(a) => vec![*a],
+            Op::Unary(_, a) | Op::Cast(a) | Op::View { input: a, .. } => vec![*a],
             Op::Reduce { input, .. } => vec![*input],
             Op::Binary(_, a, b) => vec![*a, *b],
             Op::Func(_, args) => args.clone(),

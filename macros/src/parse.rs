@@ -1,6 +1,6 @@
 //! Grammar only: `syn::parse::Parse` for the DSL (a Pratt parser for expressions).
 
-use crate::ast::{BinOp, Body, Call, Expr, Inline, Input, KernelFn, Param, TypeDecl, UnOp};
+use crate::ast::{BinOp, Body, Call, Expr, IndexItem, Inline, Input, KernelFn, Param, TypeDecl, UnOp};
 use crate::diag;
 use crate::dtype::{Dtype, Policy};
 use crate::shape::Dim;
@@ -210,6 +210,53 @@ pub(crate) fn parse_expr(input: ParseStream, min_bp: u8) -> syn::Result<Expr> {
 }
 
 fn parse_prefix(input: ParseStream) -> syn::Result<Expr> {
+    if input.peek(Token![-]) || input.peek(Token![!]) {
+        return parse_unary(input);
+    }
+    let mut e = parse_primary(input)?;
+    loop {
+        if input.peek(Token![.]) && !input.peek(Token![..]) {
+            let dot: Token![.] = input.parse()?;
+            let name: Ident = input.parse()?;
+            if name != "T" {
+                return Err(syn::Error::new(name.span(), diag::UNKNOWN_POSTFIX));
+            }
+            e = Expr::Transpose { expr: Box::new(e), axes: None, span: dot.span };
+        } else if input.peek(syn::token::Bracket) {
+            let content;
+            let b = bracketed!(content in input);
+            let items = parse_index_items(&content)?;
+            e = Expr::Index { expr: Box::new(e), items, span: b.span.join() };
+        } else {
+            return Ok(e);
+        }
+    }
+}
+
+fn parse_index_items(input: ParseStream) -> syn::Result<Vec<IndexItem>> {
+    let mut items = Vec::new();
+    while !input.is_empty() {
+        if input.peek(Token![:]) {
+            input.parse::<Token![:]>()?;
+            items.push(IndexItem::Full);
+        } else if input.peek(syn::Ident) {
+            let id: Ident = input.parse()?;
+            if id != "newaxis" && id != "None" {
+                return Err(syn::Error::new(id.span(), diag::BAD_INDEX));
+            }
+            items.push(IndexItem::NewAxis);
+        } else {
+            return Err(input.error(diag::BAD_INDEX));
+        }
+        if input.is_empty() {
+            break;
+        }
+        input.parse::<Token![,]>()?;
+    }
+    Ok(items)
+}
+
+fn parse_unary(input: ParseStream) -> syn::Result<Expr> {
     if input.peek(Token![-]) {
         let t: Token![-] = input.parse()?;
         let expr = parse_expr(input, PREFIX_BP)?;
@@ -220,6 +267,10 @@ fn parse_prefix(input: ParseStream) -> syn::Result<Expr> {
         let expr = parse_expr(input, PREFIX_BP)?;
         return Ok(Expr::Unary { op: UnOp::Not, span: t.span, expr: Box::new(expr) });
     }
+    Err(input.error(diag::EXPECTED_EXPR))
+}
+
+fn parse_primary(input: ParseStream) -> syn::Result<Expr> {
     if input.peek(syn::token::Paren) {
         let content;
         parenthesized!(content in input);
@@ -293,7 +344,7 @@ fn parse_arg(input: ParseStream, call: &mut Call) -> syn::Result<()> {
         let key: Ident = input.parse()?;
         input.parse::<Token![=]>()?;
         match key.to_string().as_str() {
-            "axis" => call.axis = Some((parse_axes(input)?, key.span())),
+            "axis" | "axes" => call.axis = Some((parse_axes(input)?, key.span())),
             "keepdims" => call.keepdims = input.parse::<syn::LitBool>()?.value,
             _ => return Err(syn::Error::new(key.span(), diag::unknown_named_arg(&key))),
         }

@@ -2,7 +2,7 @@
 //! shapes and broadcasting. Every error is reported at the smallest offending token; a subtree
 //! with an error yields `None` so its parents report nothing more (no follow-on errors).
 
-use crate::ast::{BinOp, Body, Call, Expr, Param, UnOp};
+use crate::ast::{BinOp, Body, Call, Expr, IndexItem, Param, UnOp};
 use crate::diag::Errors;
 use crate::dtype::{Dtype, Policy};
 use crate::ir::{Const, Func, Ir, Node, NodeId, Op, ReduceKind};
@@ -155,7 +155,116 @@ impl Cx<'_> {
                 self.cast(v, *to, *span)
             }
             Expr::Call(c) => self.call(c),
+            Expr::Transpose { expr, axes, span } => {
+                let v = self.expr(expr)?;
+                self.transpose(v, axes.as_deref(), *span)
+            }
+            Expr::Index { expr, items, span } => {
+                let v = self.expr(expr)?;
+                self.newaxis(v, items, *span)
+            }
         }
+    }
+
+    /// The typed node and label of a value that must be an array (rank >= 1) for `what`.
+    fn array_arg(&mut self, v: Val, span: Span, what: &str) -> Option<(NodeId, String, usize)> {
+        let Val::Node(id, label) = v else {
+            self.errors.push(span, format!("{what} applies to arrays, not to a literal"));
+            return None;
+        };
+        let rank = self.node(id)?.shape.len();
+        if rank == 0 {
+            self.errors.push(span, format!("{what} applies to arrays, but `{label}` is a scalar"));
+            return None;
+        }
+        Some((id, label, rank))
+    }
+
+    fn transpose(&mut self, v: Val, axes: Option<&[i64]>, span: Span) -> Option<Val> {
+        let (id, label, rank) = self.array_arg(v, span, "a transpose")?;
+        let perm: Vec<usize> = match axes {
+            None => (0..rank).rev().collect(),
+            Some(ax) => {
+                let norm: Vec<i64> = ax.iter().map(|&a| if a < 0 { a + rank as i64 } else { a }).collect();
+                let mut sorted = norm.clone();
+                sorted.sort_unstable();
+                if sorted != (0..rank as i64).collect::<Vec<_>>() {
+                    self.errors.push(
+                        span,
+                        format!("`axes = {ax:?}` is not a permutation of the {rank} axes of `{label}`"),
+                    );
+                    return None;
+                }
+                norm.into_iter().map(|a| a as usize).collect()
+            }
+        };
+        let map: Vec<Option<usize>> = perm.into_iter().map(Some).collect();
+        let id = self.apply_view(id, &map, span)?;
+        Some(Val::Node(id, format!("{}.T", wrap(&label))))
+    }
+
+    fn newaxis(&mut self, v: Val, items: &[IndexItem], span: Span) -> Option<Val> {
+        let (id, label, rank) = self.array_arg(v, span, "`newaxis`")?;
+        let kept = items.iter().filter(|i| **i == IndexItem::Full).count();
+        if kept > rank {
+            self.errors.push(span, format!("`{label}` has {rank} axes but the index keeps {kept} with `:`"));
+            return None;
+        }
+        let mut map = Vec::new();
+        let mut next = 0usize;
+        for item in items {
+            match item {
+                IndexItem::Full => {
+                    map.push(Some(next));
+                    next += 1;
+                }
+                IndexItem::NewAxis => map.push(None),
+            }
+        }
+        map.extend((next..rank).map(Some));
+        if map.len() > MAX_RANK {
+            self.errors.push(
+                span,
+                format!("the result would have {} axes; at most {MAX_RANK} are supported", map.len()),
+            );
+            return None;
+        }
+        let id = self.apply_view(id, &map, span)?;
+        Some(Val::Node(id, format!("{label}[..]")))
+    }
+
+    /// Applies an axis map to a value: a view of a leaf operand, or pushed down through
+    /// elementwise operations to their operands (elementwise ops commute with axis maps).
+    fn apply_view(&mut self, id: NodeId, map: &[Option<usize>], span: Span) -> Option<NodeId> {
+        let n = self.node(id)?.clone();
+        let shape: Shape =
+            map.iter().map(|m| m.and_then(|a| n.shape.get(a).cloned()).unwrap_or(Dim::Lit(1))).collect();
+        let op = match &n.op {
+            Op::Array(_) | Op::Reduce { .. } => Op::View { input: id, map: map.to_vec() },
+            Op::View { input, map: inner } => {
+                let composed = map.iter().map(|m| m.and_then(|a| inner.get(a).copied().flatten())).collect();
+                Op::View { input: *input, map: composed }
+            }
+            Op::Scalar(_) | Op::Const(_) => return Some(id),
+            op => {
+                let rank = n.shape.len();
+                let mut remapped = op.clone();
+                for child in Ir::children(op) {
+                    let crank = self.node(child)?.shape.len();
+                    let new_child = if crank == 0 {
+                        child
+                    } else {
+                        let pad = rank - crank.min(rank);
+                        let cmap: Vec<Option<usize>> =
+                            map.iter().map(|m| m.and_then(|a| a.checked_sub(pad))).collect();
+                        self.apply_view(child, &cmap, span)?
+                    };
+                    replace_child(&mut remapped, child, new_child);
+                }
+                remapped
+            }
+        };
+        Some(self.ir.push(Node { op, dtype: n.dtype, shape, span }))
     }
 
     fn var(&mut self, id: &proc_macro2::Ident) -> Option<Val> {
@@ -440,6 +549,15 @@ impl Cx<'_> {
         let span = c.name.span();
         if name == "where" {
             return self.where_(c);
+        }
+        if name == "transpose" {
+            let [arg] = c.args.as_slice() else {
+                self.errors.push(span, "`transpose` takes one array and optionally `axes = (..)`");
+                return None;
+            };
+            let v = self.expr(arg)?;
+            let axes = c.axis.as_ref().map(|(a, _)| a.clone());
+            return self.transpose(v, axes.as_deref(), span);
         }
         if let Some(kind) = ReduceKind::from_name(&name).filter(|_| c.args.len() == 1) {
             return self.reduce(kind, c);
@@ -733,5 +851,28 @@ impl Cx<'_> {
             return None;
         }
         Some((a, a))
+    }
+}
+
+/// Replaces every occurrence of child `from` in `op` by `to`.
+fn replace_child(op: &mut Op, from: NodeId, to: NodeId) {
+    let swap = |x: &mut NodeId| {
+        if *x == from {
+            *x = to;
+        }
+    };
+    match op {
+        Op::Array(_) | Op::Scalar(_) | Op::Const(_) => {}
+        Op::Unary(_, a) | Op::Cast(a) | Op::View { input: a, .. } | Op::Reduce { input: a, .. } => swap(a),
+        Op::Binary(_, a, b) => {
+            swap(a);
+            swap(b);
+        }
+        Op::Func(_, args) => args.iter_mut().for_each(swap),
+        Op::Where(c, a, b) => {
+            swap(c);
+            swap(a);
+            swap(b);
+        }
     }
 }

@@ -359,6 +359,26 @@ impl<const D: usize> Geometry<D> {
         Ok(g)
     }
 
+    /// Axis `k` of the result is axis `map[k]` of `self`, or a new length-1 axis for `None`.
+    /// Every axis of `self` of length > 1 must appear exactly once.
+    pub(crate) fn remap<const E: usize>(&self, map: [Option<usize>; E]) -> Result<Geometry<E>> {
+        let mut g = Geometry { shape: [1; E], strides: [0; E] };
+        let mut seen = [false; D];
+        for (k, m) in map.iter().enumerate() {
+            if let Some(a) = *m {
+                if a >= D || std::mem::replace(&mut seen[a], true) {
+                    bail!(InvalidArgument, "remap_axes: {map:?} does not use each of the {D} axes once");
+                }
+                g.shape[k] = self.shape[a];
+                g.strides[k] = self.strides[a];
+            }
+        }
+        if let Some(a) = (0..D).find(|&a| !seen[a] && self.shape[a] != 1) {
+            bail!(InvalidArgument, "remap_axes: {map:?} drops axis {a} of length {}", self.shape[a]);
+        }
+        Ok(g)
+    }
+
     pub(crate) fn reversed(&self) -> Geometry<D> {
         let mut g = *self;
         g.shape.reverse();

@@ -274,6 +274,18 @@ macro_rules! common_view_methods {
                 Ok(self.moved((g, 0)))
             }
 
+            /// Axis `k` of the result is axis `map[k]` of `self`, or a new axis of length 1 for
+            /// `None` (transposes and new axes in one step). Used by generated kernels.
+            ///
+            /// # Errors
+            ///
+            /// An axis of length > 1 is dropped or used twice.
+            #[doc(hidden)]
+            pub fn remap_axes<const E: usize>(self, map: [Option<usize>; E]) -> Result<$View<'a, T, E>> {
+                let g = self.geom.remap(map)?;
+                Ok(self.moved((g, 0)))
+            }
+
             /// Reverses the order of the axes (the transpose for rank 2).
             pub fn reversed_axes(self) -> Self {
                 let g = self.geom.reversed();
