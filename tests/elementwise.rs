@@ -73,6 +73,18 @@ array_expr! {
         transpose(x, axes = (2, 0, 1)) * 2
     }
 
+    fn argmax_rows(x: f32[n, m]) -> i64[n] {
+        argmax(x, axis = 1)
+    }
+
+    fn argmin_flat(x: i16[n, m]) -> i64 {
+        argmin(x)
+    }
+
+    fn nearest(x: f64[n, d], c: f64[k, d]) -> i64[n] {
+        argmin(sum(square(x[:, newaxis, :] - c[newaxis, :, :]), axis = 2), axis = 1)
+    }
+
     fn funcs(x: f64[n]) -> f64[n] {
         exp(x) + ln(abs(x) + 1) + tanh(x) + sigmoid(x) + clip(x, -0.5, 0.5) + powi(x, 3) + max(x, 0.25) + square(x)
     }
@@ -269,4 +281,39 @@ fn new_axes_and_transposes() {
     let p = permuted(&x3).unwrap();
     assert_eq!(p.shape(), [4, 2, 3]);
     assert_eq!(p[[3, 1, 2]], 2 * x3[[1, 2, 3]]);
+}
+
+#[test]
+fn arg_reductions_return_first_occurrence_in_logical_order() {
+    let data =
+        vec![1.0f32, 5.0, 5.0, 0.0, /**/ 2.0, 2.0, -1.0, 2.0, /**/ 0.0, f32::NAN, 9.0, f32::NAN];
+    let c = Array::<f32, 2>::from_shape_vec([3, 4], data.clone()).unwrap();
+    let f = c.view().to_owned_order(Order::F);
+    for x in [&c, &f] {
+        assert_eq!(argmax_rows(x).unwrap().to_vec(), vec![1, 0, 1]);
+    }
+    let big = Array::<f32, 2>::random_uniform([5, 2000], 9, 0.0, 1.0);
+    let got = argmax_rows(big.view().to_owned_order(Order::F).view()).unwrap();
+    for i in 0..5 {
+        let row: Vec<f32> = (0..2000).map(|j| big[[i, j]]).collect();
+        let want = row.iter().enumerate().fold(0, |b, (j, &v)| if v > row[b] { j } else { b });
+        assert_eq!(got[[i]], want as i64);
+    }
+    let ints = Array::<i16, 2>::from_fn([30, 40], |[i, j]| ((i * 7 + j * 13) % 17) as i16 - 8);
+    let flat = ints.to_vec();
+    let want = flat.iter().enumerate().fold(0, |b, (j, &v)| if v < flat[b] { j } else { b });
+    assert_eq!(argmin_flat(ints.t().t()).unwrap(), want as i64);
+    assert_eq!(
+        argmin_flat(&Array::<i16, 2>::zeros([0, 3])).unwrap_err().to_string(),
+        "`argmin` of an empty array has no value"
+    );
+
+    let xs = Array::<f64, 2>::random_normal([50, 3], 4, 0.0, 1.0);
+    let cs = Array::<f64, 2>::random_normal([6, 3], 5, 0.0, 1.0);
+    let got = nearest(&xs, &cs).unwrap();
+    for i in 0..50 {
+        let d = |k: usize| (0..3).map(|j| (xs[[i, j]] - cs[[k, j]]).powi(2)).sum::<f64>();
+        let want = (0..6).fold(0, |b, k| if d(k) < d(b) { k } else { b });
+        assert_eq!(got[[i]], want as i64);
+    }
 }

@@ -264,6 +264,7 @@ impl<'a> Emitter<'a> {
         let (ptype, init, step, combine, finish) = (r.ptype, r.init, r.step, r.combine, r.finish);
         let count = axes.iter().map(|a| quote!(__ae_shape[#a]));
         let reduce = format_ident!("reduce{}", operands.len().max(1));
+        let logical = matches!(kind, ReduceKind::ArgMin | ReduceKind::ArgMax);
         if operands.is_empty() {
             self.stmts.push(quote!(::core::compile_error!("internal error: a reduction without array operands; please report");));
             return;
@@ -278,8 +279,9 @@ impl<'a> Emitter<'a> {
                 #rt::driver::#reduce(
                     &mut __ae_d,
                     [#(#mask),*],
+                    #logical,
                     #(&#ops,)*
-                    |#(#ins),*| -> #ptype {
+                    |__ae_start: usize, #(#ins),*| -> #ptype {
                         let __ae_n = [#(#ins.len()),*][0];
                         #(let #ins = &#ins[..__ae_n];)*
                         let mut __ae_acc: #ptype = #init;
@@ -461,6 +463,24 @@ fn reduce_parts(kind: ReduceKind, input: Dtype, acc: Dtype, out: Dtype, x: &Iden
                     (::core::option::Option::None, __ae_r) => __ae_r,
                 }),
                 finish: quote!(__ae_p.flatten().ok_or_else(|| #rt::empty_reduction(#name))),
+            }
+        }
+        ReduceKind::ArgMin | ReduceKind::ArgMax => {
+            let better =
+                if kind == ReduceKind::ArgMin { quote!(arg_better_min) } else { quote!(arg_better_max) };
+            ReduceParts {
+                ptype: quote!(::core::option::Option<(#i_t, usize)>),
+                init: quote!(::core::option::Option::None),
+                step: quote!(match __ae_acc {
+                    ::core::option::Option::Some((__ae_q, _)) if !#rt::ops::#better(#x, __ae_q) => __ae_acc,
+                    _ => ::core::option::Option::Some((#x, __ae_start + __ae_k)),
+                }),
+                combine: quote!(match (__ae_a, __ae_b2) {
+                    (::core::option::Option::Some((__ae_q, _)), ::core::option::Option::Some((__ae_r, _))) if !#rt::ops::#better(__ae_r, __ae_q) => __ae_a,
+                    (__ae_q, ::core::option::Option::None) => __ae_q,
+                    (_, __ae_r) => __ae_r,
+                }),
+                finish: quote!(__ae_p.flatten().map(|(_, __ae_i)| __ae_i as i64).ok_or_else(|| #rt::empty_reduction(#name))),
             }
         }
         ReduceKind::Any | ReduceKind::All => {

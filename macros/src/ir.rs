@@ -120,6 +120,8 @@ pub(crate) enum ReduceKind {
     Max,
     Any,
     All,
+    ArgMin,
+    ArgMax,
 }
 
 impl ReduceKind {
@@ -132,6 +134,8 @@ impl ReduceKind {
             "max" => ReduceKind::Max,
             "any" => ReduceKind::Any,
             "all" => ReduceKind::All,
+            "argmin" => ReduceKind::ArgMin,
+            "argmax" => ReduceKind::ArgMax,
             _ => return None,
         })
     }
@@ -145,6 +149,8 @@ impl ReduceKind {
             ReduceKind::Max => "max",
             ReduceKind::Any => "any",
             ReduceKind::All => "all",
+            ReduceKind::ArgMin => "argmin",
+            ReduceKind::ArgMax => "argmax",
         }
     }
 }

@@ -562,7 +562,7 @@ impl Cx<'_> {
         if let Some(kind) = ReduceKind::from_name(&name).filter(|_| c.args.len() == 1) {
             return self.reduce(kind, c);
         }
-        if matches!(name.as_str(), "argmin" | "argmax" | "dot" | "matmul") {
+        if matches!(name.as_str(), "dot" | "matmul") {
             self.errors.push(span, format!("`{name}` is not supported yet"));
             return None;
         }
@@ -757,6 +757,17 @@ impl Cx<'_> {
         let n = self.node(id)?.clone();
         let rank = n.shape.len();
         let axes = self.reduce_axes(c, rank, &label, &n)?;
+        let arg = matches!(kind, ReduceKind::ArgMin | ReduceKind::ArgMax);
+        if arg && c.axis.as_ref().is_some_and(|(a, _)| a.len() > 1) {
+            self.errors.push(
+                span,
+                format!(
+                    "`{}` takes one axis, or none for the index into the flattened (C-order) array",
+                    kind.name()
+                ),
+            );
+            return None;
+        }
         let boolean = matches!(kind, ReduceKind::Any | ReduceKind::All);
         if boolean != (n.dtype == Dtype::Bool) {
             let msg = if boolean {
@@ -829,6 +840,7 @@ impl Cx<'_> {
         let wide_int = |d: Dtype| if d.is_signed() || d == Dtype::Bool { Dtype::I64 } else { Dtype::U64 };
         let default = match (kind, input) {
             (Any | All, _) => (Dtype::Bool, Dtype::Bool),
+            (ArgMin | ArgMax, d) => (Dtype::I64, d),
             (Min | Max, d) => (d, d),
             (Mean, d) if d.is_float() => (d, Dtype::F64),
             (Mean, _) => (Dtype::F64, Dtype::F64),

@@ -32,13 +32,21 @@ impl<const N: usize> Nest<N> {
     /// Orders axes by the strides of operand `lead` (largest |stride| outermost), drops axes of
     /// length 1 and merges axes that are contiguous for every operand.
     fn plan(shape: &[usize], strides: [&[isize]; N], lead: usize) -> Result<Self> {
+        Self::plan_ordered(shape, strides, Some(lead))
+    }
+
+    /// Like [`plan`](Self::plan); with `lead = None` the axes stay in logical (C) order, so
+    /// runs visit elements in row-major order of `shape` (needed for first-occurrence indices).
+    fn plan_ordered(shape: &[usize], strides: [&[isize]; N], lead: Option<usize>) -> Result<Self> {
         if shape.len() > MAX_RANK {
             bail!(InvalidArgument, "a pass has {} axes; at most {MAX_RANK} are supported", shape.len());
         }
         let mut axes: Vec<usize> = (0..shape.len()).filter(|&a| shape[a] != 1).collect();
-        let key = |a: usize| strides.get(lead).and_then(|s| s.get(a)).map_or(0, |s| s.unsigned_abs());
-        // stable sort: equal strides keep logical order (C order among ties)
-        axes.sort_by_key(|&a| std::cmp::Reverse(key(a)));
+        if let Some(lead) = lead {
+            let key = |a: usize| strides.get(lead).and_then(|s| s.get(a)).map_or(0, |s| s.unsigned_abs());
+            // stable sort: equal strides keep logical order (C order among ties)
+            axes.sort_by_key(|&a| std::cmp::Reverse(key(a)));
+        }
         let mut nest = Nest { ndim: 0, shape: [1; MAX_RANK], strides: [[0; MAX_RANK]; N] };
         for a in axes {
             let n = shape[a];
@@ -242,8 +250,9 @@ macro_rules! reduce_driver {
         pub fn $name<R: Element, P: Copy, $($A: Element,)+ const D: usize>(
             out: &mut ArrayViewMut<'_, R, D>,
             reduce: [bool; D],
+            logical: bool,
             $($a: &ArrayView<'_, $A, D>,)+
-            mut block: impl FnMut($(&[$A]),+) -> P,
+            mut block: impl FnMut(usize, $(&[$A]),+) -> P,
             combine: impl Fn(P, P) -> P,
             mut finish: impl FnMut(Option<P>) -> Result<R>,
         ) -> Result<()> {
@@ -259,7 +268,7 @@ macro_rules! reduce_driver {
             )+
             let out_strides = out.strides();
             let outer = Nest::plan(&kept, [&out_strides[..], $(&$a.strides()[..]),+], 0)?;
-            let inner = Nest::plan(&red, [$(&$a.strides()[..]),+], 0)?;
+            let inner = Nest::plan_ordered(&red, [$(&$a.strides()[..]),+], if logical { None } else { Some(0) })?;
             let out_base = out.as_mut_ptr();
             $(let mut $a = ($a.as_ptr(), [<$A as Element>::ZERO; BLOCK]);)+
             let mut tree = Pairwise::new();
@@ -268,6 +277,7 @@ macro_rules! reduce_driver {
                 for j in 0..olen {
                     let j = j as isize;
                     let base = [$(ooff[$k] + j * ost[$k]),+];
+                    let mut start = 0usize;
                     inner.for_each_row(|off, len, st| {
                         let mut done = 0usize;
                         while done < len {
@@ -277,10 +287,11 @@ macro_rules! reduce_driver {
                             // SAFETY: `outer` and `inner` split the operand's own shape (kept and
                             // reduced axes), so base + off + (done + i) * stride, i < n, is one
                             // of its elements; n <= BLOCK.
-                            let p = block($(unsafe { read_block($a.0, &mut $a.1, base[$k - 1] + off[$k - 1] + step * st[$k - 1], n, st[$k - 1]) }),+);
+                            let p = block(start + done, $(unsafe { read_block($a.0, &mut $a.1, base[$k - 1] + off[$k - 1] + step * st[$k - 1], n, st[$k - 1]) }),+);
                             tree.push(p, &combine);
                             done += n;
                         }
+                        start += len;
                     });
                     let value = tree.finish(&combine);
                     match finish(value) {
@@ -363,6 +374,9 @@ reduce_driver!(
     /// the input blocks along the reduced axes go through `block` to a partial, partials merge
     /// with `combine` in a fixed pairwise tree (it depends only on the number of blocks), and
     /// `finish` turns the final partial (`None` when there were no elements) into the value.
+    /// `block` also receives the position of its first element among the reduced elements;
+    /// with `logical`, positions are row-major (C order) over the reduced axes whatever the
+    /// layout, as first-occurrence reductions (`argmax`) need.
     ///
     /// # Errors
     ///
@@ -375,6 +389,9 @@ reduce_driver!(
     /// the input blocks along the reduced axes go through `block` to a partial, partials merge
     /// with `combine` in a fixed pairwise tree (it depends only on the number of blocks), and
     /// `finish` turns the final partial (`None` when there were no elements) into the value.
+    /// `block` also receives the position of its first element among the reduced elements;
+    /// with `logical`, positions are row-major (C order) over the reduced axes whatever the
+    /// layout, as first-occurrence reductions (`argmax`) need.
     ///
     /// # Errors
     ///
@@ -387,6 +404,9 @@ reduce_driver!(
     /// the input blocks along the reduced axes go through `block` to a partial, partials merge
     /// with `combine` in a fixed pairwise tree (it depends only on the number of blocks), and
     /// `finish` turns the final partial (`None` when there were no elements) into the value.
+    /// `block` also receives the position of its first element among the reduced elements;
+    /// with `logical`, positions are row-major (C order) over the reduced axes whatever the
+    /// layout, as first-occurrence reductions (`argmax`) need.
     ///
     /// # Errors
     ///
@@ -399,6 +419,9 @@ reduce_driver!(
     /// the input blocks along the reduced axes go through `block` to a partial, partials merge
     /// with `combine` in a fixed pairwise tree (it depends only on the number of blocks), and
     /// `finish` turns the final partial (`None` when there were no elements) into the value.
+    /// `block` also receives the position of its first element among the reduced elements;
+    /// with `logical`, positions are row-major (C order) over the reduced axes whatever the
+    /// layout, as first-occurrence reductions (`argmax`) need.
     ///
     /// # Errors
     ///
@@ -411,6 +434,9 @@ reduce_driver!(
     /// the input blocks along the reduced axes go through `block` to a partial, partials merge
     /// with `combine` in a fixed pairwise tree (it depends only on the number of blocks), and
     /// `finish` turns the final partial (`None` when there were no elements) into the value.
+    /// `block` also receives the position of its first element among the reduced elements;
+    /// with `logical`, positions are row-major (C order) over the reduced axes whatever the
+    /// layout, as first-occurrence reductions (`argmax`) need.
     ///
     /// # Errors
     ///
@@ -423,6 +449,9 @@ reduce_driver!(
     /// the input blocks along the reduced axes go through `block` to a partial, partials merge
     /// with `combine` in a fixed pairwise tree (it depends only on the number of blocks), and
     /// `finish` turns the final partial (`None` when there were no elements) into the value.
+    /// `block` also receives the position of its first element among the reduced elements;
+    /// with `logical`, positions are row-major (C order) over the reduced axes whatever the
+    /// layout, as first-occurrence reductions (`argmax`) need.
     ///
     /// # Errors
     ///
@@ -435,6 +464,9 @@ reduce_driver!(
     /// the input blocks along the reduced axes go through `block` to a partial, partials merge
     /// with `combine` in a fixed pairwise tree (it depends only on the number of blocks), and
     /// `finish` turns the final partial (`None` when there were no elements) into the value.
+    /// `block` also receives the position of its first element among the reduced elements;
+    /// with `logical`, positions are row-major (C order) over the reduced axes whatever the
+    /// layout, as first-occurrence reductions (`argmax`) need.
     ///
     /// # Errors
     ///
@@ -447,6 +479,9 @@ reduce_driver!(
     /// the input blocks along the reduced axes go through `block` to a partial, partials merge
     /// with `combine` in a fixed pairwise tree (it depends only on the number of blocks), and
     /// `finish` turns the final partial (`None` when there were no elements) into the value.
+    /// `block` also receives the position of its first element among the reduced elements;
+    /// with `logical`, positions are row-major (C order) over the reduced axes whatever the
+    /// layout, as first-occurrence reductions (`argmax`) need.
     ///
     /// # Errors
     ///

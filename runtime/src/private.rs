@@ -211,6 +211,16 @@ pub mod ops {
             b
         }
     }
+    /// Whether `v` replaces `best` in `argmax`: strictly greater, or the first NaN.
+    #[inline(always)]
+    pub fn arg_better_max<T: Num>(v: T, best: T) -> bool {
+        !best.is_nan() && (v > best || v.is_nan())
+    }
+    /// Whether `v` replaces `best` in `argmin`: strictly smaller, or the first NaN.
+    #[inline(always)]
+    pub fn arg_better_min<T: Num>(v: T, best: T) -> bool {
+        !best.is_nan() && (v < best || v.is_nan())
+    }
     /// `min(max(a, lo), hi)`, NaN-propagating.
     #[inline(always)]
     pub fn clip<T: Num>(a: T, lo: T, hi: T) -> T {
@@ -298,7 +308,10 @@ pub mod ops {
             }
         )*};
     }
-    float_free!(sqrt, exp, exp2, expm1, ln, log2, log10, log1p, sin, cos, tan, tanh, sinh, cosh, sigmoid, floor, ceil, round);
+    float_free!(
+        sqrt, exp, exp2, expm1, ln, log2, log10, log1p, sin, cos, tan, tanh, sinh, cosh, sigmoid, floor,
+        ceil, round
+    );
 
     /// x^y
     #[inline(always)]
