@@ -85,6 +85,22 @@ array_expr! {
         argmin(sum(square(x[:, newaxis, :] - c[newaxis, :, :]), axis = 2), axis = 1)
     }
 
+    fn scale_in_place(mut x: f32[n, m], s: f32) {
+        x *= s
+    }
+
+    fn center_columns(mut x: f64[n, m]) {
+        x -= mean(x, axis = 0)
+    }
+
+    fn axpy(mut y: f64[n], a: f64, x: f64[n]) {
+        y += a * x
+    }
+
+    fn overwrite(mut y: i32[n, m], x: i32[m]) {
+        y = x * 2 + 1
+    }
+
     fn funcs(x: f64[n]) -> f64[n] {
         exp(x) + ln(abs(x) + 1) + tanh(x) + sigmoid(x) + clip(x, -0.5, 0.5) + powi(x, 3) + max(x, 0.25) + square(x)
     }
@@ -316,4 +332,35 @@ fn arg_reductions_return_first_occurrence_in_logical_order() {
         let want = (0..6).fold(0, |b, k| if d(k) < d(b) { k } else { b });
         assert_eq!(got[[i]], want as i64);
     }
+}
+
+#[test]
+fn in_place_updates() {
+    let mut x = Array::<f32, 2>::from_fn([3, 4], |[i, j]| (i * 4 + j) as f32);
+    let before = x.clone();
+    scale_in_place(&mut x, 2.0).unwrap();
+    assert_eq!(x.to_vec(), before.to_vec().iter().map(|v| v * 2.0).collect::<Vec<_>>());
+    // a strided, transposed destination
+    let mut big = Array::<f32, 2>::ones([6, 8]);
+    let v = big.view_mut().slice([Slice::full().step_by(2), Slice::full().step_by(-2)]).unwrap().reversed_axes();
+    scale_in_place(v, 3.0).unwrap();
+    let threes = big.to_vec().iter().filter(|&&v| v == 3.0).count();
+    assert_eq!(threes, 12);
+
+    let mut c = Array::<f64, 2>::random_normal([40, 3], 8, 10.0, 2.0);
+    center_columns(&mut c).unwrap();
+    for j in 0..3 {
+        let m: f64 = (0..40).map(|i| c[[i, j]]).sum::<f64>() / 40.0;
+        assert!(m.abs() < 1e-12);
+    }
+
+    let mut y = vec![1.0f64, 2.0, 3.0];
+    axpy(&mut y, 2.0, &[1.0f64, 1.0, 1.0][..]).unwrap();
+    assert_eq!(y, vec![3.0, 4.0, 5.0]);
+
+    let mut z = Array::<i32, 2>::zeros([2, 3]);
+    overwrite(&mut z, &[1, 2, 3][..]).unwrap();
+    assert_eq!(z.to_vec(), vec![3, 5, 7, 3, 5, 7]);
+    let e = axpy(&mut y, 1.0, &[1.0f64][..]).unwrap_err();
+    assert_eq!(e.to_string(), "argument `x` axis 0: expected `n` = 3 (bound by `y` axis 0), found 1");
 }

@@ -22,7 +22,8 @@ pub(crate) struct KernelFn {
     pub(crate) vis: syn::Visibility,
     pub(crate) name: Ident,
     pub(crate) params: Vec<Param>,
-    pub(crate) ret: TypeDecl,
+    /// `None` for an in-place kernel (no `->`).
+    pub(crate) ret: Option<TypeDecl>,
     pub(crate) body: Body,
     pub(crate) policy: Policy,
 }
@@ -31,6 +32,8 @@ pub(crate) struct KernelFn {
 pub(crate) struct Param {
     pub(crate) name: Ident,
     pub(crate) ty: TypeDecl,
+    /// Declared `mut name: ...`: the kernel updates it in place.
+    pub(crate) mutable: bool,
 }
 
 /// A declared type: dtype and, for arrays, dims.
@@ -52,6 +55,8 @@ impl TypeDecl {
 pub(crate) struct Body {
     pub(crate) lets: Vec<(Ident, Expr)>,
     pub(crate) result: Expr,
+    /// `x = result` or `x op= result` ending an in-place kernel: target, operator, span.
+    pub(crate) assign: Option<(Ident, Option<BinOp>, Span)>,
 }
 
 /// Binary operators, loosest first.

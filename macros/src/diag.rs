@@ -32,7 +32,7 @@ impl Errors {
 pub(crate) const EMPTY_INPUT: &str =
     "expected a kernel (`fn name(x: f32[n]) -> f32[n] { ... }`) or an inline expression (`(x: f32[n]) => ...`)";
 pub(crate) const MISSING_RETURN: &str =
-    "a kernel must declare its result type, e.g. `-> f32[n, m]` or `-> f64` for a scalar";
+    "a kernel must declare its result type, e.g. `-> f32[n, m]` or `-> f64` for a scalar, or end with an in-place update of a `mut` parameter (`x += ...`)";
 pub(crate) const MISSING_RESULT: &str = "the body must end with the result expression";
 pub(crate) const TRAILING_SEMICOLON: &str =
     "remove the `;` after the result expression: the last expression is the kernel's result";
@@ -47,6 +47,9 @@ pub(crate) const BAD_POLICY: &str =
 pub(crate) const UNKNOWN_POSTFIX: &str = "unknown postfix; `.T` (transpose) is the only one";
 pub(crate) const BAD_INDEX: &str =
     "inside an expression, indexing only takes `:` (keep an axis) and `newaxis` (insert one); slice the argument before the call";
+
+pub(crate) const RESULT_AND_UPDATE: &str =
+    "a kernel either returns a result (`-> type`) or updates a `mut` parameter in place, not both";
 
 pub(crate) fn unknown_dtype(id: &Ident) -> String {
     format!("unknown dtype `{id}`; expected one of bool, i8, i16, i32, i64, u8, u16, u32, u64, f32, f64")

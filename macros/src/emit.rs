@@ -18,6 +18,9 @@ pub(crate) struct Emitter<'a> {
     symbols: &'a [String],
     stmts: Vec<TokenStream>,
     temps: BTreeMap<NodeId, Ident>,
+    /// In the final pass of an in-place kernel, this parameter is read from the output block.
+    inplace: Option<usize>,
+    in_final: bool,
 }
 
 fn rt() -> TokenStream {
@@ -39,7 +42,25 @@ fn lit_usize(n: usize) -> Literal {
 
 impl<'a> Emitter<'a> {
     pub(crate) fn new(ir: &'a Ir, params: &'a [Param], symbols: &'a [String]) -> Self {
-        Emitter { ir, params, symbols, stmts: Vec::new(), temps: BTreeMap::new() }
+        Emitter {
+            ir,
+            params,
+            symbols,
+            stmts: Vec::new(),
+            temps: BTreeMap::new(),
+            inplace: None,
+            in_final: false,
+        }
+    }
+
+    pub(crate) fn set_inplace(&mut self, p: Option<usize>) {
+        self.inplace = p;
+    }
+
+    /// Whether `id` is the in-place target read from the output block in this pass.
+    fn is_target(&self, id: NodeId) -> bool {
+        self.in_final
+            && matches!(self.ir.get(id).map(|n| &n.op), Some(Op::Array(p)) if Some(*p) == self.inplace)
     }
 
     pub(crate) fn take_stmts(&mut self) -> Vec<TokenStream> {
@@ -75,6 +96,7 @@ impl<'a> Emitter<'a> {
             }
             let Some(n) = self.ir.get(id) else { continue };
             match &n.op {
+                Op::Array(_) if self.is_target(id) => {}
                 Op::Array(_) | Op::View { .. } => {
                     operands.insert(id);
                 }
@@ -144,7 +166,9 @@ impl<'a> Emitter<'a> {
             let Some(n) = self.ir.get(id) else { continue };
             let ty = dtype_tokens(n.dtype);
             let name = v(id);
-            let value = if let Some(k) = operands.iter().position(|o| *o == id) {
+            let value = if self.is_target(id) {
+                quote!(__ae_o[__ae_k])
+            } else if let Some(k) = operands.iter().position(|o| *o == id) {
                 let input = format_ident!("__ae_i{}", k);
                 quote!(#input[__ae_k])
             } else {
@@ -198,15 +222,19 @@ impl<'a> Emitter<'a> {
     /// Emits an elementwise pass computing `root` into the mutable view expression `dst`.
     pub(crate) fn emit_elementwise(&mut self, root: NodeId, dst: TokenStream) {
         let rt = rt();
+        let (_, first) = self.pass_nodes(root);
+        self.ensure_temps(&first);
+        self.in_final = self.inplace.is_some();
         let (nodes, operands) = self.pass_nodes(root);
-        self.ensure_temps(&operands);
+        self.in_final = false;
+        let rw = self.inplace.is_some();
         let operands: Vec<NodeId> = operands.into_iter().collect();
-        let shape = self.ir.get(root).map(|n| n.shape.clone()).unwrap_or_default();
-        let shape_e = self.shape_expr(&shape);
         let ops: Vec<Ident> = (0..operands.len()).map(|k| format_ident!("__ae_op{}", k)).collect();
         let ins: Vec<Ident> = (0..operands.len()).map(|k| format_ident!("__ae_i{}", k)).collect();
         let views: Vec<TokenStream> = operands.iter().map(|o| self.operand_view(*o)).collect();
+        self.in_final = rw;
         let body = self.element_body(&nodes, &operands, None);
+        self.in_final = false;
         let rv = v(root);
         if operands.is_empty() {
             self.stmts.push(quote! {
@@ -214,7 +242,7 @@ impl<'a> Emitter<'a> {
                     let mut __ae_d = #dst;
                     __ae_d.for_each_mut(|__ae_slot| {
                         let __ae_k = 0usize;
-                        let _ = __ae_k;
+                        let __ae_o = [*__ae_slot];
                         #body
                         *__ae_slot = #rv;
                     });
@@ -222,12 +250,16 @@ impl<'a> Emitter<'a> {
             });
             return;
         }
-        let zip = format_ident!("zip{}", operands.len());
+        let zip = if rw {
+            format_ident!("zip{}_rw", operands.len())
+        } else {
+            format_ident!("zip{}", operands.len())
+        };
         self.stmts.push(quote! {
             {
-                let __ae_shape = #shape_e;
-                #(let #ops = #views.broadcast_to(__ae_shape)?;)*
                 let mut __ae_d = #dst;
+                let __ae_shape = __ae_d.shape();
+                #(let #ops = #views.broadcast_to(__ae_shape)?;)*
                 #rt::driver::#zip(&mut __ae_d, #(&#ops,)* |__ae_o, #(#ins),*| {
                     let __ae_n = __ae_o.len();
                     #(let #ins = &#ins[..__ae_n];)*
@@ -296,6 +328,18 @@ impl<'a> Emitter<'a> {
                 )?;
             }
         });
+    }
+
+    /// In-place kernels whose value is a reduction: compute it into its (reduced-shape)
+    /// temporary first, then copy it into the target.
+    pub(crate) fn emit_assign_from_temp(&mut self, id: NodeId, dst: TokenStream) {
+        self.emit_reduce_temp(id);
+        let t = self.temps.get(&id).cloned().unwrap_or_else(|| format_ident!("__ae_missing"));
+        self.stmts.push(quote!({
+            let mut __ae_d = #dst;
+            let __ae_shape = __ae_d.shape();
+            __ae_d.assign(&#t.broadcast_to(__ae_shape)?)?;
+        }));
     }
 
     /// Emits a reduction whose value another pass reads: a reduced-shape temporary.

@@ -1,7 +1,7 @@
 //! The driver: parse -> typeck -> check -> emit, with errors propagated between phases.
 
 use crate::ast::{Body, Inline, Input, KernelFn, Param, TypeDecl};
-use crate::diag::Errors;
+use crate::diag::{self, Errors};
 use crate::emit::{dtype_tokens, Emitter};
 use crate::shape::{self, Dim};
 use crate::typeck::{typeck, Typed};
@@ -48,19 +48,19 @@ fn check_ret_symbols(ret: &TypeDecl, syms: &[String], errors: &mut Errors) {
 }
 
 /// Rule: the body's dtype and shape equal the declared result type.
-fn check_result(k: &KernelFn, typed: &Typed, errors: &mut Errors) {
+fn check_result(ret: &TypeDecl, typed: &Typed, errors: &mut Errors) {
     let Some(root) = typed.ir.get(typed.root) else { return };
-    let want_shape = k.ret.shape();
-    let span = k.ret.dtype_span;
-    if root.dtype != k.ret.dtype {
+    let want_shape = ret.shape();
+    let span = ret.dtype_span;
+    if root.dtype != ret.dtype {
         errors.push(
             span,
             format!(
                 "the body has dtype `{}` but the kernel declares `{}{}`; cast the result (`... as {}`) or change the declaration",
                 root.dtype,
-                k.ret.dtype,
+                ret.dtype,
                 shape::show(&want_shape),
-                k.ret.dtype
+                ret.dtype
             ),
         );
     }
@@ -102,6 +102,14 @@ fn bind_params(params: &[Param], syms: &[String], by_ref: bool) -> TokenStream {
         let arg = if by_ref { quote!(&#name) } else { quote!(#name) };
         let spec = dim_spec(dims.iter().map(|(d, _)| d), syms);
         let sname = name.to_string();
+        if p.mutable {
+            out.push(quote! {
+                let mut __ae_out = #rt::OutOperand::<'_, #ty, #rank>::into_out(#name);
+                let #name = __ae_out.view();
+                __ae_b.bind_all(#sname, &#spec, &#name.shape())?;
+            });
+            continue;
+        }
         out.push(quote! {
             let #name = <_ as #rt::Operand<'_, #ty, #rank>>::into_operand(#arg);
             __ae_b.bind_all(#sname, &#spec, &#name.shape())?;
@@ -127,8 +135,10 @@ fn dim_spec<'d>(dims: impl Iterator<Item = &'d Dim>, syms: &[String]) -> TokenSt
 /// Statements computing the root into `dst` (a mutable view expression of the root's shape).
 fn body_into(typed: &Typed, params: &[Param], syms: &[String], dst: TokenStream) -> TokenStream {
     let mut em = Emitter::new(&typed.ir, params, syms);
+    em.set_inplace(typed.inplace);
     let root = typed.ir.get(typed.root);
     match root.map(|n| &n.op) {
+        Some(Op::Reduce { .. }) if typed.inplace.is_some() => em.emit_assign_from_temp(typed.root, dst),
         Some(Op::Reduce { input, axes, .. }) => {
             let in_shape = typed.ir.get(*input).map(|n| n.shape.clone()).unwrap_or_default();
             let kept: Vec<Dim> = in_shape
@@ -151,10 +161,15 @@ fn body_into(typed: &Typed, params: &[Param], syms: &[String], dst: TokenStream)
 fn expand_kernel(k: &KernelFn) -> TokenStream {
     let mut errors = Errors::default();
     let syms = symbols(&k.params);
-    check_ret_symbols(&k.ret, &syms, &mut errors);
+    if let Some(ret) = &k.ret {
+        check_ret_symbols(ret, &syms, &mut errors);
+        if let Some((target, _, _)) = &k.body.assign {
+            errors.push(target.span(), diag::RESULT_AND_UPDATE);
+        }
+    }
     let typed = typecheck(&k.params, &k.body, k.policy, &mut errors);
-    if let Some(t) = &typed {
-        check_result(k, t, &mut errors);
+    if let (Some(t), Some(ret)) = (&typed, &k.ret) {
+        check_result(ret, t, &mut errors);
     }
     let typed = match (errors.propagate(), typed) {
         (Ok(()), Some(t)) => t,
@@ -169,7 +184,26 @@ fn expand_kernel(k: &KernelFn) -> TokenStream {
             )
         }
     };
-    emit_kernel(k, &typed, &syms)
+    match &k.ret {
+        Some(ret) => emit_kernel(k, ret, &typed, &syms),
+        None => emit_inplace_kernel(k, &typed, &syms),
+    }
+}
+
+fn emit_inplace_kernel(k: &KernelFn, typed: &Typed, syms: &[String]) -> TokenStream {
+    let (attrs, vis, name) = (&k.attrs, &k.vis, &k.name);
+    let params = kernel_params(k);
+    let bind = bind_params(&k.params, syms, false);
+    let body = body_into(typed, &k.params, syms, quote!(__ae_out.view_mut()));
+    quote! {
+        #(#attrs)*
+        #[allow(clippy::too_many_arguments, unused_variables, unused_mut)]
+        #vis fn #name<'__ae, '__ae_o>(#(#params),*) -> ::core::result::Result<(), ::array_expr::Error> {
+            #bind
+            #body
+            ::core::result::Result::Ok(())
+        }
+    }
 }
 
 fn kernel_params(k: &KernelFn) -> Vec<TokenStream> {
@@ -180,6 +214,10 @@ fn kernel_params(k: &KernelFn) -> Vec<TokenStream> {
             let name = &p.name;
             let ty = dtype_tokens(p.ty.dtype);
             match &p.ty.dims {
+                Some(d) if p.mutable => {
+                    let r = d.len();
+                    quote!(#name: impl #rt::OutOperand<'__ae_o, #ty, #r>)
+                }
                 Some(d) => {
                     let r = d.len();
                     quote!(#name: impl #rt::Operand<'__ae, #ty, #r>)
@@ -201,26 +239,26 @@ pub(crate) fn ret_type(ret: &TypeDecl) -> TokenStream {
     }
 }
 
-fn emit_kernel(k: &KernelFn, typed: &Typed, syms: &[String]) -> TokenStream {
+fn emit_kernel(k: &KernelFn, ret: &TypeDecl, typed: &Typed, syms: &[String]) -> TokenStream {
     let rt = quote!(::array_expr::__private);
     let (attrs, vis, name) = (&k.attrs, &k.vis, &k.name);
     let into = format_ident!("{}_into", name);
     let params = kernel_params(k);
     let args: Vec<_> = k.params.iter().map(|p| &p.name).collect();
-    let ty = dtype_tokens(k.ret.dtype);
-    let rank = k.ret.dims.as_ref().map_or(0, |d| d.len());
-    let ret_t = ret_type(&k.ret);
-    let shape_e = Emitter::new(&typed.ir, &k.params, syms).shape_expr(&k.ret.shape());
+    let ty = dtype_tokens(ret.dtype);
+    let rank = ret.dims.as_ref().map_or(0, |d| d.len());
+    let ret_t = ret_type(ret);
+    let shape_e = Emitter::new(&typed.ir, &k.params, syms).shape_expr(&ret.shape());
     let bind = bind_params(&k.params, syms, false);
-    let spec = dim_spec(k.ret.dims.iter().flatten().map(|(d, _)| d), syms);
+    let spec = dim_spec(ret.dims.iter().flatten().map(|(d, _)| d), syms);
     let body = body_into(typed, &k.params, syms, quote!(__ae_out.view_mut()));
     let doc_into = format!(" Like [`{name}`], writing the result into `out` (no allocation).\n\n # Errors\n\n As [`{name}`], and when `out`'s shape is not the result's.");
-    let result = if k.ret.dims.is_some() {
+    let result = if ret.dims.is_some() {
         quote!(::core::result::Result::Ok(__ae_out))
     } else {
         quote!(__ae_out.to_vec().first().copied().ok_or_else(|| #rt::empty_reduction("result")))
     };
-    let into_fn = k.ret.dims.is_some().then(|| {
+    let into_fn = ret.dims.is_some().then(|| {
         quote! {
             #[doc = #doc_into]
             #[allow(clippy::too_many_arguments, unused_variables, unused_mut)]

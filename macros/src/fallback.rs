@@ -11,9 +11,9 @@ pub(crate) fn kernel(k: &KernelFn, err: syn::Error) -> TokenStream {
     let errors = err.to_compile_error();
     let (attrs, vis, name) = (&k.attrs, &k.vis, &k.name);
     let into = format_ident!("{}_into", name);
-    let ret_t = ret_type(&k.ret);
-    let ty = dtype_tokens(k.ret.dtype);
-    let rank = k.ret.dims.as_ref().map_or(0, |d| d.len());
+    let ret_t = k.ret.as_ref().map_or(quote!(()), ret_type);
+    let ty = k.ret.as_ref().map_or(quote!(()), |r| dtype_tokens(r.dtype));
+    let rank = k.ret.as_ref().and_then(|r| r.dims.as_ref()).map_or(0, |d| d.len());
     let params: Vec<TokenStream> = k
         .params
         .iter()
@@ -21,6 +21,10 @@ pub(crate) fn kernel(k: &KernelFn, err: syn::Error) -> TokenStream {
             let n = &p.name;
             let t = dtype_tokens(p.ty.dtype);
             match &p.ty.dims {
+                Some(d) if p.mutable => {
+                    let r = d.len();
+                    quote!(#n: impl ::array_expr::__private::OutOperand<'__ae_o, #t, #r>)
+                }
                 Some(d) => {
                     let r = d.len();
                     quote!(#n: impl ::array_expr::__private::Operand<'__ae, #t, #r>)
@@ -29,7 +33,7 @@ pub(crate) fn kernel(k: &KernelFn, err: syn::Error) -> TokenStream {
             }
         })
         .collect();
-    let into_fn = k.ret.dims.is_some().then(|| {
+    let into_fn = k.ret.as_ref().is_some_and(|r| r.dims.is_some()).then(|| {
         quote! {
             #[allow(unused_variables, clippy::too_many_arguments)]
             #vis fn #into<'__ae, '__ae_o>(#(#params,)* out: impl ::array_expr::__private::OutOperand<'__ae_o, #ty, #rank>) -> ::core::result::Result<(), ::array_expr::Error> {
@@ -41,7 +45,7 @@ pub(crate) fn kernel(k: &KernelFn, err: syn::Error) -> TokenStream {
         #errors
         #(#attrs)*
         #[allow(unused_variables, clippy::too_many_arguments)]
-        #vis fn #name<'__ae>(#(#params),*) -> ::core::result::Result<#ret_t, ::array_expr::Error> {
+        #vis fn #name<'__ae, '__ae_o>(#(#params),*) -> ::core::result::Result<#ret_t, ::array_expr::Error> {
             ::core::unimplemented!()
         }
         #into_fn

@@ -35,7 +35,7 @@ fn parse_inline(input: ParseStream) -> syn::Result<Inline> {
         syn::braced!(content in input);
         parse_body(&content)?
     } else {
-        Body { lets: Vec::new(), result: parse_expr(input, 0)? }
+        Body { lets: Vec::new(), result: parse_expr(input, 0)?, assign: None }
     };
     if !input.is_empty() {
         return Err(input.error("unexpected tokens after the expression"));
@@ -65,24 +65,32 @@ fn parse_kernel(input: ParseStream) -> syn::Result<KernelFn> {
     let content;
     parenthesized!(content in input);
     let params = parse_params(&content)?;
-    if !input.peek(Token![->]) {
-        return Err(input.error(diag::MISSING_RETURN));
-    }
-    input.parse::<Token![->]>()?;
-    let ret = parse_type(input)?;
+    let ret = if input.peek(Token![->]) {
+        input.parse::<Token![->]>()?;
+        Some(parse_type(input)?)
+    } else {
+        None
+    };
     let content;
     syn::braced!(content in input);
     let body = parse_body(&content)?;
+    if ret.is_none() && body.assign.is_none() {
+        return Err(syn::Error::new(name.span(), diag::MISSING_RETURN));
+    }
     Ok(KernelFn { attrs: kept, vis, name, params, ret, body, policy })
 }
 
 fn parse_params(input: ParseStream) -> syn::Result<Vec<Param>> {
     let mut params = Vec::new();
     while !input.is_empty() {
+        let mutable = input.peek(Token![mut]);
+        if mutable {
+            input.parse::<Token![mut]>()?;
+        }
         let name: Ident = input.parse()?;
         input.parse::<Token![:]>()?;
         let ty = parse_type(input)?;
-        params.push(Param { name, ty });
+        params.push(Param { name, ty, mutable });
         if input.is_empty() {
             break;
         }
@@ -131,6 +139,7 @@ fn parse_body(input: ParseStream) -> syn::Result<Body> {
     if input.is_empty() {
         return Err(input.error(diag::MISSING_RESULT));
     }
+    let assign = parse_assign_target(input)?;
     let result = parse_expr(input, 0)?;
     if input.peek(Token![;]) {
         return Err(input.error(diag::TRAILING_SEMICOLON));
@@ -138,7 +147,34 @@ fn parse_body(input: ParseStream) -> syn::Result<Body> {
     if !input.is_empty() {
         return Err(input.error("expected an operator or the end of the expression"));
     }
-    Ok(Body { lets, result })
+    Ok(Body { lets, result, assign })
+}
+
+/// `x =`, `x +=`, ... at the start of the final statement of an in-place kernel.
+fn parse_assign_target(input: ParseStream) -> syn::Result<Option<(Ident, Option<BinOp>, proc_macro2::Span)>> {
+    use syn::spanned::Spanned;
+    if !input.peek(syn::Ident) {
+        return Ok(None);
+    }
+    let ops: [(bool, Option<BinOp>); 6] = [
+        (input.peek2(Token![+=]), Some(BinOp::Add)),
+        (input.peek2(Token![-=]), Some(BinOp::Sub)),
+        (input.peek2(Token![*=]), Some(BinOp::Mul)),
+        (input.peek2(Token![/=]), Some(BinOp::Div)),
+        (input.peek2(Token![%=]), Some(BinOp::Rem)),
+        (input.peek2(Token![=]) && !input.peek2(Token![==]) && !input.peek2(Token![=>]), None),
+    ];
+    let Some((_, op)) = ops.into_iter().find(|(hit, _)| *hit) else { return Ok(None) };
+    let target: Ident = input.parse()?;
+    let span = match op {
+        Some(BinOp::Add) => input.parse::<Token![+=]>()?.span(),
+        Some(BinOp::Sub) => input.parse::<Token![-=]>()?.span(),
+        Some(BinOp::Mul) => input.parse::<Token![*=]>()?.span(),
+        Some(BinOp::Div) => input.parse::<Token![/=]>()?.span(),
+        Some(_) => input.parse::<Token![%=]>()?.span(),
+        None => input.parse::<Token![=]>()?.span(),
+    };
+    Ok(Some((target, op, span)))
 }
 
 /// Binding powers (left, right) of the binary operator at the cursor, if any.

@@ -32,6 +32,8 @@ enum Val {
 pub(crate) struct Typed {
     pub(crate) ir: Ir,
     pub(crate) root: NodeId,
+    /// The parameter an in-place kernel updates.
+    pub(crate) inplace: Option<usize>,
 }
 
 struct Cx<'a> {
@@ -58,12 +60,16 @@ pub(crate) fn typeck(params: &[Param], body: &Body, policy: Policy, errors: &mut
             cx.poison(&name.to_string(), name.span());
         }
     }
-    let root = cx.expr(&body.result)?;
-    let root = cx.materialize(root, None)?;
+    let root = cx.expr(&body.result);
+    let (root, inplace) = match &body.assign {
+        None => (cx.materialize(root?, None)?, None),
+        Some((target, op, span)) => cx.assignment(target, *op, *span, root?)?,
+    };
+    cx.check_mut_params(inplace);
     if !cx.errors.is_empty() {
         return None;
     }
-    Some(Typed { ir: cx.ir, root })
+    Some(Typed { ir: cx.ir, root, inplace })
 }
 
 fn describe(name: &str, dtype: Dtype, shape: &Shape) -> String {
@@ -104,6 +110,91 @@ impl Cx<'_> {
             };
             let id = self.ir.push(Node { op, dtype: p.ty.dtype, shape, span: p.name.span() });
             self.scope.insert(name.clone(), Val::Node(id, name));
+        }
+    }
+
+    /// `x = value` / `x op= value`: the target must be a `mut` array parameter, and the value
+    /// must have its dtype and broadcast to its shape without reading it through a view.
+    fn assignment(
+        &mut self,
+        target: &proc_macro2::Ident,
+        op: Option<BinOp>,
+        span: Span,
+        value: Val,
+    ) -> Option<(NodeId, Option<usize>)> {
+        let name = target.to_string();
+        let Some(pi) = self.params.iter().position(|p| p.name == name) else {
+            self.errors.push(
+                target.span(),
+                format!("`{name}` is not a parameter; an in-place update assigns to a `mut` parameter"),
+            );
+            return None;
+        };
+        let p = self.params.get(pi)?;
+        if !p.mutable || p.ty.dims.is_none() {
+            self.errors.push(target.span(), format!("`{name}` is not a `mut` array parameter; declare it `mut {name}: {}{}` to update it in place", p.ty.dtype, shape::show(&p.ty.shape())));
+            return None;
+        }
+        let (dtype, tshape) = (p.ty.dtype, p.ty.shape());
+        let value = match op {
+            Some(op) => {
+                let current = self.var(target)?;
+                self.binary(op, span, current, value)?
+            }
+            None => value,
+        };
+        let label = match &value {
+            Val::Node(_, l) => l.clone(),
+            Val::Lit(p) => p.text.clone(),
+        };
+        let id = self.materialize(value, Some((dtype, &format!("the dtype of `{name}`"))))?;
+        let n = self.node(id)?.clone();
+        if n.dtype != dtype {
+            self.errors.push(
+                span,
+                format!(
+                    "cannot assign {} to `{name}: {dtype}{}` without a cast; write `({label}) as {dtype}`",
+                    describe(&label, n.dtype, &n.shape),
+                    shape::show(&tshape)
+                ),
+            );
+            return None;
+        }
+        if shape::broadcast(&tshape, &n.shape).ok().as_ref() != Some(&tshape) {
+            self.errors.push(span, format!("cannot assign {} to `{name}: {dtype}{}`: the value does not broadcast to the target's shape", describe(&label, n.dtype, &n.shape), shape::show(&tshape)));
+            return None;
+        }
+        if self.reads_through_view(id, pi) {
+            self.errors.push(span, format!("the update of `{name}` reads `{name}` through a transpose or new axis, which would read elements it already overwrote; copy it first or write to another array"));
+            return None;
+        }
+        Some((id, Some(pi)))
+    }
+
+    /// True when the elementwise part of `id` reads parameter `p` through a view.
+    fn reads_through_view(&self, id: NodeId, p: usize) -> bool {
+        let mut todo = vec![id];
+        while let Some(x) = todo.pop() {
+            let Some(n) = self.node(x) else { continue };
+            match &n.op {
+                Op::View { input, .. } => {
+                    if matches!(self.node(*input).map(|i| &i.op), Some(Op::Array(q)) if *q == p) {
+                        return true;
+                    }
+                }
+                Op::Reduce { .. } => {}
+                op => todo.extend(Ir::children(op)),
+            }
+        }
+        false
+    }
+
+    /// Rule: a `mut` parameter is the target of the kernel's in-place update (and only one).
+    fn check_mut_params(&mut self, inplace: Option<usize>) {
+        for (i, p) in self.params.iter().enumerate() {
+            if p.mutable && inplace != Some(i) {
+                self.errors.push(p.name.span(), format!("`{}` is declared `mut` but the kernel does not update it; end the body with `{} = ...` or `{} += ...`", p.name, p.name, p.name));
+            }
         }
     }
 

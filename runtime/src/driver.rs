@@ -135,7 +135,7 @@ unsafe fn read_block<T: Element>(
 }
 
 macro_rules! zip_driver {
-    ($(#[$doc:meta])* $name:ident; $($A:ident $a:ident $k:tt),+) => {
+    ($(#[$doc:meta])* $name:ident, $rw:literal; $($A:ident $a:ident $k:tt),+) => {
         $(#[$doc])*
         #[allow(clippy::too_many_arguments)]
         pub fn $name<O: Element, $($A: Element,)+ const D: usize>(
@@ -179,6 +179,12 @@ macro_rules! zip_driver {
                         kernel(o, $($a),+);
                     } else {
                         let ($($a,)+) = ins;
+                        if $rw {
+                            for (i, slot) in obuf[..n].iter_mut().enumerate() {
+                                // SAFETY: element i < n of the output run is a valid element.
+                                *slot = unsafe { *out_base.offset(o_off + i as isize * st[0]) };
+                            }
+                        }
                         kernel(&mut obuf[..n], $($a),+);
                         for (i, v) in obuf[..n].iter().enumerate() {
                             // SAFETY: element i < n of the output run is a valid, exclusive element.
@@ -317,56 +323,120 @@ zip_driver!(
     /// # Errors
     ///
     /// An operand's shape differs from `out`'s (the generated code broadcasts first).
-    zip1; A1 a1 1);
+    zip1, false; A1 a1 1);
+zip_driver!(
+    /// Like [`zip1`], but the output block holds the output's current values when the
+    /// kernel runs (in-place updates such as `x += y`).
+    ///
+    /// # Errors
+    ///
+    /// As [`zip1`].
+    zip1_rw, true; A1 a1 1);
 zip_driver!(
     /// Runs `kernel(out_block, input_blocks...)` over every block of a pass with 2 input(s).
     ///
     /// # Errors
     ///
     /// An operand's shape differs from `out`'s (the generated code broadcasts first).
-    zip2; A1 a1 1, A2 a2 2);
+    zip2, false; A1 a1 1, A2 a2 2);
+zip_driver!(
+    /// Like [`zip2`], but the output block holds the output's current values when the
+    /// kernel runs (in-place updates such as `x += y`).
+    ///
+    /// # Errors
+    ///
+    /// As [`zip2`].
+    zip2_rw, true; A1 a1 1, A2 a2 2);
 zip_driver!(
     /// Runs `kernel(out_block, input_blocks...)` over every block of a pass with 3 input(s).
     ///
     /// # Errors
     ///
     /// An operand's shape differs from `out`'s (the generated code broadcasts first).
-    zip3; A1 a1 1, A2 a2 2, A3 a3 3);
+    zip3, false; A1 a1 1, A2 a2 2, A3 a3 3);
+zip_driver!(
+    /// Like [`zip3`], but the output block holds the output's current values when the
+    /// kernel runs (in-place updates such as `x += y`).
+    ///
+    /// # Errors
+    ///
+    /// As [`zip3`].
+    zip3_rw, true; A1 a1 1, A2 a2 2, A3 a3 3);
 zip_driver!(
     /// Runs `kernel(out_block, input_blocks...)` over every block of a pass with 4 input(s).
     ///
     /// # Errors
     ///
     /// An operand's shape differs from `out`'s (the generated code broadcasts first).
-    zip4; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4);
+    zip4, false; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4);
+zip_driver!(
+    /// Like [`zip4`], but the output block holds the output's current values when the
+    /// kernel runs (in-place updates such as `x += y`).
+    ///
+    /// # Errors
+    ///
+    /// As [`zip4`].
+    zip4_rw, true; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4);
 zip_driver!(
     /// Runs `kernel(out_block, input_blocks...)` over every block of a pass with 5 input(s).
     ///
     /// # Errors
     ///
     /// An operand's shape differs from `out`'s (the generated code broadcasts first).
-    zip5; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4, A5 a5 5);
+    zip5, false; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4, A5 a5 5);
+zip_driver!(
+    /// Like [`zip5`], but the output block holds the output's current values when the
+    /// kernel runs (in-place updates such as `x += y`).
+    ///
+    /// # Errors
+    ///
+    /// As [`zip5`].
+    zip5_rw, true; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4, A5 a5 5);
 zip_driver!(
     /// Runs `kernel(out_block, input_blocks...)` over every block of a pass with 6 input(s).
     ///
     /// # Errors
     ///
     /// An operand's shape differs from `out`'s (the generated code broadcasts first).
-    zip6; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4, A5 a5 5, A6 a6 6);
+    zip6, false; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4, A5 a5 5, A6 a6 6);
+zip_driver!(
+    /// Like [`zip6`], but the output block holds the output's current values when the
+    /// kernel runs (in-place updates such as `x += y`).
+    ///
+    /// # Errors
+    ///
+    /// As [`zip6`].
+    zip6_rw, true; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4, A5 a5 5, A6 a6 6);
 zip_driver!(
     /// Runs `kernel(out_block, input_blocks...)` over every block of a pass with 7 input(s).
     ///
     /// # Errors
     ///
     /// An operand's shape differs from `out`'s (the generated code broadcasts first).
-    zip7; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4, A5 a5 5, A6 a6 6, A7 a7 7);
+    zip7, false; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4, A5 a5 5, A6 a6 6, A7 a7 7);
+zip_driver!(
+    /// Like [`zip7`], but the output block holds the output's current values when the
+    /// kernel runs (in-place updates such as `x += y`).
+    ///
+    /// # Errors
+    ///
+    /// As [`zip7`].
+    zip7_rw, true; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4, A5 a5 5, A6 a6 6, A7 a7 7);
 zip_driver!(
     /// Runs `kernel(out_block, input_blocks...)` over every block of a pass with 8 input(s).
     ///
     /// # Errors
     ///
     /// An operand's shape differs from `out`'s (the generated code broadcasts first).
-    zip8; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4, A5 a5 5, A6 a6 6, A7 a7 7, A8 a8 8);
+    zip8, false; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4, A5 a5 5, A6 a6 6, A7 a7 7, A8 a8 8);
+zip_driver!(
+    /// Like [`zip8`], but the output block holds the output's current values when the
+    /// kernel runs (in-place updates such as `x += y`).
+    ///
+    /// # Errors
+    ///
+    /// As [`zip8`].
+    zip8_rw, true; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4, A5 a5 5, A6 a6 6, A7 a7 7, A8 a8 8);
 reduce_driver!(
     /// Reduces blocks of a pass with 1 input(s) over the axes where `reduce[axis]` is true.
     ///
