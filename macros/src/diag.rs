@@ -44,12 +44,15 @@ pub(crate) const BAD_LITERAL: &str = "only integer, float and `true`/`false` lit
 pub(crate) const BAD_POLICY: &str =
     "unknown promotion policy; write `#[promote(strict)]` or `#[promote(safe)]`";
 
-pub(crate) const UNKNOWN_POSTFIX: &str = "unknown postfix; `.T` (transpose) is the only one";
 pub(crate) const BAD_INDEX: &str =
     "inside an expression, indexing only takes `:` (keep an axis) and `newaxis` (insert one); slice the argument before the call";
 
 pub(crate) const RESULT_AND_UPDATE: &str =
     "a kernel either returns a result (`-> type`) or updates a `mut` parameter in place, not both";
+
+pub(crate) fn unknown_postfix(id: &Ident) -> String {
+    format!("unknown postfix `.{id}`; `.T` (transpose) is the only one, functions are called as `{id}(x)`")
+}
 
 pub(crate) fn unknown_dtype(id: &Ident) -> String {
     format!("unknown dtype `{id}`; expected one of bool, i8, i16, i32, i64, u8, u16, u32, u64, f32, f64")

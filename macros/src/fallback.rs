@@ -14,9 +14,15 @@ pub(crate) fn kernel(k: &KernelFn, err: syn::Error) -> TokenStream {
     let ret_t = k.ret.as_ref().map_or(quote!(()), ret_type);
     let ty = k.ret.as_ref().map_or(quote!(()), |r| dtype_tokens(r.dtype));
     let rank = k.ret.as_ref().and_then(|r| r.dims.as_ref()).map_or(0, |d| d.len());
+    let mut seen = Vec::new();
     let params: Vec<TokenStream> = k
         .params
         .iter()
+        .filter(|p| {
+            let fresh = !seen.contains(&p.name);
+            seen.push(p.name.clone());
+            fresh
+        })
         .map(|p| {
             let n = &p.name;
             let t = dtype_tokens(p.ty.dtype);

@@ -255,7 +255,7 @@ fn parse_prefix(input: ParseStream) -> syn::Result<Expr> {
             let dot: Token![.] = input.parse()?;
             let name: Ident = input.parse()?;
             if name != "T" {
-                return Err(syn::Error::new(name.span(), diag::UNKNOWN_POSTFIX));
+                return Err(syn::Error::new(name.span(), diag::unknown_postfix(&name)));
             }
             e = Expr::Transpose { expr: Box::new(e), axes: None, span: dot.span };
         } else if input.peek(syn::token::Bracket) {

@@ -153,9 +153,10 @@ impl Cx<'_> {
             self.errors.push(
                 span,
                 format!(
-                    "cannot assign {} to `{name}: {dtype}{}` without a cast; write `({label}) as {dtype}`",
+                    "cannot assign {} to `{name}: {dtype}{}` without a cast; write `{name} = {} as {dtype}`",
                     describe(&label, n.dtype, &n.shape),
-                    shape::show(&tshape)
+                    shape::show(&tshape),
+                    wrap(&label)
                 ),
             );
             return None;
@@ -298,7 +299,9 @@ impl Cx<'_> {
         let (id, label, rank) = self.array_arg(v, span, "`newaxis`")?;
         let kept = items.iter().filter(|i| **i == IndexItem::Full).count();
         if kept > rank {
-            self.errors.push(span, format!("`{label}` has {rank} axes but the index keeps {kept} with `:`"));
+            let axes = if rank == 1 { "axis" } else { "axes" };
+            self.errors
+                .push(span, format!("`{label}` has {rank} {axes} but the index keeps {kept} with `:`"));
             return None;
         }
         let mut map = Vec::new();
@@ -662,10 +665,11 @@ impl Cx<'_> {
             return None;
         }
         let Some(func) = Func::from_name(&name, c.args.len()) else {
-            let known = Func::from_name(&name, 1).or(Func::from_name(&name, 2)).or(Func::from_name(&name, 3));
-            let msg = match known {
-                Some(_) => format!("wrong number of arguments ({}) for `{name}`", c.args.len()),
-                None => format!("unknown function `{name}`; see the README for the list of functions"),
+            let arities: Vec<String> =
+                (1..=3).filter(|&k| Func::from_name(&name, k).is_some()).map(|k| k.to_string()).collect();
+            let msg = match arities.is_empty() {
+                false => format!("`{name}` takes {} arguments, found {}", arities.join(" or "), c.args.len()),
+                true => format!("unknown function `{name}`; see the README for the list of functions"),
             };
             self.errors.push(span, msg);
             return None;
