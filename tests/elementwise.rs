@@ -101,6 +101,34 @@ array_expr! {
         y = x * 2 + 1
     }
 
+    fn mm(a: f64[m, k], b: f64[k, n]) -> f64[m, n] {
+        matmul(a, b)
+    }
+
+    fn dense_relu(x: f32[n, d], w: f32[d, h], b: f32[h]) -> f32[n, h] {
+        max(matmul(x, w) + b, 0.0)
+    }
+
+    fn gram(a: f64[m, k]) -> f64[m, m] {
+        matmul(a, a.T)
+    }
+
+    fn matvec(a: f64[m, k], x: f64[k]) -> f64[m] {
+        matmul(a, x)
+    }
+
+    fn dot32(x: f32[n], y: f32[n]) -> f32 {
+        dot(x, y)
+    }
+
+    fn scaled_product(a: f64[m, k], b: f64[k, n]) -> f64[m, n] {
+        matmul(a * 2.0, b.T.T) - 1
+    }
+
+    fn int_mm(a: i32[m, k], b: i32[k, n]) -> i32[m, n] {
+        matmul(a, b)
+    }
+
     fn funcs(x: f64[n]) -> f64[n] {
         exp(x) + ln(abs(x) + 1) + tanh(x) + sigmoid(x) + clip(x, -0.5, 0.5) + powi(x, 3) + max(x, 0.25) + square(x)
     }
@@ -363,4 +391,63 @@ fn in_place_updates() {
     assert_eq!(z.to_vec(), vec![3, 5, 7, 3, 5, 7]);
     let e = axpy(&mut y, 1.0, &[1.0f64][..]).unwrap_err();
     assert_eq!(e.to_string(), "argument `x` axis 0: expected `n` = 3 (bound by `y` axis 0), found 1");
+}
+
+fn naive_mm(a: &ArrayView<'_, f64, 2>, b: &ArrayView<'_, f64, 2>) -> Vec<f64> {
+    let ([m, k], [_, n]) = (a.shape(), b.shape());
+    let mut out = vec![0.0; m * n];
+    for i in 0..m {
+        for j in 0..n {
+            out[i * n + j] = (0..k).map(|p| a.get([i, p]).unwrap() * b.get([p, j]).unwrap()).sum();
+        }
+    }
+    out
+}
+
+#[test]
+fn matmul_dot_and_epilogues() {
+    let a = Array::<f64, 2>::random_normal([7, 5], 1, 0.0, 1.0);
+    let b = Array::<f64, 2>::random_normal([5, 3], 2, 0.0, 1.0);
+    let close = |x: &[f64], y: &[f64]| x.iter().zip(y).all(|(p, q)| (p - q).abs() < 1e-12);
+    let want = naive_mm(&a.view(), &b.view());
+    assert!(close(&mm(&a, &b).unwrap().to_vec(), &want));
+    // transposed and F-order operands, F-order output
+    let at = a.view().to_owned_order(Order::F);
+    let mut out = Array::<f64, 2>::zeros([3, 7]);
+    mm_into(&at, b.t().t(), out.view_mut().reversed_axes()).unwrap();
+    assert!(close(&out.t().to_vec(), &want));
+    let scaled: Vec<f64> = naive_mm(&a.view(), &b.view()).iter().map(|v| 2.0 * v - 1.0).collect();
+    assert!(close(&scaled_product(&a, &b).unwrap().to_vec(), &scaled));
+    let g = gram(&a).unwrap();
+    assert!(close(&g.to_vec(), &naive_mm(&a.view(), &a.t())));
+
+    let x = Array::<f32, 2>::random_normal([6, 4], 3, 0.0, 1.0);
+    let w = Array::<f32, 2>::random_normal([4, 5], 4, 0.0, 1.0);
+    let bias = Array::<f32, 1>::random_normal([5], 5, 0.0, 1.0);
+    let y = dense_relu(&x, &w, &bias).unwrap();
+    for i in 0..6 {
+        for j in 0..5 {
+            let z: f32 = (0..4).map(|p| x[[i, p]] * w[[p, j]]).sum::<f32>() + bias[[j]];
+            assert!((y[[i, j]] - z.max(0.0)).abs() < 1e-5);
+        }
+    }
+
+    let v = Array::<f64, 1>::random_normal([5], 6, 0.0, 1.0);
+    let mv = matvec(&a, &v).unwrap();
+    for i in 0..7 {
+        let want: f64 = (0..5).map(|p| a[[i, p]] * v[[p]]).sum();
+        assert!((mv[[i]] - want).abs() < 1e-12);
+    }
+    assert_eq!(dot32(&[1.0f32, 2.0, 3.0][..], &[4.0f32, 5.0, 6.0][..]).unwrap(), 32.0);
+    let ia = Array::<i32, 2>::from_fn([3, 4], |[i, j]| (i * 4 + j) as i32 - 5);
+    let ib = Array::<i32, 2>::from_fn([4, 2], |[i, j]| (i + 2 * j) as i32);
+    let got = int_mm(&ia, &ib).unwrap();
+    for i in 0..3 {
+        for j in 0..2 {
+            let want: i32 = (0..4).map(|p| ia[[i, p]] * ib[[p, j]]).sum();
+            assert_eq!(got[[i, j]], want);
+        }
+    }
+    let e = mm(&a, &a).unwrap_err();
+    assert_eq!(e.to_string(), "argument `b` axis 0: expected `k` = 5 (bound by `a` axis 1), found 7");
 }

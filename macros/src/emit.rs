@@ -20,6 +20,8 @@ pub(crate) struct Emitter<'a> {
     temps: BTreeMap<NodeId, Ident>,
     /// In the final pass of an in-place kernel, this parameter is read from the output block.
     inplace: Option<usize>,
+    /// In the final pass, a GEMM result already written to the output, read from it.
+    epilogue: Option<NodeId>,
     in_final: bool,
 }
 
@@ -49,6 +51,7 @@ impl<'a> Emitter<'a> {
             stmts: Vec::new(),
             temps: BTreeMap::new(),
             inplace: None,
+            epilogue: None,
             in_final: false,
         }
     }
@@ -60,7 +63,8 @@ impl<'a> Emitter<'a> {
     /// Whether `id` is the in-place target read from the output block in this pass.
     fn is_target(&self, id: NodeId) -> bool {
         self.in_final
-            && matches!(self.ir.get(id).map(|n| &n.op), Some(Op::Array(p)) if Some(*p) == self.inplace)
+            && (Some(id) == self.epilogue
+                || matches!(self.ir.get(id).map(|n| &n.op), Some(Op::Array(p)) if Some(*p) == self.inplace))
     }
 
     pub(crate) fn take_stmts(&mut self) -> Vec<TokenStream> {
@@ -96,7 +100,10 @@ impl<'a> Emitter<'a> {
             }
             let Some(n) = self.ir.get(id) else { continue };
             match &n.op {
-                Op::Array(_) if self.is_target(id) => {}
+                _ if self.is_target(id) => {}
+                Op::MatMul(..) if id != root => {
+                    operands.insert(id);
+                }
                 Op::Array(_) | Op::View { .. } => {
                     operands.insert(id);
                 }
@@ -117,9 +124,13 @@ impl<'a> Emitter<'a> {
                 Some(Op::View { input, .. }) => *input,
                 _ => id,
             };
-            let is_reduce = matches!(self.ir.get(base).map(|n| &n.op), Some(Op::Reduce { .. }));
-            if is_reduce && !self.temps.contains_key(&base) {
-                self.emit_reduce_temp(base);
+            if self.temps.contains_key(&base) {
+                continue;
+            }
+            match self.ir.get(base).map(|n| &n.op) {
+                Some(Op::Reduce { .. }) => self.emit_reduce_temp(base),
+                Some(Op::MatMul(..)) => self.emit_matmul_temp(base),
+                _ => {}
             }
         }
     }
@@ -184,7 +195,9 @@ impl<'a> Emitter<'a> {
         let rt = rt();
         let Some(n) = self.ir.get(id) else { return quote!(()) };
         match &n.op {
-            Op::Array(_) | Op::Reduce { .. } | Op::View { .. } => quote!(::core::unreachable!()),
+            Op::Array(_) | Op::Reduce { .. } | Op::View { .. } | Op::MatMul(..) => {
+                quote!(::core::unreachable!())
+            }
             Op::Scalar(p) => {
                 let name = self
                     .params
@@ -220,14 +233,16 @@ impl<'a> Emitter<'a> {
     }
 
     /// Emits an elementwise pass computing `root` into the mutable view expression `dst`.
-    pub(crate) fn emit_elementwise(&mut self, root: NodeId, dst: TokenStream) {
+    pub(crate) fn emit_elementwise(&mut self, root: NodeId, dst: TokenStream, final_pass: bool) {
         let rt = rt();
+        let rw = final_pass && (self.inplace.is_some() || self.epilogue.is_some());
+        self.in_final = rw;
         let (_, first) = self.pass_nodes(root);
+        self.in_final = false;
         self.ensure_temps(&first);
-        self.in_final = self.inplace.is_some();
+        self.in_final = rw;
         let (nodes, operands) = self.pass_nodes(root);
         self.in_final = false;
-        let rw = self.inplace.is_some();
         let operands: Vec<NodeId> = operands.into_iter().collect();
         let ops: Vec<Ident> = (0..operands.len()).map(|k| format_ident!("__ae_op{}", k)).collect();
         let ins: Vec<Ident> = (0..operands.len()).map(|k| format_ident!("__ae_i{}", k)).collect();
@@ -328,6 +343,90 @@ impl<'a> Emitter<'a> {
                 )?;
             }
         });
+    }
+
+    /// The view of a GEMM operand: leaves directly, expressions materialized once into a
+    /// temporary (visible in the plan).
+    fn gemm_input(&mut self, id: NodeId) -> TokenStream {
+        let leaf = matches!(
+            self.ir.get(id).map(|n| &n.op),
+            Some(Op::Array(_) | Op::View { .. } | Op::Reduce { .. } | Op::MatMul(..))
+        );
+        if leaf {
+            self.ensure_temps(&BTreeSet::from([id]));
+            return self.operand_view(id);
+        }
+        let Some(n) = self.ir.get(id).cloned() else { return quote!(()) };
+        let t = format_ident!("__ae_t{}", id.0);
+        let ty = dtype_tokens(n.dtype);
+        let rank = lit_usize(n.shape.len());
+        let shape_e = self.shape_expr(&n.shape);
+        let rt = rt();
+        self.stmts.push(quote! {
+            let mut #t = #rt::runtime::Array::<#ty, #rank>::try_full(#shape_e, <#ty as #rt::runtime::Element>::ZERO)?;
+        });
+        self.emit_elementwise(id, quote!(#t.view_mut()), false);
+        quote!(#t.view())
+    }
+
+    /// Emits `dst = a @ b` through GEMM.
+    pub(crate) fn emit_matmul(&mut self, id: NodeId, dst: TokenStream) {
+        let Some(n) = self.ir.get(id).cloned() else { return };
+        let Op::MatMul(a, b) = n.op else { return };
+        let (av, bv) = (self.gemm_input(a), self.gemm_input(b));
+        let ty = dtype_tokens(n.dtype);
+        let rt = rt();
+        self.stmts.push(quote! {
+            #rt::runtime::gemm::gemm(
+                <#ty as #rt::runtime::Element>::ONE,
+                &#av,
+                &#bv,
+                <#ty as #rt::runtime::Element>::ZERO,
+                &mut #dst,
+            )?;
+        });
+    }
+
+    /// A GEMM result another pass reads: a temporary of the product's shape.
+    fn emit_matmul_temp(&mut self, id: NodeId) {
+        let Some(n) = self.ir.get(id).cloned() else { return };
+        let t = format_ident!("__ae_t{}", id.0);
+        let tv = format_ident!("__ae_tv{}", id.0);
+        let ty = dtype_tokens(n.dtype);
+        let shape_e = self.shape_expr(&n.shape);
+        let rt = rt();
+        self.stmts.push(quote! {
+            let mut #t = #rt::runtime::Array::<#ty, 2>::try_full(#shape_e, <#ty as #rt::runtime::Element>::ZERO)?;
+        });
+        self.emit_matmul(id, quote!(#t.view_mut()));
+        self.stmts.push(quote!(let #tv = #t.view();));
+        self.temps.insert(id, tv);
+    }
+
+    /// Final pass of `root` into `dst`: a GEMM epilogue when the root's elementwise part reads
+    /// one product of the output's shape (GEMM writes the output, the rest runs over it in
+    /// place), otherwise a plain elementwise pass.
+    pub(crate) fn emit_final(&mut self, root: NodeId, dst: TokenStream) {
+        let shape = self.ir.get(root).map(|n| n.shape.clone());
+        let (nodes, _) = self.pass_nodes(root);
+        let products: Vec<NodeId> = nodes
+            .iter()
+            .copied()
+            .filter(|&id| {
+                let n = self.ir.get(id);
+                matches!(n.map(|n| &n.op), Some(Op::MatMul(..))) && n.map(|n| n.shape.clone()) == shape
+            })
+            .collect();
+        if let ([m], None) = (products.as_slice(), self.inplace) {
+            if *m == root {
+                self.emit_matmul(root, dst);
+                return;
+            }
+            self.emit_matmul(*m, quote!(#dst));
+            self.epilogue = Some(*m);
+        }
+        self.emit_elementwise(root, dst, true);
+        self.epilogue = None;
     }
 
     /// In-place kernels whose value is a reduction: compute it into its (reduced-shape)

@@ -152,7 +152,7 @@ fn body_into(typed: &Typed, params: &[Param], syms: &[String], dst: TokenStream)
                 quote!(#dst.reshape(#kept_e, ::array_expr::__private::runtime::Order::C)?),
             );
         }
-        _ => em.emit_elementwise(typed.root, dst),
+        _ => em.emit_final(typed.root, dst),
     }
     let stmts = em.take_stmts();
     quote!(#(#stmts)*)

@@ -177,6 +177,8 @@ pub(crate) enum Op {
     Cast(NodeId),
     Func(Func, Vec<NodeId>),
     Where(NodeId, NodeId, NodeId),
+    /// Matrix product of two rank-2 values through GEMM; its output is a pass boundary.
+    MatMul(NodeId, NodeId),
     /// A view of a leaf operand: axis `k` is axis `map[k]` of the input, or a new axis.
     View {
         input: NodeId,
@@ -223,7 +225,7 @@ impl Ir {
             Op::Array(_) | Op::Scalar(_) | Op::Const(_) => vec![],
             Op::Unary(_, a) | Op::Cast(a) | Op::View { input: a, .. } => vec![*a],
             Op::Reduce { input, .. } => vec![*input],
-            Op::Binary(_, a, b) => vec![*a, *b],
+            Op::Binary(_, a, b) | Op::MatMul(a, b) => vec![*a, *b],
             Op::Func(_, args) => args.clone(),
             Op::Where(c, a, b) => vec![*c, *a, *b],
         }

@@ -113,6 +113,88 @@ impl Cx<'_> {
         }
     }
 
+    /// `matmul(a, b)` and `dot(x, y)`: matrix @ matrix goes to GEMM; any product with a vector
+    /// is a fused multiply-and-sum reduction (no temporary).
+    fn matmul(&mut self, c: &Call) -> Option<Val> {
+        let name = c.name.to_string();
+        let span = c.name.span();
+        let [a, b] = c.args.as_slice() else {
+            self.errors.push(span, format!("`{name}` takes two arguments, found {}", c.args.len()));
+            return None;
+        };
+        let (av, bv) = (self.expr(a), self.expr(b));
+        let (av, bv) = (av?, bv?);
+        let (Some((_, _, la)), Some((_, _, lb))) = (self.info(&av), self.info(&bv)) else {
+            self.errors.push(span, format!("`{name}` multiplies arrays, not literals"));
+            return None;
+        };
+        let what = |x: &str, y: &str| {
+            if x.is_empty() && y.is_empty() {
+                "cannot multiply".to_string()
+            } else {
+                format!("matmul({x}, {y})")
+            }
+        };
+        let (an, bn, d) = self.unify(av, bv, span, &what)?;
+        let (na, nb) = (self.node(an)?.clone(), self.node(bn)?.clone());
+        if d == Dtype::Bool {
+            self.errors
+                .push(span, format!("`{name}` needs numbers, but {} is a mask", describe(&la, d, &na.shape)));
+            return None;
+        }
+        let (ra, rb) = (na.shape.len(), nb.shape.len());
+        let want = if name == "dot" { (1, 1) } else { (ra, rb) };
+        if !(1..=2).contains(&ra) || !(1..=2).contains(&rb) || (ra, rb) != want {
+            let shapes = format!("{} and {}", describe(&la, d, &na.shape), describe(&lb, d, &nb.shape));
+            let msg = if name == "dot" {
+                format!("`dot` takes two vectors, found {shapes}; use `matmul` for matrices")
+            } else {
+                format!("`matmul` takes matrices or vectors (rank 1 or 2), found {shapes}")
+            };
+            self.errors.push(span, msg);
+            return None;
+        }
+        let (ka, kb) = (na.shape.last().cloned()?, nb.shape.first().cloned()?);
+        if ka != kb {
+            let hint = match (&ka, &kb) {
+                (Dim::Sym(_), Dim::Sym(_)) => "; if they are always equal, give them the same name",
+                _ => "",
+            };
+            self.errors.push(
+                span,
+                format!(
+                    "`{name}`: the inner dims differ: {} has `{ka}` columns but {} has `{kb}` rows{hint}",
+                    describe(&la, d, &na.shape),
+                    describe(&lb, d, &nb.shape)
+                ),
+            );
+            return None;
+        }
+        let text = format!("{name}({la}, {lb})");
+        if ra == 2 && rb == 2 {
+            let shape = vec![na.shape.first().cloned()?, nb.shape.get(1).cloned()?];
+            return self.push(Op::MatMul(an, bn), d, shape, span, text);
+        }
+        // with a vector: multiply with broadcasting, then sum over the shared axis
+        let (a2, b2, axis) = match (ra, rb) {
+            (2, 1) => (an, self.apply_view(bn, &[None, Some(0)], span)?, 1),
+            (1, 2) => (self.apply_view(an, &[Some(0), None], span)?, bn, 0),
+            _ => (an, bn, 0),
+        };
+        let prod_shape = shape::broadcast(&self.node(a2)?.shape, &self.node(b2)?.shape).ok()?;
+        let prod = self.ir.push(Node {
+            op: Op::Binary(BinOp::Mul, a2, b2),
+            dtype: d,
+            shape: prod_shape.clone(),
+            span,
+        });
+        let acc = if d.is_float() { Dtype::F64 } else { d };
+        let shape: Shape =
+            prod_shape.iter().enumerate().filter(|(k, _)| *k != axis).map(|(_, x)| x.clone()).collect();
+        let op = Op::Reduce { kind: ReduceKind::Sum, input: prod, axes: vec![axis], keepdims: false, acc };
+        self.push(op, d, shape, span, text)
+    }
+
     /// `x = value` / `x op= value`: the target must be a `mut` array parameter, and the value
     /// must have its dtype and broadcast to its shape without reading it through a view.
     fn assignment(
@@ -657,8 +739,7 @@ impl Cx<'_> {
             return self.reduce(kind, c);
         }
         if matches!(name.as_str(), "dot" | "matmul") {
-            self.errors.push(span, format!("`{name}` is not supported yet"));
-            return None;
+            return self.matmul(c);
         }
         if c.axis.is_some() || c.keepdims || c.acc.is_some() {
             self.errors.push(span, format!("`{name}` is not a reduction: `axis`, `keepdims` and `::<acc>` apply to sum, prod, mean, min, max, any and all"));
@@ -971,7 +1052,7 @@ fn replace_child(op: &mut Op, from: NodeId, to: NodeId) {
     match op {
         Op::Array(_) | Op::Scalar(_) | Op::Const(_) => {}
         Op::Unary(_, a) | Op::Cast(a) | Op::View { input: a, .. } | Op::Reduce { input: a, .. } => swap(a),
-        Op::Binary(_, a, b) => {
+        Op::Binary(_, a, b) | Op::MatMul(a, b) => {
             swap(a);
             swap(b);
         }

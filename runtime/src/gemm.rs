@@ -47,7 +47,7 @@
 
 use crate::array::Array;
 use crate::element::Element;
-use crate::error::{bail, Result};
+use crate::error::{err, Error, Result};
 use crate::view::{ArrayView, ArrayViewMut};
 use std::ops::Range;
 
@@ -440,15 +440,20 @@ fn check_inner<T>(op: &str, a: &ArrayView<'_, T, 2>, b: &ArrayView<'_, T, 2>) ->
     check_axis(op, "b", 0, a.shape()[1], "the columns of `a`", b.shape()[0])
 }
 
-/// The crate's shape message: ``op: argument `arg` axis 0: expected 4 (the columns of `a`), found 5``.
+/// Checks one axis against the size it must have; inlined so the happy path is a compare.
+#[inline]
 fn check_axis(op: &str, arg: &str, axis: usize, expected: usize, what: &str, found: usize) -> Result<()> {
     if expected != found {
-        bail!(
-            ShapeMismatch,
-            "{op}: argument `{arg}` axis {axis}: expected {expected} ({what}), found {found}"
-        );
+        return Err(shape_error(op, arg, axis, expected, what, found));
     }
     Ok(())
+}
+
+/// The crate's shape message: ``op: argument `arg` axis 0: expected 4 (the columns of `a`), found 5``.
+#[cold]
+#[inline(never)]
+fn shape_error(op: &str, arg: &str, axis: usize, expected: usize, what: &str, found: usize) -> Error {
+    err!(ShapeMismatch, "{op}: argument `{arg}` axis {axis}: expected {expected} ({what}), found {found}")
 }
 
 /// Rows of `A` per block of the integer kernel.
