@@ -261,7 +261,7 @@ fn emit_kernel(k: &KernelFn, ret: &TypeDecl, typed: &Typed, syms: &[String]) -> 
     let into_fn = ret.dims.is_some().then(|| {
         quote! {
             #[doc = #doc_into]
-            #[allow(clippy::too_many_arguments, unused_variables, unused_mut)]
+            #[allow(clippy::too_many_arguments, unused_variables, unused_mut, dead_code)]
             #vis fn #into<'__ae, '__ae_o>(#(#params,)* out: impl #rt::OutOperand<'__ae_o, #ty, #rank>) -> ::core::result::Result<(), ::array_expr::Error> {
                 #bind
                 let mut __ae_out = #rt::OutOperand::into_out(out);
