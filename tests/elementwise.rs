@@ -370,7 +370,8 @@ fn in_place_updates() {
     assert_eq!(x.to_vec(), before.to_vec().iter().map(|v| v * 2.0).collect::<Vec<_>>());
     // a strided, transposed destination
     let mut big = Array::<f32, 2>::ones([6, 8]);
-    let v = big.view_mut().slice([Slice::full().step_by(2), Slice::full().step_by(-2)]).unwrap().reversed_axes();
+    let v =
+        big.view_mut().slice([Slice::full().step_by(2), Slice::full().step_by(-2)]).unwrap().reversed_axes();
     scale_in_place(v, 3.0).unwrap();
     let threes = big.to_vec().iter().filter(|&&v| v == 3.0).count();
     assert_eq!(threes, 12);
