@@ -256,7 +256,7 @@ fn emit_kernel(k: &KernelFn, ret: &TypeDecl, typed: &Typed, syms: &[String]) -> 
     let result = if ret.dims.is_some() {
         quote!(::core::result::Result::Ok(__ae_out))
     } else {
-        quote!(__ae_out.to_vec().first().copied().ok_or_else(|| #rt::empty_reduction("result")))
+        quote!(__ae_out.as_slice_memory_order().first().copied().ok_or_else(|| #rt::empty_reduction("result")))
     };
     let into_fn = ret.dims.is_some().then(|| {
         quote! {
@@ -311,7 +311,7 @@ fn expand_inline(inl: &Inline) -> TokenStream {
     let (ret_t, result) = if rank == 0 {
         (
             quote!(#ty),
-            quote!(__ae_out.to_vec().first().copied().ok_or_else(|| #rt::empty_reduction("result"))),
+            quote!(__ae_out.as_slice_memory_order().first().copied().ok_or_else(|| #rt::empty_reduction("result"))),
         )
     } else {
         (quote!(::array_expr::Array<#ty, #rank>), quote!(::core::result::Result::Ok(__ae_out)))

@@ -41,14 +41,21 @@ impl<const N: usize> Nest<N> {
         if shape.len() > MAX_RANK {
             bail!(InvalidArgument, "a pass has {} axes; at most {MAX_RANK} are supported", shape.len());
         }
-        let mut axes: Vec<usize> = (0..shape.len()).filter(|&a| shape[a] != 1).collect();
+        // a fixed array, not a Vec: drivers never allocate
+        let mut axes = [0usize; MAX_RANK];
+        let mut count = 0;
+        for a in (0..shape.len()).filter(|&a| shape[a] != 1) {
+            axes[count] = a;
+            count += 1;
+        }
+        let axes = &mut axes[..count];
         if let Some(lead) = lead {
             let key = |a: usize| strides.get(lead).and_then(|s| s.get(a)).map_or(0, |s| s.unsigned_abs());
             // stable sort: equal strides keep logical order (C order among ties)
             axes.sort_by_key(|&a| std::cmp::Reverse(key(a)));
         }
         let mut nest = Nest { ndim: 0, shape: [1; MAX_RANK], strides: [[0; MAX_RANK]; N] };
-        for a in axes {
+        for &mut a in axes {
             let n = shape[a];
             let merge = nest.ndim > 0
                 && (0..N)
@@ -200,32 +207,40 @@ macro_rules! zip_driver {
 }
 
 /// Pairwise combination of block partials: a carry chain that merges two partials of equal
-/// level, so the tree depends only on how many partials arrive.
+/// level, so the tree depends only on how many partials arrive. Fixed storage: 64 levels hold
+/// 2^64 blocks, so it never allocates.
 struct Pairwise<P> {
-    stack: Vec<(P, u32)>,
+    stack: [Option<(P, u32)>; 64],
+    len: usize,
 }
 
 impl<P: Copy> Pairwise<P> {
     fn new() -> Self {
-        Pairwise { stack: Vec::new() }
+        Pairwise { stack: [None; 64], len: 0 }
     }
 
     fn push(&mut self, mut p: P, combine: &impl Fn(P, P) -> P) {
         let mut level = 0u32;
-        while let Some(&(q, l)) = self.stack.last() {
+        while self.len > 0 {
+            let Some((q, l)) = self.stack[self.len - 1] else { break };
             if l != level {
                 break;
             }
-            self.stack.pop();
+            self.len -= 1;
             p = combine(q, p);
             level += 1;
         }
-        self.stack.push((p, level));
+        if let Some(slot) = self.stack.get_mut(self.len) {
+            *slot = Some((p, level));
+            self.len += 1;
+        }
     }
 
     fn finish(&mut self, combine: &impl Fn(P, P) -> P) -> Option<P> {
         let mut acc: Option<P> = None;
-        while let Some((p, _)) = self.stack.pop() {
+        while self.len > 0 {
+            self.len -= 1;
+            let Some((p, _)) = self.stack[self.len] else { continue };
             acc = Some(match acc {
                 None => p,
                 Some(a) => combine(p, a),

@@ -480,8 +480,15 @@ fn reshape_c<const E: usize>(
     old_strides: &[isize],
     new: &[usize; E],
 ) -> Option<[isize; E]> {
-    let old: Vec<(usize, isize)> =
-        old_shape.iter().zip(old_strides).filter(|(&n, _)| n != 1).map(|(&n, &s)| (n, s)).collect();
+    // a fixed array, not a Vec: reshaping a view never allocates (ranks above 32 do not
+    // reshape as views)
+    let mut buf = [(0usize, 0isize); 32];
+    let mut len = 0;
+    for (&n, &st) in old_shape.iter().zip(old_strides).filter(|(&n, _)| n != 1) {
+        *buf.get_mut(len)? = (n, st);
+        len += 1;
+    }
+    let old = &buf[..len];
     let mut out = [0isize; E];
     let (mut oi, mut ni) = (0usize, 0usize);
     while oi < old.len() && ni < E {
