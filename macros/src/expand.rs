@@ -197,7 +197,7 @@ fn emit_inplace_kernel(k: &KernelFn, typed: &Typed, syms: &[String]) -> TokenStr
     let body = body_into(typed, &k.params, syms, quote!(__ae_out.view_mut()));
     quote! {
         #(#attrs)*
-        #[allow(clippy::too_many_arguments, unused_variables, unused_mut)]
+        #[allow(clippy::all, unused_variables, unused_mut)]
         #vis fn #name<'__ae, '__ae_o>(#(#params),*) -> ::core::result::Result<(), ::array_expr::Error> {
             #bind
             #body
@@ -261,7 +261,7 @@ fn emit_kernel(k: &KernelFn, ret: &TypeDecl, typed: &Typed, syms: &[String]) -> 
     let into_fn = ret.dims.is_some().then(|| {
         quote! {
             #[doc = #doc_into]
-            #[allow(clippy::too_many_arguments, unused_variables, unused_mut, dead_code)]
+            #[allow(clippy::all, unused_variables, unused_mut, dead_code)]
             #vis fn #into<'__ae, '__ae_o>(#(#params,)* out: impl #rt::OutOperand<'__ae_o, #ty, #rank>) -> ::core::result::Result<(), ::array_expr::Error> {
                 #bind
                 let mut __ae_out = #rt::OutOperand::into_out(out);
@@ -273,7 +273,7 @@ fn emit_kernel(k: &KernelFn, ret: &TypeDecl, typed: &Typed, syms: &[String]) -> 
     });
     quote! {
         #(#attrs)*
-        #[allow(clippy::too_many_arguments, unused_variables, unused_mut)]
+        #[allow(clippy::all, unused_variables, unused_mut)]
         #vis fn #name<'__ae>(#(#params),*) -> ::core::result::Result<#ret_t, ::array_expr::Error> {
             #bind
             let mut __ae_out = #rt::runtime::Array::<#ty, #rank>::try_full(#shape_e, <#ty as #rt::runtime::Element>::ZERO)?;
@@ -317,11 +317,15 @@ fn expand_inline(inl: &Inline) -> TokenStream {
         (quote!(::array_expr::Array<#ty, #rank>), quote!(::core::result::Result::Ok(__ae_out)))
     };
     quote! {
-        (|| -> ::core::result::Result<#ret_t, ::array_expr::Error> {
+        {
+            #[allow(clippy::all)]
+            let __ae_f = || -> ::core::result::Result<#ret_t, ::array_expr::Error> {
             #bind
             let mut __ae_out = #rt::runtime::Array::<#ty, #rank>::try_full(#shape_e, <#ty as #rt::runtime::Element>::ZERO)?;
             #body
             #result
-        })()
+        };
+            __ae_f()
+        }
     }
 }
