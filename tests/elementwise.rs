@@ -129,6 +129,15 @@ array_expr! {
         matmul(a, b)
     }
 
+    fn col_stats(x: f64[n, m]) -> (f64[m], f64[m]) {
+        let mu = mean(x, axis = 0);
+        (mu, sqrt(mean(square(x - mu), axis = 0)))
+    }
+
+    fn range_and_mask(x: f32[n]) -> (f32, f32, bool[n]) {
+        (min(x), max(x), x > 0.0)
+    }
+
     fn funcs(x: f64[n]) -> f64[n] {
         exp(x) + ln(abs(x) + 1) + tanh(x) + sigmoid(x) + clip(x, -0.5, 0.5) + powi(x, 3) + max(x, 0.25) + square(x)
     }
@@ -451,4 +460,23 @@ fn matmul_dot_and_epilogues() {
     }
     let e = mm(&a, &a).unwrap_err();
     assert_eq!(e.to_string(), "argument `b` axis 0: expected `k` = 5 (bound by `a` axis 1), found 7");
+}
+
+#[test]
+fn several_outputs() {
+    let x = Array::<f64, 2>::random_normal([200, 3], 11, 4.0, 2.0);
+    let (mu, sd) = col_stats(&x).unwrap();
+    for j in 0..3 {
+        let col: Vec<f64> = (0..200).map(|i| x[[i, j]]).collect();
+        let m = col.iter().sum::<f64>() / 200.0;
+        let v = col.iter().map(|c| (c - m) * (c - m)).sum::<f64>() / 200.0;
+        assert!((mu[[j]] - m).abs() < 1e-12 && (sd[[j]] - v.sqrt()).abs() < 1e-12);
+    }
+    let (mut a, mut b) = (Array::<f64, 1>::zeros([3]), Array::<f64, 1>::zeros([3]));
+    col_stats_into(&x, &mut a, &mut b).unwrap();
+    assert_eq!((a.to_vec(), b.to_vec()), (mu.to_vec(), sd.to_vec()));
+    let e = col_stats_into(&x, &mut a, &mut Array::<f64, 1>::zeros([4])).unwrap_err();
+    assert_eq!(e.to_string(), "argument `out1` axis 0: expected `m` = 3 (bound by `x` axis 1), found 4");
+    let (lo, hi, mask) = range_and_mask(&[0.5f32, -2.0, 3.0][..]).unwrap();
+    assert_eq!((lo, hi, mask.to_vec()), (-2.0, 3.0, vec![true, false, true]));
 }

@@ -24,6 +24,8 @@ pub(crate) struct KernelFn {
     pub(crate) params: Vec<Param>,
     /// `None` for an in-place kernel (no `->`).
     pub(crate) ret: Option<TypeDecl>,
+    /// Further outputs of a kernel declared `-> (a, b, ...)`, after the first (`ret`).
+    pub(crate) extra_rets: Vec<TypeDecl>,
     pub(crate) body: Body,
     pub(crate) policy: Policy,
 }
@@ -55,6 +57,8 @@ impl TypeDecl {
 pub(crate) struct Body {
     pub(crate) lets: Vec<(Ident, Expr)>,
     pub(crate) result: Expr,
+    /// Further results of a tuple body `(a, b, ...)`, after the first (`result`).
+    pub(crate) extra_results: Vec<Expr>,
     /// `x = result` or `x op= result` ending an in-place kernel: target, operator, span.
     pub(crate) assign: Option<(Ident, Option<BinOp>, Span)>,
 }

@@ -47,6 +47,7 @@ pub(crate) const BAD_POLICY: &str =
 pub(crate) const BAD_INDEX: &str =
     "inside an expression, indexing only takes `:` (keep an axis) and `newaxis` (insert one); slice the argument before the call";
 
+pub(crate) const EMPTY_TUPLE: &str = "an empty tuple has no outputs; declare at least one";
 pub(crate) const RESULT_AND_UPDATE: &str =
     "a kernel either returns a result (`-> type`) or updates a `mut` parameter in place, not both";
 

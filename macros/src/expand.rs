@@ -3,9 +3,10 @@
 use crate::ast::{Body, Inline, Input, KernelFn, Param, TypeDecl};
 use crate::diag::{self, Errors};
 use crate::emit::{dtype_tokens, Emitter};
+use crate::fallback;
+use crate::ir::{NodeId, Op};
 use crate::shape::{self, Dim};
 use crate::typeck::{typeck, Typed};
-use crate::{fallback, ir::Op};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
 
@@ -48,8 +49,8 @@ fn check_ret_symbols(ret: &TypeDecl, syms: &[String], errors: &mut Errors) {
 }
 
 /// Rule: the body's dtype and shape equal the declared result type.
-fn check_result(ret: &TypeDecl, typed: &Typed, errors: &mut Errors) {
-    let Some(root) = typed.ir.get(typed.root) else { return };
+fn check_result(ret: &TypeDecl, typed: &Typed, root: NodeId, errors: &mut Errors) {
+    let Some(root) = typed.ir.get(root) else { return };
     let want_shape = ret.shape();
     let span = ret.dtype_span;
     if root.dtype != ret.dtype {
@@ -134,25 +135,37 @@ fn dim_spec<'d>(dims: impl Iterator<Item = &'d Dim>, syms: &[String]) -> TokenSt
 
 /// Statements computing the root into `dst` (a mutable view expression of the root's shape).
 fn body_into(typed: &Typed, params: &[Param], syms: &[String], dst: TokenStream) -> TokenStream {
+    body_into_many(typed, params, syms, vec![(typed.root, dst)])
+}
+
+/// Statements computing each root into its destination, sharing reduction temporaries.
+fn body_into_many(
+    typed: &Typed,
+    params: &[Param],
+    syms: &[String],
+    outs: Vec<(NodeId, TokenStream)>,
+) -> TokenStream {
     let mut em = Emitter::new(&typed.ir, params, syms);
     em.set_inplace(typed.inplace);
-    let root = typed.ir.get(typed.root);
-    match root.map(|n| &n.op) {
-        Some(Op::Reduce { .. }) if typed.inplace.is_some() => em.emit_assign_from_temp(typed.root, dst),
-        Some(Op::Reduce { input, axes, .. }) => {
-            let in_shape = typed.ir.get(*input).map(|n| n.shape.clone()).unwrap_or_default();
-            let kept: Vec<Dim> = in_shape
-                .iter()
-                .enumerate()
-                .map(|(a, d)| if axes.contains(&a) { Dim::Lit(1) } else { d.clone() })
-                .collect();
-            let kept_e = em.shape_expr(&kept);
-            em.emit_reduce(
-                typed.root,
-                quote!(#dst.reshape(#kept_e, ::array_expr::__private::runtime::Order::C)?),
-            );
+    for (root_id, dst) in outs {
+        let root = typed.ir.get(root_id);
+        match root.map(|n| &n.op) {
+            Some(Op::Reduce { .. }) if typed.inplace.is_some() => em.emit_assign_from_temp(root_id, dst),
+            Some(Op::Reduce { input, axes, .. }) => {
+                let in_shape = typed.ir.get(*input).map(|n| n.shape.clone()).unwrap_or_default();
+                let kept: Vec<Dim> = in_shape
+                    .iter()
+                    .enumerate()
+                    .map(|(a, d)| if axes.contains(&a) { Dim::Lit(1) } else { d.clone() })
+                    .collect();
+                let kept_e = em.shape_expr(&kept);
+                em.emit_reduce(
+                    root_id,
+                    quote!(#dst.reshape(#kept_e, ::array_expr::__private::runtime::Order::C)?),
+                );
+            }
+            _ => em.emit_final(root_id, dst),
         }
-        _ => em.emit_final(typed.root, dst),
     }
     let stmts = em.take_stmts();
     quote!(#(#stmts)*)
@@ -168,8 +181,21 @@ fn expand_kernel(k: &KernelFn) -> TokenStream {
         }
     }
     let typed = typecheck(&k.params, &k.body, k.policy, &mut errors);
-    if let (Some(t), Some(ret)) = (&typed, &k.ret) {
-        check_result(ret, t, &mut errors);
+    let declared = k.ret.iter().count() + k.extra_rets.len();
+    let returned = 1 + k.body.extra_results.len();
+    if k.ret.is_some() && declared != returned {
+        errors.push(
+            k.name.span(),
+            format!("`{}` declares {declared} output(s) but its body gives {returned}", k.name),
+        );
+    } else if let (Some(t), Some(ret)) = (&typed, &k.ret) {
+        check_result(ret, t, t.root, &mut errors);
+        for (r, root) in k.extra_rets.iter().zip(&t.extra_roots) {
+            check_result(r, t, *root, &mut errors);
+        }
+    }
+    for r in &k.extra_rets {
+        check_ret_symbols(r, &syms, &mut errors);
     }
     let typed = match (errors.propagate(), typed) {
         (Ok(()), Some(t)) => t,
@@ -185,6 +211,7 @@ fn expand_kernel(k: &KernelFn) -> TokenStream {
         }
     };
     match &k.ret {
+        Some(ret) if !k.extra_rets.is_empty() => emit_multi_kernel(k, ret, &typed, &syms),
         Some(ret) => emit_kernel(k, ret, &typed, &syms),
         None => emit_inplace_kernel(k, &typed, &syms),
     }
@@ -282,6 +309,78 @@ fn emit_kernel(k: &KernelFn, ret: &TypeDecl, typed: &Typed, syms: &[String]) -> 
         }
         #into_fn
         const _: () = { let _ = [#(stringify!(#args)),*]; };
+    }
+}
+
+/// A kernel with several outputs: `name(..) -> Result<(A, B, ..)>` and, when every output is
+/// an array, `name_into(.., out0, out1, ..)`. Reductions they share are computed once.
+fn emit_multi_kernel(k: &KernelFn, ret: &TypeDecl, typed: &Typed, syms: &[String]) -> TokenStream {
+    let rt = quote!(::array_expr::__private);
+    let (attrs, vis, name) = (&k.attrs, &k.vis, &k.name);
+    let rets: Vec<&TypeDecl> = std::iter::once(ret).chain(&k.extra_rets).collect();
+    let roots: Vec<NodeId> = std::iter::once(typed.root).chain(typed.extra_roots.iter().copied()).collect();
+    let params = kernel_params(k);
+    let bind = bind_params(&k.params, syms, false);
+    let em = Emitter::new(&typed.ir, &k.params, syms);
+    let outs: Vec<_> = (0..rets.len()).map(|i| format_ident!("__ae_out{}", i)).collect();
+    let allocs = rets.iter().zip(&outs).map(|(r, o)| {
+        let ty = dtype_tokens(r.dtype);
+        let rank = r.dims.as_ref().map_or(0, |d| d.len());
+        let shape_e = em.shape_expr(&r.shape());
+        quote!(let mut #o = #rt::runtime::Array::<#ty, #rank>::try_full(#shape_e, <#ty as #rt::runtime::Element>::ZERO)?;)
+    });
+    let body = body_into_many(
+        typed,
+        &k.params,
+        syms,
+        roots.iter().zip(&outs).map(|(r, o)| (*r, quote!(#o.view_mut()))).collect(),
+    );
+    let values = rets.iter().zip(&outs).map(|(r, o)| match r.dims {
+        Some(_) => quote!(#o),
+        None => {
+            quote!(#o.as_slice_memory_order().first().copied().ok_or_else(|| #rt::empty_reduction("result"))?)
+        }
+    });
+    let types = rets.iter().map(|r| ret_type(r));
+    let all_arrays = rets.iter().all(|r| r.dims.is_some());
+    let into_fn = all_arrays.then(|| {
+        let into = format_ident!("{}_into", name);
+        let out_params = rets.iter().zip(&outs).map(|(r, o)| {
+            let ty = dtype_tokens(r.dtype);
+            let rank = r.dims.as_ref().map_or(0, |d| d.len());
+            quote!(#o: impl #rt::OutOperand<'__ae_o, #ty, #rank>)
+        });
+        let binds = rets.iter().zip(&outs).enumerate().map(|(i, (r, o))| {
+            let spec = dim_spec(r.dims.iter().flatten().map(|(d, _)| d), syms);
+            let label = format!("out{i}");
+            quote! {
+                let mut #o = #rt::OutOperand::into_out(#o);
+                __ae_b.bind_all(#label, &#spec, &#o.shape())?;
+            }
+        });
+        let body = body_into_many(typed, &k.params, syms, roots.iter().zip(&outs).map(|(r, o)| (*r, quote!(#o.view_mut()))).collect());
+        let doc = format!(" Like [`{name}`], writing the outputs into `out0`, `out1`, ... (no allocation).");
+        quote! {
+            #[doc = #doc]
+            #[allow(clippy::all, unused_variables, unused_mut, dead_code)]
+            #vis fn #into<'__ae, '__ae_o>(#(#params,)* #(#out_params),*) -> ::core::result::Result<(), ::array_expr::Error> {
+                #bind
+                #(#binds)*
+                #body
+                ::core::result::Result::Ok(())
+            }
+        }
+    });
+    quote! {
+        #(#attrs)*
+        #[allow(clippy::all, unused_variables, unused_mut)]
+        #vis fn #name<'__ae>(#(#params),*) -> ::core::result::Result<(#(#types),*), ::array_expr::Error> {
+            #bind
+            #(#allocs)*
+            #body
+            ::core::result::Result::Ok((#(#values),*))
+        }
+        #into_fn
     }
 }
 

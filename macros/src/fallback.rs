@@ -11,7 +11,14 @@ pub(crate) fn kernel(k: &KernelFn, err: syn::Error) -> TokenStream {
     let errors = err.to_compile_error();
     let (attrs, vis, name) = (&k.attrs, &k.vis, &k.name);
     let into = format_ident!("{}_into", name);
-    let ret_t = k.ret.as_ref().map_or(quote!(()), ret_type);
+    let ret_t = match &k.ret {
+        Some(r) if !k.extra_rets.is_empty() => {
+            let types = std::iter::once(r).chain(&k.extra_rets).map(ret_type);
+            quote!((#(#types),*))
+        }
+        Some(r) => ret_type(r),
+        None => quote!(()),
+    };
     let ty = k.ret.as_ref().map_or(quote!(()), |r| dtype_tokens(r.dtype));
     let rank = k.ret.as_ref().and_then(|r| r.dims.as_ref()).map_or(0, |d| d.len());
     let mut seen = Vec::new();
@@ -39,7 +46,7 @@ pub(crate) fn kernel(k: &KernelFn, err: syn::Error) -> TokenStream {
             }
         })
         .collect();
-    let into_fn = k.ret.as_ref().is_some_and(|r| r.dims.is_some()).then(|| {
+    let into_fn = (k.extra_rets.is_empty() && k.ret.as_ref().is_some_and(|r| r.dims.is_some())).then(|| {
         quote! {
             #[allow(unused_variables, clippy::too_many_arguments)]
             #vis fn #into<'__ae, '__ae_o>(#(#params,)* out: impl ::array_expr::__private::OutOperand<'__ae_o, #ty, #rank>) -> ::core::result::Result<(), ::array_expr::Error> {

@@ -35,7 +35,7 @@ fn parse_inline(input: ParseStream) -> syn::Result<Inline> {
         syn::braced!(content in input);
         parse_body(&content)?
     } else {
-        Body { lets: Vec::new(), result: parse_expr(input, 0)?, assign: None }
+        Body { lets: Vec::new(), result: parse_expr(input, 0)?, extra_results: Vec::new(), assign: None }
     };
     if !input.is_empty() {
         return Err(input.error("unexpected tokens after the expression"));
@@ -65,9 +65,27 @@ fn parse_kernel(input: ParseStream) -> syn::Result<KernelFn> {
     let content;
     parenthesized!(content in input);
     let params = parse_params(&content)?;
+    let mut extra_rets = Vec::new();
     let ret = if input.peek(Token![->]) {
         input.parse::<Token![->]>()?;
-        Some(parse_type(input)?)
+        if input.peek(syn::token::Paren) {
+            let content;
+            parenthesized!(content in input);
+            let mut types = Vec::new();
+            while !content.is_empty() {
+                types.push(parse_type(&content)?);
+                if content.is_empty() {
+                    break;
+                }
+                content.parse::<Token![,]>()?;
+            }
+            let mut it = types.into_iter();
+            let first = it.next().ok_or_else(|| content.error(diag::EMPTY_TUPLE))?;
+            extra_rets = it.collect();
+            Some(first)
+        } else {
+            Some(parse_type(input)?)
+        }
     } else {
         None
     };
@@ -77,7 +95,7 @@ fn parse_kernel(input: ParseStream) -> syn::Result<KernelFn> {
     if ret.is_none() && body.assign.is_none() {
         return Err(syn::Error::new(name.span(), diag::MISSING_RETURN));
     }
-    Ok(KernelFn { attrs: kept, vis, name, params, ret, body, policy })
+    Ok(KernelFn { attrs: kept, vis, name, params, ret, extra_rets, body, policy })
 }
 
 fn parse_params(input: ParseStream) -> syn::Result<Vec<Param>> {
@@ -140,6 +158,11 @@ fn parse_body(input: ParseStream) -> syn::Result<Body> {
         return Err(input.error(diag::MISSING_RESULT));
     }
     let assign = parse_assign_target(input)?;
+    if let Some(results) = parse_tuple_result(input)? {
+        let mut it = results.into_iter();
+        let result = it.next().ok_or_else(|| input.error(diag::EMPTY_TUPLE))?;
+        return Ok(Body { lets, result, extra_results: it.collect(), assign });
+    }
     let result = parse_expr(input, 0)?;
     if input.peek(Token![;]) {
         return Err(input.error(diag::TRAILING_SEMICOLON));
@@ -147,7 +170,35 @@ fn parse_body(input: ParseStream) -> syn::Result<Body> {
     if !input.is_empty() {
         return Err(input.error("expected an operator or the end of the expression"));
     }
-    Ok(Body { lets, result, assign })
+    Ok(Body { lets, result, extra_results: Vec::new(), assign })
+}
+
+/// `(a, b, ...)` as the whole result: the outputs of a multi-output kernel. `None` when the
+/// result is not a parenthesized list with a top-level comma.
+fn parse_tuple_result(input: ParseStream) -> syn::Result<Option<Vec<Expr>>> {
+    if !input.peek(syn::token::Paren) {
+        return Ok(None);
+    }
+    let fork = input.fork();
+    let content;
+    parenthesized!(content in fork);
+    if !fork.is_empty() {
+        return Ok(None);
+    }
+    let mut items = vec![parse_expr(&content, 0)?];
+    if content.is_empty() {
+        return Ok(None);
+    }
+    while !content.is_empty() {
+        content.parse::<Token![,]>()?;
+        if content.is_empty() {
+            break;
+        }
+        items.push(parse_expr(&content, 0)?);
+    }
+    use syn::parse::discouraged::Speculative;
+    input.advance_to(&fork);
+    Ok(Some(items))
 }
 
 /// `x =`, `x +=`, ... at the start of the final statement of an in-place kernel.

@@ -11,6 +11,7 @@ const SEEDS: &[&str] = &[
     "(x: f32[n], y: f32[n]) => sum::<f64>((x - y) as f64)",
     "#[promote(safe)] fn k(a: u8[n], b: i16[n]) -> bool[n] { (a as i16 + b > 3) & !(b == -1) | any(a > 2, axis = 0) }",
     "fn p(x: f32[a, b, c]) -> f32[a, c] { max(powi(clip(x, -1, 1), 3), axis = -2) }",
+    "fn s(x: f64[n, m]) -> (f64[m], f64, bool[n, m]) { let mu = mean(x, axis = 0); (mu, max(x), x > mu) }",
     "fn q(mut y: f64[n, m], x: f64[m, n]) { y -= x.T * mean(x, axis = 1)[:, newaxis].T }",
     "fn r(x: f64[n, d], c: f64[k, d]) -> i64[n] { argmin(sum(square(x[:, newaxis, :] - c[newaxis, :, :]), axis = 2), axis = 1) }",
 ];

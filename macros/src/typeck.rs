@@ -34,6 +34,8 @@ pub(crate) struct Typed {
     pub(crate) root: NodeId,
     /// The parameter an in-place kernel updates.
     pub(crate) inplace: Option<usize>,
+    /// The roots of further outputs (a tuple result), after `root`.
+    pub(crate) extra_roots: Vec<NodeId>,
 }
 
 struct Cx<'a> {
@@ -61,6 +63,14 @@ pub(crate) fn typeck(params: &[Param], body: &Body, policy: Policy, errors: &mut
         }
     }
     let root = cx.expr(&body.result);
+    let extra: Vec<Option<NodeId>> = body
+        .extra_results
+        .iter()
+        .map(|e| {
+            let v = cx.expr(e)?;
+            cx.materialize(v, None)
+        })
+        .collect();
     let (root, inplace) = match &body.assign {
         None => (cx.materialize(root?, None)?, None),
         Some((target, op, span)) => cx.assignment(target, *op, *span, root?)?,
@@ -69,7 +79,8 @@ pub(crate) fn typeck(params: &[Param], body: &Body, policy: Policy, errors: &mut
     if !cx.errors.is_empty() {
         return None;
     }
-    Some(Typed { ir: cx.ir, root, inplace })
+    let extra_roots = extra.into_iter().collect::<Option<Vec<_>>>()?;
+    Some(Typed { ir: cx.ir, root, inplace, extra_roots })
 }
 
 fn describe(name: &str, dtype: Dtype, shape: &Shape) -> String {
