@@ -98,3 +98,26 @@ fn random_mutations_never_panic() {
         let _ = expand(tts.into_iter().collect());
     }
 }
+
+/// Time spent inside the macro per kernel (parse, type, check, emit), measured as a library
+/// call. Run with `cargo test -p array-expr-macros --release -- --ignored --nocapture expansion_time`.
+#[test]
+#[ignore]
+fn expansion_time() {
+    let kernels: Vec<TokenStream> = SEEDS.iter().map(|s| tokens(s)).collect();
+    let rounds = 200;
+    let start = std::time::Instant::now();
+    let mut bytes = 0;
+    for _ in 0..rounds {
+        for k in &kernels {
+            bytes += expand(k.clone()).into_iter().count();
+        }
+    }
+    let per = start.elapsed().as_secs_f64() / (rounds * kernels.len()) as f64;
+    println!(
+        "expansion: {:.3} ms per kernel (mean over {} kernels x {rounds}), {} top-level output tokens per kernel",
+        per * 1e3,
+        kernels.len(),
+        bytes / (rounds * kernels.len())
+    );
+}
