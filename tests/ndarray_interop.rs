@@ -40,3 +40,22 @@ fn ndarray_views_convert_without_copying() {
     assert!(nd.slice(s![.., 0, ..]).iter().all(|&x| x == -1.0));
     assert_eq!(nd[[1, 1, 1]], 111.0);
 }
+
+array_expr::array_expr! {
+    fn scaled_sum(x: f64[n, m], w: f64[m]) -> f64[n] {
+        sum(x * w, axis = 1)
+    }
+}
+
+#[test]
+fn kernels_take_ndarray_arrays_and_views() {
+    let x = ndarray::Array2::<f64>::from_shape_fn((3, 4), |(i, j)| (i * 4 + j) as f64);
+    let w = ndarray::Array1::<f64>::from_vec(vec![1.0, 0.0, -1.0, 2.0]);
+    let got = scaled_sum(&x, &w).unwrap();
+    let want: Vec<f64> = x.rows().into_iter().map(|r| r.dot(&w)).collect();
+    assert_eq!(got.to_vec(), want);
+    // a transposed ndarray view goes through without a copy
+    let xt = x.t().to_owned();
+    let view: ArrayView<'_, f64, 2> = xt.t().into();
+    assert_eq!(scaled_sum(view, &w).unwrap().to_vec(), want);
+}

@@ -3,6 +3,11 @@
 //! This crate holds only the macro; the code it generates calls `::array_expr::__private`.
 //! See the `array-expr` crate for the grammar and the Numerics Contract.
 #![forbid(unsafe_code)]
+// The macro must not panic on any input: no unwrap, expect, panic or unchecked indexing.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)
+)]
 
 mod ast;
 mod diag;

@@ -121,3 +121,45 @@ fn expansion_time() {
         bytes / (rounds * kernels.len())
     );
 }
+
+/// The typed IR of a small kernel, printed: dtypes and symbolic shapes per node, literals
+/// adapted, the broadcast shape inferred, without generating code.
+#[test]
+fn typed_ir_is_printable_and_checked() {
+    let k: crate::ast::Input =
+        syn::parse2(tokens("fn f(x: f32[n, m], w: f32[m]) -> f32[n] { sum(x * w + 2, axis = 1) }"))
+            .unwrap_or_else(|e| panic!("{e}"));
+    let crate::ast::Input::Kernels(ks) = k else { panic!("not a kernel") };
+    let k = &ks[0];
+    let mut errors = crate::diag::Errors::default();
+    let typed = crate::typeck::typeck(&k.params, &k.body, k.policy, &mut errors)
+        .unwrap_or_else(|| panic!("typeck failed"));
+    let text = typed.ir.to_string();
+    let want = "%0: f32[n, m] = Array(0)\n\
+                %1: f32[m] = Array(1)\n\
+                %2: f32[n, m] = Binary(Mul, NodeId(0), NodeId(1))\n\
+                %3: f32 = Const(Float(2.0))\n\
+                %4: f32[n, m] = Binary(Add, NodeId(2), NodeId(3))\n\
+                %5: f32[n] = Reduce { kind: Sum, input: NodeId(4), axes: [1], keepdims: false, acc: F64 }\n";
+    assert_eq!(text, want);
+    assert_eq!(typed.root, crate::ir::NodeId(5));
+}
+
+/// Errors are collected, not thrown: two independent mistakes give two errors.
+#[test]
+fn typeck_reports_every_error() {
+    let k: crate::ast::Input =
+        syn::parse2(tokens("fn f(x: i32[n], y: f32[m]) -> f32[n] { let a = sqrt(x); let b = y + y; x + y }"))
+            .unwrap_or_else(|e| panic!("{e}"));
+    let crate::ast::Input::Kernels(ks) = k else { panic!("not a kernel") };
+    let mut errors = crate::diag::Errors::default();
+    assert!(crate::typeck::typeck(&ks[0].params, &ks[0].body, ks[0].policy, &mut errors).is_none());
+    let msgs = errors.propagate().err().map(|e| e.into_iter().map(|e| e.to_string()).collect::<Vec<_>>());
+    assert_eq!(
+        msgs.unwrap_or_default(),
+        vec![
+            "`sqrt` needs a float operand, but `x: i32[n]` is an integer; write `sqrt(x as f64)`".to_string(),
+            "cannot add `x: i32[n]` and `y: f32[m]` without a cast; write `x as f32 + y`".to_string(),
+        ]
+    );
+}
