@@ -80,7 +80,7 @@ def main():
     print(f"{'crate':<22} {'kernels':>8} {'release build (median)':>24}")
     for kind, n, t in rows:
         label = "array_expr! kernels" if kind == "ae" else "ndarray Zip loops"
-        print(f"{label:<22} {n:>8} {t * 1e3:>21.0} ms")
+        print(f"{label:<22} {n:>8} {t * 1e3:>21.0f} ms")
     for kind in ["ae", "nd"]:
         t = {n: s for k, n, s in rows if k == kind}
         label = "array_expr!" if kind == "ae" else "ndarray Zip"
