@@ -480,3 +480,16 @@ fn several_outputs() {
     let (lo, hi, mask) = range_and_mask(&[0.5f32, -2.0, 3.0][..]).unwrap();
     assert_eq!((lo, hi, mask.to_vec()), (-2.0, 3.0, vec![true, false, true]));
 }
+
+#[test]
+fn single_axis_reductions_are_bit_identical_across_layouts() {
+    let x = Array::<f32, 2>::random_normal([5000, 37], 12, 1.0, 3.0);
+    let c = row_sum(x.t()).unwrap();
+    let f = row_sum(x.view().to_owned_order(Order::F).t()).unwrap();
+    let s = row_sum(x.view().invert_axis(0).unwrap().invert_axis(0).unwrap().t()).unwrap();
+    assert_eq!(
+        c.to_vec().iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+        f.to_vec().iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+    );
+    assert_eq!(c.to_vec(), s.to_vec());
+}

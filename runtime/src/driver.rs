@@ -20,6 +20,9 @@ pub const BLOCK: usize = 512;
 /// Most axes a pass may have.
 pub const MAX_RANK: usize = 8;
 
+/// Outputs a reduction driver computes side by side (one cache line of f32).
+const GROUP: usize = 16;
+
 /// A loop nest over `ndim` axes, outermost first, with the strides of `N` operands.
 #[derive(Debug, Clone, Copy)]
 struct Nest<const N: usize> {
@@ -292,39 +295,49 @@ macro_rules! reduce_driver {
             let inner = Nest::plan_ordered(&red, [$(&$a.strides()[..]),+], if logical { None } else { Some(0) })?;
             let out_base = out.as_mut_ptr();
             $(let mut $a = ($a.as_ptr(), [<$A as Element>::ZERO; BLOCK]);)+
-            let mut tree = Pairwise::new();
+            // GROUP neighbouring outputs are reduced together, block by block: for a column
+            // reduction of a C-order matrix the group shares each cache line it reads, so the
+            // matrix streams through once instead of once per column. Each output still sees
+            // the same blocks in the same order, so the result does not depend on the grouping.
+            let mut trees: [Pairwise<P>; GROUP] = std::array::from_fn(|_| Pairwise::new());
             let mut failed: Result<()> = Ok(());
             outer.for_each_row(|ooff, olen, ost| {
-                for j in 0..olen {
-                    let j = j as isize;
-                    let base = [$(ooff[$k] + j * ost[$k]),+];
+                let mut j0 = 0usize;
+                while j0 < olen {
+                    let g = (olen - j0).min(GROUP);
                     let mut start = 0usize;
                     inner.for_each_row(|off, len, st| {
                         let mut done = 0usize;
                         while done < len {
                             let n = (len - done).min(BLOCK);
                             let step = done as isize;
-                            let _ = &st;
-                            // SAFETY: `outer` and `inner` split the operand's own shape (kept and
-                            // reduced axes), so base + off + (done + i) * stride, i < n, is one
-                            // of its elements; n <= BLOCK.
-                            let p = block(start + done, $(unsafe { read_block($a.0, &mut $a.1, base[$k - 1] + off[$k - 1] + step * st[$k - 1], n, st[$k - 1]) }),+);
-                            tree.push(p, &combine);
+                            for (jj, tree) in trees.iter_mut().enumerate().take(g) {
+                                let j = (j0 + jj) as isize;
+                                let base = [$(ooff[$k] + j * ost[$k]),+];
+                                // SAFETY: `outer` and `inner` split the operand's own shape (kept
+                                // and reduced axes) and j < olen, so base + off + (done + i) *
+                                // stride, i < n, is one of its elements; n <= BLOCK.
+                                let p = block(start + done, $(unsafe { read_block($a.0, &mut $a.1, base[$k - 1] + off[$k - 1] + step * st[$k - 1], n, st[$k - 1]) }),+);
+                                tree.push(p, &combine);
+                            }
                             done += n;
                         }
                         start += len;
                     });
-                    let value = tree.finish(&combine);
-                    match finish(value) {
-                        // SAFETY: `ooff[0] + j * ost[0]` is an element of `out` (the outer nest
-                        // was planned over out's shape), written once, exclusively.
-                        Ok(v) => unsafe { *out_base.offset(ooff[0] + j * ost[0]) = v },
-                        Err(e) => {
-                            if failed.is_ok() {
-                                failed = Err(e);
+                    for (jj, tree) in trees.iter_mut().enumerate().take(g) {
+                        let j = (j0 + jj) as isize;
+                        match finish(tree.finish(&combine)) {
+                            // SAFETY: `ooff[0] + j * ost[0]` (j < olen) is an element of `out`
+                            // (the outer nest was planned over out's shape), written once.
+                            Ok(v) => unsafe { *out_base.offset(ooff[0] + j * ost[0]) = v },
+                            Err(e) => {
+                                if failed.is_ok() {
+                                    failed = Err(e);
+                                }
                             }
                         }
                     }
+                    j0 += g;
                 }
             });
             failed
