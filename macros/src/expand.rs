@@ -266,17 +266,43 @@ pub(crate) fn ret_type(ret: &TypeDecl) -> TokenStream {
     }
 }
 
+/// `let x = Operand::into_operand(x);` for every array parameter (no binding).
+fn convert_params(params: &[Param]) -> TokenStream {
+    let rt = quote!(::array_expr::__private);
+    let items = params.iter().filter_map(|p| {
+        let (name, ty) = (&p.name, dtype_tokens(p.ty.dtype));
+        let rank = p.ty.dims.as_ref()?.len();
+        Some(quote!(let #name = <_ as #rt::Operand<'_, #ty, #rank>>::into_operand(#name);))
+    });
+    quote!(#(#items)*)
+}
+
+/// A single-output kernel: a private, non-generic `__ae_impl_name` over views holds the passes;
+/// `name` (allocating) and `name_into` are thin generic wrappers, so the loop code is compiled
+/// once per kernel whatever argument types callers use.
 fn emit_kernel(k: &KernelFn, ret: &TypeDecl, typed: &Typed, syms: &[String]) -> TokenStream {
     let rt = quote!(::array_expr::__private);
     let (attrs, vis, name) = (&k.attrs, &k.vis, &k.name);
     let into = format_ident!("{}_into", name);
+    let imp = format_ident!("__ae_impl_{}", name);
     let params = kernel_params(k);
     let args: Vec<_> = k.params.iter().map(|p| &p.name).collect();
+    let view_params = k.params.iter().map(|p| {
+        let (n, t) = (&p.name, dtype_tokens(p.ty.dtype));
+        match &p.ty.dims {
+            Some(d) => {
+                let r = d.len();
+                quote!(#n: #rt::runtime::ArrayView<'__ae, #t, #r>)
+            }
+            None => quote!(#n: #t),
+        }
+    });
     let ty = dtype_tokens(ret.dtype);
     let rank = ret.dims.as_ref().map_or(0, |d| d.len());
     let ret_t = ret_type(ret);
     let shape_e = Emitter::new(&typed.ir, &k.params, syms).shape_expr(&ret.shape());
     let bind = bind_params(&k.params, syms, false);
+    let convert = convert_params(&k.params);
     let spec = dim_spec(ret.dims.iter().flatten().map(|(d, _)| d), syms);
     let body = body_into(typed, &k.params, syms, quote!(__ae_out.view_mut()));
     let doc_into = format!(" Like [`{name}`], writing the result into `out` (no allocation).\n\n # Errors\n\n As [`{name}`], and when `out`'s shape is not the result's.");
@@ -290,25 +316,29 @@ fn emit_kernel(k: &KernelFn, ret: &TypeDecl, typed: &Typed, syms: &[String]) -> 
             #[doc = #doc_into]
             #[allow(clippy::all, unused_variables, unused_mut, dead_code)]
             #vis fn #into<'__ae, '__ae_o>(#(#params,)* out: impl #rt::OutOperand<'__ae_o, #ty, #rank>) -> ::core::result::Result<(), ::array_expr::Error> {
-                #bind
-                let mut __ae_out = #rt::OutOperand::into_out(out);
-                __ae_b.bind_all("out", &#spec, &__ae_out.shape())?;
-                #body
-                ::core::result::Result::Ok(())
+                #convert
+                #imp(#(#args,)* #rt::OutOperand::into_out(out))
             }
         }
     });
     quote! {
+        #[doc(hidden)]
+        #[allow(clippy::all, unused_variables, unused_mut, dead_code, non_snake_case)]
+        fn #imp<'__ae, '__ae_o>(#(#view_params,)* mut __ae_out: #rt::runtime::ArrayViewMut<'__ae_o, #ty, #rank>) -> ::core::result::Result<(), ::array_expr::Error> {
+            #bind
+            __ae_b.bind_all("out", &#spec, &__ae_out.shape())?;
+            #body
+            ::core::result::Result::Ok(())
+        }
         #(#attrs)*
         #[allow(clippy::all, unused_variables, unused_mut)]
         #vis fn #name<'__ae>(#(#params),*) -> ::core::result::Result<#ret_t, ::array_expr::Error> {
             #bind
             let mut __ae_out = #rt::runtime::Array::<#ty, #rank>::try_full(#shape_e, <#ty as #rt::runtime::Element>::ZERO)?;
-            #body
+            #imp(#(#args,)* __ae_out.view_mut())?;
             #result
         }
         #into_fn
-        const _: () = { let _ = [#(stringify!(#args)),*]; };
     }
 }
 
