@@ -275,7 +275,7 @@ impl<'a> Emitter<'a> {
                 let mut __ae_d = #dst;
                 let __ae_shape = __ae_d.shape();
                 #(let #ops = #views.broadcast_to(__ae_shape)?;)*
-                #rt::driver::#zip(&mut __ae_d, #(&#ops,)* |__ae_o, #(#ins),*| {
+                #rt::driver::#zip(&mut __ae_d, #(&#ops,)* &mut |__ae_o, #(#ins),*| {
                     let __ae_n = __ae_o.len();
                     #(let #ins = &#ins[..__ae_n];)*
                     for __ae_k in 0..__ae_n {
@@ -328,7 +328,7 @@ impl<'a> Emitter<'a> {
                     [#(#mask),*],
                     #logical,
                     #(&#ops,)*
-                    |__ae_start: usize, #(#ins),*| -> #ptype {
+                    &mut |__ae_start: usize, #(#ins),*| -> #ptype {
                         let __ae_n = [#(#ins.len()),*][0];
                         #(let #ins = &#ins[..__ae_n];)*
                         let mut __ae_acc: #ptype = #init;
@@ -338,8 +338,8 @@ impl<'a> Emitter<'a> {
                         }
                         __ae_acc
                     },
-                    |__ae_a: #ptype, __ae_b2: #ptype| -> #ptype { #combine },
-                    |__ae_p: ::core::option::Option<#ptype>| #finish,
+                    &|__ae_a: #ptype, __ae_b2: #ptype| -> #ptype { #combine },
+                    &mut |__ae_p: ::core::option::Option<#ptype>| #finish,
                 )?;
             }
         });
