@@ -1,0 +1,173 @@
+//! Slice-to-lane-array memory access: full and partial loads and stores, strided gathers and
+//! scatters. This is the only module of the crate that contains `unsafe`.
+//!
+//! Every function here is safe and total: it never panics and never touches memory outside the
+//! slice it was given. Contiguous accesses need no `unsafe` at all (`first_chunk` proves the
+//! length once). Strided accesses check the first and the last lane index once per call; when both
+//! are inside the slice every lane is (the indices are an arithmetic progression), and the lanes
+//! are then read without per-lane bounds checks. Otherwise each lane is checked on its own and
+//! lanes that fall outside the slice read as the fill value (gather) or are skipped (scatter).
+//!
+//! These functions work on plain arrays `[T; N]`; [`crate::SimdElem`] wraps them into `wide`
+//! vectors, and the optimizer turns the array round trip into single vector loads and stores.
+
+/// Reads the first `N` elements of `s` as an array; when `s` is shorter, the missing lanes are
+/// `fill`.
+///
+/// # Examples
+/// ```
+/// use array_expr_kernels::mem::load_or;
+/// assert_eq!(load_or::<i32, 4>(&[1, 2], -1), [1, 2, -1, -1]);
+/// assert_eq!(load_or::<i32, 2>(&[1, 2, 3], -1), [1, 2]);
+/// ```
+#[inline(always)]
+pub fn load_or<T: Copy, const N: usize>(s: &[T], fill: T) -> [T; N] {
+    match s.first_chunk::<N>() {
+        Some(a) => *a,
+        None => load_partial(s, fill),
+    }
+}
+
+/// The short-slice case of [`load_or`], kept out of line so the full-vector path stays small.
+#[inline(never)]
+pub(crate) fn load_partial<T: Copy, const N: usize>(s: &[T], fill: T) -> [T; N] {
+    let mut a = [fill; N];
+    let n = s.len().min(N);
+    a[..n].copy_from_slice(&s[..n]);
+    a
+}
+
+/// Writes the lanes of `a` to the start of `s`, as many as fit (`min(N, s.len())`).
+///
+/// # Examples
+/// ```
+/// use array_expr_kernels::mem::store;
+/// let mut out = [0; 3];
+/// store(&mut out, [7, 8, 9, 10]);
+/// assert_eq!(out, [7, 8, 9]);
+/// ```
+#[inline(always)]
+pub fn store<T: Copy, const N: usize>(s: &mut [T], a: [T; N]) {
+    match s.first_chunk_mut::<N>() {
+        Some(d) => *d = a,
+        None => store_partial(s, a),
+    }
+}
+
+/// The short-slice case of [`store`].
+#[inline(never)]
+pub(crate) fn store_partial<T: Copy, const N: usize>(s: &mut [T], a: [T; N]) {
+    let n = s.len().min(N);
+    s[..n].copy_from_slice(&a[..n]);
+}
+
+/// Index of lane `k` of a strided access, or `None` when it is outside `0..len`.
+#[inline(always)]
+fn lane_index(len: usize, base: usize, stride: isize, k: usize) -> Option<usize> {
+    let off = (k as isize).checked_mul(stride)?;
+    let i = base.checked_add_signed(off)?;
+    (i < len).then_some(i)
+}
+
+/// Whether lanes `0..n` of the progression `base + k * stride` all lie inside `0..len`.
+#[inline(always)]
+fn all_in_bounds(len: usize, base: usize, stride: isize, n: usize) -> bool {
+    n == 0 || (lane_index(len, base, stride, 0).is_some() && lane_index(len, base, stride, n - 1).is_some())
+}
+
+/// Gathers `s[base + k * stride]` for lanes `k < n` (`n` clamped to `N`); other lanes, and lanes
+/// whose index falls outside `s`, are `fill`.
+///
+/// `stride` may be negative or zero (a zero stride broadcasts `s[base]`).
+///
+/// # Examples
+/// ```
+/// use array_expr_kernels::mem::gather_or;
+/// let s = [0, 10, 20, 30, 40, 50];
+/// assert_eq!(gather_or::<i32, 4>(&s, 5, -2, 4, -1), [50, 30, 10, -1]);
+/// assert_eq!(gather_or::<i32, 4>(&s, 1, 0, 2, -1), [10, 10, -1, -1]);
+/// ```
+#[inline(always)]
+pub fn gather_or<T: Copy, const N: usize>(s: &[T], base: usize, stride: isize, n: usize, fill: T) -> [T; N] {
+    let n = n.min(N);
+    let mut a = [fill; N];
+    if cfg!(not(feature = "force-scalar")) && all_in_bounds(s.len(), base, stride, n) {
+        let p = s.as_ptr();
+        for (k, lane) in a.iter_mut().enumerate().take(n) {
+            let i = base.wrapping_add_signed((k as isize).wrapping_mul(stride));
+            // SAFETY: `all_in_bounds` (checked just above) proved that lanes 0 and n-1 index
+            // inside `s` without overflow; lane k < n lies between them on the same arithmetic
+            // progression, so `i < s.len()` and `p.add(i)` is in bounds of `s`.
+            *lane = unsafe { *p.add(i) };
+        }
+    } else {
+        for (k, lane) in a.iter_mut().enumerate().take(n) {
+            if let Some(i) = lane_index(s.len(), base, stride, k) {
+                *lane = s[i];
+            }
+        }
+    }
+    a
+}
+
+/// Scatters lanes `k < n` (`n` clamped to `N`) of `a` to `s[base + k * stride]`; lanes whose index
+/// falls outside `s` are skipped. With a zero stride the last lane written wins.
+///
+/// # Examples
+/// ```
+/// use array_expr_kernels::mem::scatter;
+/// let mut s = [0; 6];
+/// scatter(&mut s, 4, -2, 4, [1, 2, 3, 4]);
+/// assert_eq!(s, [3, 0, 2, 0, 1, 0]);
+/// ```
+#[inline(always)]
+pub fn scatter<T: Copy, const N: usize>(s: &mut [T], base: usize, stride: isize, n: usize, a: [T; N]) {
+    let n = n.min(N);
+    if cfg!(not(feature = "force-scalar")) && all_in_bounds(s.len(), base, stride, n) {
+        let p = s.as_mut_ptr();
+        for (k, lane) in a.iter().enumerate().take(n) {
+            let i = base.wrapping_add_signed((k as isize).wrapping_mul(stride));
+            // SAFETY: `all_in_bounds` (checked just above) proved that lanes 0 and n-1 index
+            // inside `s`; lane k < n lies between them on the same progression, so `i < s.len()`.
+            // `p` comes from the unique borrow `s`, so no other reference observes the write.
+            unsafe { *p.add(i) = *lane };
+        }
+    } else {
+        for (k, lane) in a.iter().enumerate().take(n) {
+            if let Some(i) = lane_index(s.len(), base, stride, k) {
+                s[i] = *lane;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strided_access_never_leaves_the_slice() {
+        let s: Vec<i64> = (0..10).collect();
+        for base in 0..12usize {
+            for stride in [-5isize, -3, -1, 0, 1, 2, 7, isize::MAX, isize::MIN] {
+                let g: [i64; 4] = gather_or(&s, base, stride, 4, -1);
+                for (k, &v) in g.iter().enumerate() {
+                    let want = lane_index(s.len(), base, stride, k).map_or(-1, |i| s[i]);
+                    assert_eq!(v, want, "base {base} stride {stride} lane {k}");
+                }
+                let mut d = vec![0i64; 10];
+                scatter(&mut d, base, stride, 3, [1, 2, 3, 4]);
+                assert!(d.iter().all(|&x| (0..=3).contains(&x)));
+            }
+        }
+    }
+
+    #[test]
+    fn partial_loads_fill() {
+        let a: [u8; 8] = load_or(&[1, 2, 3], 9);
+        assert_eq!(a, [1, 2, 3, 9, 9, 9, 9, 9]);
+        let mut d = [0u8; 2];
+        store(&mut d, [5u8; 8]);
+        assert_eq!(d, [5, 5]);
+    }
+}
