@@ -138,6 +138,10 @@ array_expr! {
         (min(x), max(x), x > 0.0)
     }
 
+    fn rounded(x: f64[n]) -> f64[n] {
+        round(x)
+    }
+
     fn funcs(x: f64[n]) -> f64[n] {
         exp(x) + ln(abs(x) + 1) + tanh(x) + sigmoid(x) + clip(x, -0.5, 0.5) + powi(x, 3) + max(x, 0.25) + square(x)
     }
@@ -492,4 +496,10 @@ fn single_axis_reductions_are_bit_identical_across_layouts() {
         f.to_vec().iter().map(|v| v.to_bits()).collect::<Vec<_>>()
     );
     assert_eq!(c.to_vec(), s.to_vec());
+}
+
+#[test]
+fn round_ties_to_even_like_numpy() {
+    let r = rounded(&[0.5f64, 1.5, 2.5, -0.5, -2.5, 2.6][..]).unwrap();
+    assert_eq!(r.to_vec(), vec![0.0, 2.0, 2.0, -0.0, -2.0, 3.0]);
 }

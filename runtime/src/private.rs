@@ -227,7 +227,9 @@ pub mod ops {
         minimum(maximum(a, lo), hi)
     }
 
-    /// Float functions (scalar path; the SIMD kernels replace these in the fused loops).
+    use array_expr_kernels::math as kmath;
+
+    /// Float functions on scalars, from the kernels crate's scalar path (same accuracy table).
     pub trait FloatFns: Num {
         /// The function of the same name.
         fn sqrt(self) -> Self;
@@ -263,7 +265,7 @@ pub mod ops {
         fn floor(self) -> Self;
         /// round up
         fn ceil(self) -> Self;
-        /// round half away from zero
+        /// round to nearest, ties to even (NumPy's `round`)
         fn round(self) -> Self;
         /// x^y
         fn pow(self, y: Self) -> Self;
@@ -271,29 +273,31 @@ pub mod ops {
         fn powi(self, n: i32) -> Self;
     }
 
+    // The scalar path of the SIMD kernels crate: the same polynomials, accuracy table,
+    // NaN rules and rounding (ties to even, as NumPy) as the vector code.
     macro_rules! float_fns {
         ($($t:ty),*) => {$(
             impl FloatFns for $t {
-                #[inline(always)] fn sqrt(self) -> Self { <$t>::sqrt(self) }
-                #[inline(always)] fn exp(self) -> Self { <$t>::exp(self) }
-                #[inline(always)] fn exp2(self) -> Self { <$t>::exp2(self) }
-                #[inline(always)] fn expm1(self) -> Self { <$t>::exp_m1(self) }
-                #[inline(always)] fn ln(self) -> Self { <$t>::ln(self) }
-                #[inline(always)] fn log2(self) -> Self { <$t>::log2(self) }
-                #[inline(always)] fn log10(self) -> Self { <$t>::log10(self) }
-                #[inline(always)] fn log1p(self) -> Self { <$t>::ln_1p(self) }
-                #[inline(always)] fn sin(self) -> Self { <$t>::sin(self) }
-                #[inline(always)] fn cos(self) -> Self { <$t>::cos(self) }
-                #[inline(always)] fn tan(self) -> Self { <$t>::tan(self) }
-                #[inline(always)] fn tanh(self) -> Self { <$t>::tanh(self) }
-                #[inline(always)] fn sinh(self) -> Self { <$t>::sinh(self) }
-                #[inline(always)] fn cosh(self) -> Self { <$t>::cosh(self) }
-                #[inline(always)] fn sigmoid(self) -> Self { 1.0 / (1.0 + <$t>::exp(-self)) }
-                #[inline(always)] fn floor(self) -> Self { <$t>::floor(self) }
-                #[inline(always)] fn ceil(self) -> Self { <$t>::ceil(self) }
-                #[inline(always)] fn round(self) -> Self { <$t>::round(self) }
-                #[inline(always)] fn pow(self, y: Self) -> Self { <$t>::powf(self, y) }
-                #[inline(always)] fn powi(self, n: i32) -> Self { <$t>::powi(self, n) }
+                #[inline(always)] fn sqrt(self) -> Self { kmath::sqrt(self) }
+                #[inline(always)] fn exp(self) -> Self { kmath::exp(self) }
+                #[inline(always)] fn exp2(self) -> Self { kmath::exp2(self) }
+                #[inline(always)] fn expm1(self) -> Self { kmath::expm1(self) }
+                #[inline(always)] fn ln(self) -> Self { kmath::ln(self) }
+                #[inline(always)] fn log2(self) -> Self { kmath::log2(self) }
+                #[inline(always)] fn log10(self) -> Self { kmath::log10(self) }
+                #[inline(always)] fn log1p(self) -> Self { kmath::log1p(self) }
+                #[inline(always)] fn sin(self) -> Self { kmath::sin(self) }
+                #[inline(always)] fn cos(self) -> Self { kmath::cos(self) }
+                #[inline(always)] fn tan(self) -> Self { kmath::tan(self) }
+                #[inline(always)] fn tanh(self) -> Self { kmath::tanh(self) }
+                #[inline(always)] fn sinh(self) -> Self { kmath::sinh(self) }
+                #[inline(always)] fn cosh(self) -> Self { kmath::cosh(self) }
+                #[inline(always)] fn sigmoid(self) -> Self { kmath::sigmoid(self) }
+                #[inline(always)] fn floor(self) -> Self { kmath::floor(self) }
+                #[inline(always)] fn ceil(self) -> Self { kmath::ceil(self) }
+                #[inline(always)] fn round(self) -> Self { kmath::round(self) }
+                #[inline(always)] fn pow(self, y: Self) -> Self { kmath::pow(self, y) }
+                #[inline(always)] fn powi(self, n: i32) -> Self { kmath::powi(self, n) }
             }
         )*};
     }
