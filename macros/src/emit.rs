@@ -73,7 +73,6 @@ impl<'a> Emitter<'a> {
 
     /// `[__ae_b.require(0)?, 3usize]` for a symbolic shape.
     pub(crate) fn shape_expr(&self, shape: &Shape) -> TokenStream {
-        let rt = rt();
         let dims = shape.iter().map(|d| match d {
             Dim::Lit(n) => {
                 let n = lit_usize(*n as usize);
@@ -84,7 +83,6 @@ impl<'a> Emitter<'a> {
                 quote!(__ae_b.require(#k)?)
             }
         });
-        let _ = rt;
         quote!([#(#dims),*])
     }
 
@@ -168,7 +166,6 @@ impl<'a> Emitter<'a> {
         operands: &[NodeId],
         root_is_reduce: Option<NodeId>,
     ) -> TokenStream {
-        let rt = rt();
         let mut out = Vec::new();
         for &id in nodes {
             if Some(id) == root_is_reduce {
@@ -185,7 +182,6 @@ impl<'a> Emitter<'a> {
             } else {
                 self.node_expr(id)
             };
-            let _ = &rt;
             out.push(quote!(let #name: #ty = #value;));
         }
         quote!(#(#out)*)
