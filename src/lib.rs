@@ -25,7 +25,7 @@ pub use array_expr_runtime::*;
 pub mod __private {
     pub use array_expr_runtime as runtime;
     pub use array_expr_runtime::driver;
-    pub use array_expr_runtime::private::{empty_reduction, ops, overflow, Operand, OutOperand};
+    pub use array_expr_runtime::private::{empty_reduction, ops, overflow, BlockSum, Operand, OutOperand};
 }
 
 /// The README's examples, compiled and run as doctests so they cannot rot.

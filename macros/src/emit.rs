@@ -308,6 +308,32 @@ impl<'a> Emitter<'a> {
         let count = axes.iter().map(|a| quote!(__ae_shape[#a]));
         let reduce = format_ident!("reduce{}", operands.len().max(1));
         let logical = matches!(kind, ReduceKind::ArgMin | ReduceKind::ArgMax);
+        let simd_sum = matches!(kind, ReduceKind::Sum | ReduceKind::Mean)
+            && in_dtype.is_float()
+            && acc.is_float()
+            && (acc == Dtype::F64 || acc == in_dtype);
+        let block_body = if simd_sum {
+            // the producer fills a block buffer, then the kernels crate sums it with several
+            // SIMD accumulators in a fixed order (deterministic, near bandwidth)
+            let (i_t, a_t) = (dtype_tokens(in_dtype), dtype_tokens(acc));
+            quote! {
+                let mut __ae_vals = [<#i_t as #rt::runtime::Element>::ZERO; #rt::driver::BLOCK];
+                for (__ae_k, __ae_slot) in __ae_vals.iter_mut().enumerate().take(__ae_n) {
+                    #body
+                    *__ae_slot = #iv;
+                }
+                <#i_t as #rt::BlockSum<#a_t>>::block_sum(&__ae_vals[..__ae_n])
+            }
+        } else {
+            quote! {
+                let mut __ae_acc: #ptype = #init;
+                for __ae_k in 0..__ae_n {
+                    #body
+                    __ae_acc = #step;
+                }
+                __ae_acc
+            }
+        };
         if operands.is_empty() {
             self.stmts.push(quote!(::core::compile_error!("internal error: a reduction without array operands; please report");));
             return;
@@ -327,12 +353,7 @@ impl<'a> Emitter<'a> {
                     &mut |__ae_start: usize, #(#ins),*| -> #ptype {
                         let __ae_n = [#(#ins.len()),*][0];
                         #(let #ins = &#ins[..__ae_n];)*
-                        let mut __ae_acc: #ptype = #init;
-                        for __ae_k in 0..__ae_n {
-                            #body
-                            __ae_acc = #step;
-                        }
-                        __ae_acc
+                        #block_body
                     },
                     &|__ae_a: #ptype, __ae_b2: #ptype| -> #ptype { #combine },
                     &mut |__ae_p: ::core::option::Option<#ptype>| #finish,

@@ -299,7 +299,7 @@ macro_rules! reduce_driver {
             let outer = Nest::plan(&kept, [&out_strides[..], $(&$a.strides()[..]),+], 0)?;
             let inner = Nest::plan_ordered(&red, [$(&$a.strides()[..]),+], if logical { None } else { Some(0) })?;
             let out_base = out.as_mut_ptr();
-            $(let mut $a = ($a.as_ptr(), [<$A as Element>::ZERO; BLOCK]);)+
+            $(let mut $a = ($a.as_ptr(), [<$A as Element>::ZERO; BLOCK], [[<$A as Element>::ZERO; BLOCK]; GROUP]);)+
             // GROUP neighbouring outputs are reduced together, block by block: for a column
             // reduction of a C-order matrix the group shares each cache line it reads, so the
             // matrix streams through once instead of once per column. Each output still sees
@@ -307,6 +307,7 @@ macro_rules! reduce_driver {
             let mut trees: [Pairwise<P>; GROUP] = std::array::from_fn(|_| Pairwise::new());
             let mut failed: Result<()> = Ok(());
             outer.for_each_row(|ooff, olen, ost| {
+                let lead_outer = ost[1];
                 let mut j0 = 0usize;
                 while j0 < olen {
                     let g = (olen - j0).min(GROUP);
@@ -316,6 +317,31 @@ macro_rules! reduce_driver {
                         while done < len {
                             let n = (len - done).min(BLOCK);
                             let step = done as isize;
+                            // Outputs closer in memory than consecutive reduced elements (a
+                            // column reduction of C-order data): gather the group's block as a
+                            // tile, row by row, so each cache line is read once, sequentially,
+                            // instead of walking g columns with a large stride (which also
+                            // thrashes the cache sets).
+                            let tiled = g > 1 && lead_outer.unsigned_abs() < st[0].unsigned_abs();
+                            if tiled {
+                                $(
+                                    for i in 0..n {
+                                        let row = off[$k - 1] + (done + i) as isize * st[$k - 1];
+                                        for jj in 0..g {
+                                            let j = (j0 + jj) as isize;
+                                            // SAFETY: as below: `outer` and `inner` split the
+                                            // operand's own shape, j < olen and done + i < len.
+                                            $a.2[jj][i] = unsafe { *$a.0.offset(ooff[$k] + j * ost[$k] + row) };
+                                        }
+                                    }
+                                )+
+                                for (jj, tree) in trees.iter_mut().enumerate().take(g) {
+                                    let p = block(start + done, $(&$a.2[jj][..n]),+);
+                                    tree.push(p, combine);
+                                }
+                                done += n;
+                                continue;
+                            }
                             for (jj, tree) in trees.iter_mut().enumerate().take(g) {
                                 let j = (j0 + jj) as isize;
                                 let base = [$(ooff[$k] + j * ost[$k]),+];

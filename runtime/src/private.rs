@@ -329,6 +329,36 @@ pub mod ops {
     }
 }
 
+/// The sum of one block of a reduction, with the kernels crate's fixed SIMD accumulator scheme
+/// (several lanes and accumulators, combined in a fixed order), accumulating in `Acc`.
+pub trait BlockSum<Acc> {
+    /// Sum of `block` (at most one driver block).
+    fn block_sum(block: &[Self]) -> Acc
+    where
+        Self: Sized;
+}
+
+impl BlockSum<f64> for f32 {
+    #[inline]
+    fn block_sum(block: &[f32]) -> f64 {
+        array_expr_kernels::reduce::block_partial(array_expr_kernels::reduce::SumF64, block, 0)
+    }
+}
+
+impl BlockSum<f64> for f64 {
+    #[inline]
+    fn block_sum(block: &[f64]) -> f64 {
+        array_expr_kernels::reduce::block_partial(array_expr_kernels::reduce::Sum, block, 0)
+    }
+}
+
+impl BlockSum<f32> for f32 {
+    #[inline]
+    fn block_sum(block: &[f32]) -> f32 {
+        array_expr_kernels::reduce::block_partial(array_expr_kernels::reduce::Sum, block, 0)
+    }
+}
+
 /// The error for an integer reduction whose result does not fit its dtype.
 pub fn overflow(what: &str, dtype: &str) -> crate::Error {
     crate::Error::new(
