@@ -312,27 +312,39 @@ impl<'a> Emitter<'a> {
             && in_dtype.is_float()
             && acc.is_float()
             && (acc == Dtype::F64 || acc == in_dtype);
+        // the block buffer of a SIMD sum lives outside the block closure: zeroed once per pass
+        let vals_decl = if simd_sum {
+            let i_t = dtype_tokens(in_dtype);
+            quote!(let mut __ae_vals = [<#i_t as #rt::runtime::Element>::ZERO; #rt::driver::BLOCK];)
+        } else {
+            quote!()
+        };
+        let scalar_body = quote! {
+            let mut __ae_acc: #ptype = #init;
+            for __ae_k in 0..__ae_n {
+                #body
+                __ae_acc = #step;
+            }
+            __ae_acc
+        };
         let block_body = if simd_sum {
-            // the producer fills a block buffer, then the kernels crate sums it with several
-            // SIMD accumulators in a fixed order (deterministic, near bandwidth)
+            // long blocks: the producer fills a buffer, then the kernels crate sums it with
+            // several SIMD accumulators in a fixed order; short runs (the block length is fixed
+            // by the shape, so the choice is too) fold element by element
             let (i_t, a_t) = (dtype_tokens(in_dtype), dtype_tokens(acc));
             quote! {
-                let mut __ae_vals = [<#i_t as #rt::runtime::Element>::ZERO; #rt::driver::BLOCK];
-                for (__ae_k, __ae_slot) in __ae_vals.iter_mut().enumerate().take(__ae_n) {
-                    #body
-                    *__ae_slot = #iv;
+                if __ae_n < 64 {
+                    #scalar_body
+                } else {
+                    for (__ae_k, __ae_slot) in __ae_vals.iter_mut().enumerate().take(__ae_n) {
+                        #body
+                        *__ae_slot = #iv;
+                    }
+                    <#i_t as #rt::BlockSum<#a_t>>::block_sum(&__ae_vals[..__ae_n])
                 }
-                <#i_t as #rt::BlockSum<#a_t>>::block_sum(&__ae_vals[..__ae_n])
             }
         } else {
-            quote! {
-                let mut __ae_acc: #ptype = #init;
-                for __ae_k in 0..__ae_n {
-                    #body
-                    __ae_acc = #step;
-                }
-                __ae_acc
-            }
+            scalar_body
         };
         if operands.is_empty() {
             self.stmts.push(quote!(::core::compile_error!("internal error: a reduction without array operands; please report");));
@@ -345,6 +357,7 @@ impl<'a> Emitter<'a> {
                 let _ = __ae_count;
                 #(let #ops = #views.broadcast_to(__ae_shape)?;)*
                 let mut __ae_d = #dst;
+                #vals_decl
                 #rt::driver::#reduce(
                     &mut __ae_d,
                     [#(#mask),*],

@@ -322,7 +322,7 @@ macro_rules! reduce_driver {
                             // tile, row by row, so each cache line is read once, sequentially,
                             // instead of walking g columns with a large stride (which also
                             // thrashes the cache sets).
-                            let tiled = g > 1 && lead_outer.unsigned_abs() < st[0].unsigned_abs();
+                            let tiled = g > 1 && n >= 64 && lead_outer != 0 && lead_outer.unsigned_abs() < st[0].unsigned_abs();
                             if tiled {
                                 $(
                                     for i in 0..n {
