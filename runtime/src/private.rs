@@ -339,21 +339,24 @@ pub trait BlockSum<Acc> {
 }
 
 impl BlockSum<f64> for f32 {
-    #[inline]
+    // compiled once here, not inlined into every kernel's block closure (build time)
+    #[inline(never)]
     fn block_sum(block: &[f32]) -> f64 {
         array_expr_kernels::reduce::block_partial(array_expr_kernels::reduce::SumF64, block, 0)
     }
 }
 
 impl BlockSum<f64> for f64 {
-    #[inline]
+    // compiled once here, not inlined into every kernel's block closure (build time)
+    #[inline(never)]
     fn block_sum(block: &[f64]) -> f64 {
         array_expr_kernels::reduce::block_partial(array_expr_kernels::reduce::Sum, block, 0)
     }
 }
 
 impl BlockSum<f32> for f32 {
-    #[inline]
+    // compiled once here, not inlined into every kernel's block closure (build time)
+    #[inline(never)]
     fn block_sum(block: &[f32]) -> f32 {
         array_expr_kernels::reduce::block_partial(array_expr_kernels::reduce::Sum, block, 0)
     }
