@@ -138,6 +138,10 @@ array_expr! {
         (min(x), max(x), x > 0.0)
     }
 
+    fn vector_chain(x: f32[n], s: f32) -> f32[n] {
+        where(x > 0.0, exp(-x) * s + sigmoid(x), sqrt(abs(x)) - tanh(x))
+    }
+
     fn rounded(x: f64[n]) -> f64[n] {
         round(x)
     }
@@ -502,4 +506,34 @@ fn single_axis_reductions_are_bit_identical_across_layouts() {
 fn round_ties_to_even_like_numpy() {
     let r = rounded(&[0.5f64, 1.5, 2.5, -0.5, -2.5, 2.6][..]).unwrap();
     assert_eq!(r.to_vec(), vec![0.0, 2.0, 2.0, -0.0, -2.0, 3.0]);
+}
+
+#[test]
+fn vector_loops_cover_every_tail_and_do_not_depend_on_position() {
+    let all = Array::<f32, 1>::random_uniform([80], 21, -3.0, 3.0).to_vec();
+    for len in 0..=40 {
+        let x = &all[..len];
+        let got = vector_chain(x, 1.5).unwrap().to_vec();
+        for (k, (&g, &v)) in got.iter().zip(x).enumerate() {
+            let want =
+                if v > 0.0 { (-v).exp() * 1.5 + 1.0 / (1.0 + (-v).exp()) } else { v.abs().sqrt() - v.tanh() };
+            assert!(
+                (g - want).abs() <= 4.0 * f32::EPSILON * (1.0 + want.abs()),
+                "len {len} k {k}: {g} vs {want}"
+            );
+        }
+        // the same values at another offset (other lanes, other tail) give the same bits
+        let shifted = vector_chain(&all[3..3 + len], 1.5).unwrap().to_vec();
+        let direct = vector_chain(&all[3..3 + len].to_vec(), 1.5).unwrap().to_vec();
+        assert_eq!(
+            shifted.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+            direct.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+        );
+    }
+    // strided input: every element still goes through the vector code
+    let big = Array::<f32, 1>::from_vec(all.clone());
+    let strided = big.view().slice([array_expr::Slice::full().step_by(2)]).unwrap();
+    let got = vector_chain(strided, 1.5).unwrap().to_vec();
+    let want = vector_chain(&strided.to_vec(), 1.5).unwrap().to_vec();
+    assert_eq!(got, want);
 }

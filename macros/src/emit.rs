@@ -261,6 +261,18 @@ impl<'a> Emitter<'a> {
             });
             return;
         }
+        self.in_final = rw;
+        let vector = self.vector_body(&nodes, &operands, root);
+        self.in_final = false;
+        let loop_body = match vector {
+            Some(vbody) => vbody,
+            None => quote! {
+                for __ae_k in 0..__ae_n {
+                    #body
+                    __ae_o[__ae_k] = #rv;
+                }
+            },
+        };
         let zip = if rw {
             format_ident!("zip{}_rw", operands.len())
         } else {
@@ -274,13 +286,131 @@ impl<'a> Emitter<'a> {
                 #rt::driver::#zip(&mut __ae_d, #(&#ops,)* &mut |__ae_o, #(#ins),*| {
                     let __ae_n = __ae_o.len();
                     #(let #ins = &#ins[..__ae_n];)*
-                    for __ae_k in 0..__ae_n {
-                        #body
-                        __ae_o[__ae_k] = #rv;
-                    }
+                    #loop_body
                 })?;
             }
         });
+    }
+
+    /// The innermost loop over `wide` vectors (f32x8 / f64x4) for a pass whose values are all
+    /// one float dtype (masks from comparing them included) and whose operations all have a
+    /// vector form; `None` otherwise (the scalar loop then runs, auto-vectorized where LLVM can).
+    /// Every element, the last partial vector included, goes through the same vector code, so
+    /// a result does not depend on where an element falls in a block.
+    fn vector_body(
+        &self,
+        nodes: &BTreeSet<NodeId>,
+        operands: &[NodeId],
+        root: NodeId,
+    ) -> Option<TokenStream> {
+        let rt = rt();
+        let t = self.ir.get(root)?.dtype;
+        if !t.is_float() {
+            return None;
+        }
+        let ty = dtype_tokens(t);
+        let simd = quote!(<#ty as #rt::kernels::SimdElem>);
+        let math = quote!(#rt::kernels::math);
+        let mut lets = Vec::new();
+        for &id in nodes {
+            let n = self.ir.get(id)?;
+            let is_operand = self.is_target(id) || operands.contains(&id);
+            let ok = n.dtype == t || (!is_operand && n.dtype == Dtype::Bool) || matches!(n.op, Op::Const(_));
+            if !ok {
+                return None;
+            }
+            let name = v(id);
+            let value = if self.is_target(id) {
+                quote!(#simd::load(&__ae_o[__ae_k..]))
+            } else if let Some(k) = operands.iter().position(|o| *o == id) {
+                let input = format_ident!("__ae_i{}", k);
+                quote!(#simd::load(&#input[__ae_k..]))
+            } else {
+                self.vector_expr(id, t, &simd, &math)?
+            };
+            lets.push(quote!(let #name = #value;));
+        }
+        let rv = v(root);
+        Some(quote! {
+            let mut __ae_k = 0usize;
+            while __ae_k < __ae_n {
+                #(#lets)*
+                #simd::store(#rv, &mut __ae_o[__ae_k..]);
+                __ae_k += #simd::LANES;
+            }
+        })
+    }
+
+    /// The vector form of one node, or `None` when it has none.
+    fn vector_expr(
+        &self,
+        id: NodeId,
+        t: Dtype,
+        simd: &TokenStream,
+        math: &TokenStream,
+    ) -> Option<TokenStream> {
+        let n = self.ir.get(id)?;
+        let is_t = |x: &NodeId| self.ir.get(*x).map(|c| c.dtype) == Some(t);
+        let is_mask = |x: &NodeId| self.ir.get(*x).map(|c| c.dtype) == Some(Dtype::Bool);
+        Some(match &n.op {
+            Op::Scalar(p) if n.dtype == t => {
+                let name = self.params.get(*p)?.name.clone();
+                quote!(#simd::splat(#name))
+            }
+            Op::Const(c) if n.dtype == t => {
+                let c = const_tokens(c, t);
+                quote!(#simd::splat(#c))
+            }
+            Op::Unary(UnOp::Neg, a) if is_t(a) => {
+                let a = v(*a);
+                quote!(#simd::vneg(#a))
+            }
+            Op::Unary(UnOp::Not, a) if is_mask(a) => {
+                let a = v(*a);
+                quote!(!#a)
+            }
+            Op::Binary(op, a, b) => {
+                let (va, vb) = (v(*a), v(*b));
+                match op {
+                    BinOp::Add if is_t(a) => quote!(#simd::vadd(#va, #vb)),
+                    BinOp::Sub if is_t(a) => quote!(#simd::vsub(#va, #vb)),
+                    BinOp::Mul if is_t(a) => quote!(#simd::vmul(#va, #vb)),
+                    BinOp::Div if is_t(a) => quote!(#simd::vdiv(#va, #vb)),
+                    BinOp::Lt if is_t(a) => quote!(#math::FloatMath::lt(#va, #vb)),
+                    BinOp::Le if is_t(a) => quote!(#math::FloatMath::le(#va, #vb)),
+                    BinOp::Gt if is_t(a) => quote!(#math::FloatMath::lt(#vb, #va)),
+                    BinOp::Ge if is_t(a) => quote!(#math::FloatMath::le(#vb, #va)),
+                    BinOp::Eq if is_t(a) => quote!(#math::FloatMath::eq(#va, #vb)),
+                    BinOp::Ne if is_t(a) => quote!(!#math::FloatMath::eq(#va, #vb)),
+                    BinOp::And if is_mask(a) => quote!(#va & #vb),
+                    BinOp::Or if is_mask(a) => quote!(#va | #vb),
+                    _ => return None,
+                }
+            }
+            Op::Func(f, args) if args.iter().all(&is_t) || *f == crate::ir::Func::Powi => {
+                let fname = Ident::new(f.runtime_name(), Span::call_site());
+                let fname = match f.runtime_name() {
+                    "minimum" => Ident::new("min", Span::call_site()),
+                    "maximum" => Ident::new("max", Span::call_site()),
+                    _ => fname,
+                };
+                if *f == crate::ir::Func::Powi {
+                    let (a, e) = (v(*args.first()?), v(*args.get(1)?));
+                    return Some(quote!(#math::powi(#a, #e)));
+                }
+                let args = args.iter().map(|a| v(*a));
+                quote!(#math::#fname(#(#args),*))
+            }
+            Op::Const(Const::Int(i)) if n.dtype == Dtype::I32 => {
+                let l = Literal::i32_unsuffixed(i32::try_from(*i).ok()?);
+                quote!(#l)
+            }
+            Op::Where(c, a, b) if is_mask(c) && is_t(a) && is_t(b) => {
+                let (c, a, b) = (v(*c), v(*a), v(*b));
+                quote!(#math::select(#c, #a, #b))
+            }
+            _ => return None,
+        })
     }
 
     /// Emits a reduction pass for `id` writing into `dst`, a mutable view whose shape is the
@@ -332,14 +462,25 @@ impl<'a> Emitter<'a> {
             // several SIMD accumulators in a fixed order; short runs (the block length is fixed
             // by the shape, so the choice is too) fold element by element
             let (i_t, a_t) = (dtype_tokens(in_dtype), dtype_tokens(acc));
-            quote! {
-                if __ae_n < 64 {
-                    #scalar_body
-                } else {
+            let mut producer = nodes.clone();
+            producer.remove(&id);
+            let fill = match self.vector_body(&producer, &operands, input) {
+                Some(vb) => quote! {
+                    let __ae_o = &mut __ae_vals[..__ae_n];
+                    #vb
+                },
+                None => quote! {
                     for (__ae_k, __ae_slot) in __ae_vals.iter_mut().enumerate().take(__ae_n) {
                         #body
                         *__ae_slot = #iv;
                     }
+                },
+            };
+            quote! {
+                if __ae_n < 64 {
+                    #scalar_body
+                } else {
+                    #fill
                     <#i_t as #rt::BlockSum<#a_t>>::block_sum(&__ae_vals[..__ae_n])
                 }
             }
