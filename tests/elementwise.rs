@@ -537,3 +537,32 @@ fn vector_loops_cover_every_tail_and_do_not_depend_on_position() {
     let want = vector_chain(&strided.to_vec(), 1.5).unwrap().to_vec();
     assert_eq!(got, want);
 }
+
+#[test]
+fn long_min_max_reductions_propagate_nan_and_match_reference() {
+    let mut x = Array::<f64, 2>::random_normal([1000, 5], 31, 0.0, 10.0);
+    x[[700, 2]] = f64::NAN;
+    x[[10, 4]] = f64::INFINITY;
+    let got = col_max(&x).unwrap();
+    for j in 0..5 {
+        let col: Vec<f64> = (0..1000).map(|i| x[[i, j]]).collect();
+        if j == 2 {
+            assert!(got[[0, j]].is_nan());
+        } else {
+            assert_eq!(got[[0, j]], col.iter().copied().fold(f64::NEG_INFINITY, f64::max));
+        }
+    }
+    let y = Array::<i16, 2>::from_fn([3, 700], |[i, j]| ((i * 7919 + j * 104729) % 2001) as i16 - 1000);
+    let ext = i16::extremes_long(&y).unwrap();
+    for i in 0..3 {
+        let row: Vec<i16> = (0..700).map(|j| y[[i, j]]).collect();
+        assert_eq!(ext[[i]], row.iter().max().unwrap() - row.iter().min().unwrap());
+    }
+}
+
+mod i16 {
+    use super::*;
+    array_expr! {
+        pub(crate) fn extremes_long(a: i16[n, m]) -> i16[n] { max(a, axis = 1) - min(a, axis = 1) }
+    }
+}

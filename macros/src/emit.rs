@@ -442,8 +442,10 @@ impl<'a> Emitter<'a> {
             && in_dtype.is_float()
             && acc.is_float()
             && (acc == Dtype::F64 || acc == in_dtype);
-        // the block buffer of a SIMD sum lives outside the block closure: zeroed once per pass
-        let vals_decl = if simd_sum {
+        let simd_minmax = matches!(kind, ReduceKind::Min | ReduceKind::Max) && in_dtype != Dtype::Bool;
+        let buffered = simd_sum || simd_minmax;
+        // the block buffer of a SIMD reduction lives outside the block closure: zeroed once per pass
+        let vals_decl = if buffered {
             let i_t = dtype_tokens(in_dtype);
             quote!(let mut __ae_vals = [<#i_t as #rt::runtime::Element>::ZERO; #rt::driver::BLOCK];)
         } else {
@@ -457,11 +459,16 @@ impl<'a> Emitter<'a> {
             }
             __ae_acc
         };
-        let block_body = if simd_sum {
-            // long blocks: the producer fills a buffer, then the kernels crate sums it with
+        let block_body = if buffered {
+            // long blocks: the producer fills a buffer, then the kernels crate reduces it with
             // several SIMD accumulators in a fixed order; short runs (the block length is fixed
             // by the shape, so the choice is too) fold element by element
             let (i_t, a_t) = (dtype_tokens(in_dtype), dtype_tokens(acc));
+            let reduce_block = match kind {
+                ReduceKind::Min => quote!(#rt::kernels::reduce::min(&__ae_vals[..__ae_n])),
+                ReduceKind::Max => quote!(#rt::kernels::reduce::max(&__ae_vals[..__ae_n])),
+                _ => quote!(<#i_t as #rt::BlockSum<#a_t>>::block_sum(&__ae_vals[..__ae_n])),
+            };
             let mut producer = nodes.clone();
             producer.remove(&id);
             let fill = match self.vector_body(&producer, &operands, input) {
@@ -481,7 +488,7 @@ impl<'a> Emitter<'a> {
                     #scalar_body
                 } else {
                     #fill
-                    <#i_t as #rt::BlockSum<#a_t>>::block_sum(&__ae_vals[..__ae_n])
+                    #reduce_block
                 }
             }
         } else {
