@@ -202,11 +202,7 @@ impl<T: Element, const D: usize> Array<T, D> {
         T: RandomElement,
     {
         let rng = CounterRng::new(seed);
-        let mut i = 0u64;
-        Self::from_fn(shape, |_| {
-            i += 1;
-            T::uniform(rng.uniform_f64(i - 1), low, high)
-        })
+        Self::from_counter(shape, |i| T::uniform(rng.uniform_f64(i), low, high))
     }
 
     /// Normally distributed values (`mean`, `std`) from the counter-based generator (Marsaglia's
@@ -229,10 +225,15 @@ impl<T: Element, const D: usize> Array<T, D> {
         T: RandomElement,
     {
         let rng = CounterRng::new(seed);
+        Self::from_counter(shape, |i| T::normal(rng.normal_f64(i), mean, std))
+    }
+
+    /// An array whose element number `i` in C order is `f(i)`.
+    fn from_counter(shape: [usize; D], mut f: impl FnMut(u64) -> T) -> Self {
         let mut i = 0u64;
         Self::from_fn(shape, |_| {
             i += 1;
-            T::normal(rng.normal_f64(i - 1), mean, std)
+            f(i - 1)
         })
     }
 

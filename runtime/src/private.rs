@@ -227,106 +227,12 @@ pub mod ops {
         minimum(maximum(a, lo), hi)
     }
 
-    use array_expr_kernels::math as kmath;
-
-    /// Float functions on scalars, from the kernels crate's scalar path (same accuracy table).
-    pub trait FloatFns: Num {
-        /// The function of the same name.
-        fn sqrt(self) -> Self;
-        /// e^x
-        fn exp(self) -> Self;
-        /// 2^x
-        fn exp2(self) -> Self;
-        /// e^x - 1
-        fn expm1(self) -> Self;
-        /// natural log
-        fn ln(self) -> Self;
-        /// log base 2
-        fn log2(self) -> Self;
-        /// log base 10
-        fn log10(self) -> Self;
-        /// ln(1 + x)
-        fn log1p(self) -> Self;
-        /// sine
-        fn sin(self) -> Self;
-        /// cosine
-        fn cos(self) -> Self;
-        /// tangent
-        fn tan(self) -> Self;
-        /// hyperbolic tangent
-        fn tanh(self) -> Self;
-        /// hyperbolic sine
-        fn sinh(self) -> Self;
-        /// hyperbolic cosine
-        fn cosh(self) -> Self;
-        /// 1 / (1 + e^-x)
-        fn sigmoid(self) -> Self;
-        /// round down
-        fn floor(self) -> Self;
-        /// round up
-        fn ceil(self) -> Self;
-        /// round to nearest, ties to even (NumPy's `round`)
-        fn round(self) -> Self;
-        /// x^y
-        fn pow(self, y: Self) -> Self;
-        /// x^n
-        fn powi(self, n: i32) -> Self;
-    }
-
-    // The scalar path of the SIMD kernels crate: the same polynomials, accuracy table,
-    // NaN rules and rounding (ties to even, as NumPy) as the vector code.
-    macro_rules! float_fns {
-        ($($t:ty),*) => {$(
-            impl FloatFns for $t {
-                #[inline(always)] fn sqrt(self) -> Self { kmath::sqrt(self) }
-                #[inline(always)] fn exp(self) -> Self { kmath::exp(self) }
-                #[inline(always)] fn exp2(self) -> Self { kmath::exp2(self) }
-                #[inline(always)] fn expm1(self) -> Self { kmath::expm1(self) }
-                #[inline(always)] fn ln(self) -> Self { kmath::ln(self) }
-                #[inline(always)] fn log2(self) -> Self { kmath::log2(self) }
-                #[inline(always)] fn log10(self) -> Self { kmath::log10(self) }
-                #[inline(always)] fn log1p(self) -> Self { kmath::log1p(self) }
-                #[inline(always)] fn sin(self) -> Self { kmath::sin(self) }
-                #[inline(always)] fn cos(self) -> Self { kmath::cos(self) }
-                #[inline(always)] fn tan(self) -> Self { kmath::tan(self) }
-                #[inline(always)] fn tanh(self) -> Self { kmath::tanh(self) }
-                #[inline(always)] fn sinh(self) -> Self { kmath::sinh(self) }
-                #[inline(always)] fn cosh(self) -> Self { kmath::cosh(self) }
-                #[inline(always)] fn sigmoid(self) -> Self { kmath::sigmoid(self) }
-                #[inline(always)] fn floor(self) -> Self { kmath::floor(self) }
-                #[inline(always)] fn ceil(self) -> Self { kmath::ceil(self) }
-                #[inline(always)] fn round(self) -> Self { kmath::round(self) }
-                #[inline(always)] fn pow(self, y: Self) -> Self { kmath::pow(self, y) }
-                #[inline(always)] fn powi(self, n: i32) -> Self { kmath::powi(self, n) }
-            }
-        )*};
-    }
-    float_fns!(f32, f64);
-
-    macro_rules! float_free {
-        ($($name:ident),*) => {$(
-            /// The float function of the same name (see [`FloatFns`]).
-            #[inline(always)]
-            pub fn $name<T: FloatFns>(a: T) -> T {
-                a.$name()
-            }
-        )*};
-    }
-    float_free!(
-        sqrt, exp, exp2, expm1, ln, log2, log10, log1p, sin, cos, tan, tanh, sinh, cosh, sigmoid, floor,
-        ceil, round
-    );
-
-    /// x^y
-    #[inline(always)]
-    pub fn pow<T: FloatFns>(a: T, b: T) -> T {
-        a.pow(b)
-    }
-    /// x^n
-    #[inline(always)]
-    pub fn powi<T: FloatFns>(a: T, n: i32) -> T {
-        a.powi(n)
-    }
+    /// Float functions on scalars: the kernels crate's implementations (one accuracy table for
+    /// scalar and vector code; `round` ties to even, as NumPy).
+    pub use array_expr_kernels::math::{
+        ceil, cos, cosh, exp, exp2, expm1, floor, ln, log10, log1p, log2, pow, powi, round, sigmoid, sin,
+        sinh, sqrt, tan, tanh,
+    };
 }
 
 /// The sum of one block of a reduction, with the kernels crate's fixed SIMD accumulator scheme
