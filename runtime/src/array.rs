@@ -62,7 +62,7 @@ impl<T: Element, const D: usize> Array<T, D> {
     /// [`ErrorKind::Overflow`](crate::ErrorKind::Overflow) when the size does not fit.
     pub fn try_full(shape: [usize; D], value: T) -> Result<Self> {
         let n = layout::checked_len("shape", &shape, std::mem::size_of::<T>())?;
-        Ok(Self::from_vec_unchecked(vec![value; n], shape, Order::C))
+        Ok(Self::from_vec_unchecked(crate::alloc::filled(n, value), shape, Order::C))
     }
 
     /// An array of zeros (`false` for bool).
