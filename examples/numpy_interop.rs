@@ -114,7 +114,7 @@ fn process<T: Float>(input: &Path, output: &Path) -> Result<(), Box<dyn Error>> 
     let same = back.as_slice_memory_order().iter().zip(y.as_slice_memory_order()).all(|(a, b)| a == b);
     let worst = worst_row_sum(&y);
     println!("  read back equal: {same}; largest |row sum - 1| = {worst:.2e}");
-    if !same || !(worst <= T::ROW_SUM_TOL) {
+    if !same || worst.is_nan() || worst > T::ROW_SUM_TOL {
         return Err(format!("check failed: read back equal {same}, |row sum - 1| up to {worst:.2e}").into());
     }
     Ok(())
