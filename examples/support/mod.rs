@@ -64,8 +64,13 @@ unsafe impl GlobalAlloc for PeakAlloc {
         // caller guarantees `new_size` is valid for it, as `GlobalAlloc::realloc` requires.
         let p = unsafe { System.realloc(ptr, layout, new_size) };
         if !p.is_null() {
-            grew(new_size);
-            shrank(layout.size());
+            // count the size change only: glibc grows large blocks in place or by remapping
+            let old = layout.size();
+            if new_size >= old {
+                grew(new_size - old);
+            } else {
+                shrank(old - new_size);
+            }
         }
         p
     }
