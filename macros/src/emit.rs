@@ -32,6 +32,9 @@ pub(crate) struct Emitter<'a> {
     output: usize,
 }
 
+/// Arrays one fused pass may read (the drivers are `zip1`..`zip8`, `reduce1`..`reduce8`).
+const MAX_OPERANDS: usize = 8;
+
 fn rt() -> TokenStream {
     quote!(::array_expr::__private)
 }
@@ -335,6 +338,9 @@ impl<'a> Emitter<'a> {
                 }
             },
         };
+        if self.too_many_operands(root, operands.len()) {
+            return;
+        }
         let zip = if rw {
             format_ident!("zip{}_rw", operands.len())
         } else {
@@ -475,6 +481,18 @@ impl<'a> Emitter<'a> {
         })
     }
 
+    /// The loop drivers take at most [`MAX_OPERANDS`] arrays: a pass reading more becomes a
+    /// `compile_error!` at the expression (returns true).
+    fn too_many_operands(&mut self, root: NodeId, count: usize) -> bool {
+        if count <= MAX_OPERANDS {
+            return false;
+        }
+        let span = self.ir.get(root).map_or_else(Span::call_site, |n| n.span);
+        let msg = crate::diag::too_many_operands(count, MAX_OPERANDS);
+        self.stmts.push(quote::quote_spanned!(span=> ::core::compile_error!(#msg);));
+        true
+    }
+
     /// Emits a reduction pass for `id` writing into `dst`, a mutable view whose shape is the
     /// input's with the reduced axes of length 1.
     pub(crate) fn emit_reduce(&mut self, id: NodeId, dst: TokenStream) {
@@ -499,6 +517,9 @@ impl<'a> Emitter<'a> {
         let r = reduce_parts(kind, in_dtype, acc, n.dtype, &iv);
         let (ptype, init, step, combine, finish) = (r.ptype, r.init, r.step, r.combine, r.finish);
         let count = axes.iter().map(|a| quote!(__ae_shape[#a]));
+        if self.too_many_operands(id, operands.len()) {
+            return;
+        }
         let reduce = format_ident!("reduce{}", operands.len().max(1));
         let logical = matches!(kind, ReduceKind::ArgMin | ReduceKind::ArgMax);
         let simd_sum = matches!(kind, ReduceKind::Sum | ReduceKind::Mean)
