@@ -43,8 +43,18 @@ pub(crate) fn group<'a>(c: &'a mut Criterion, family: &str) -> BenchmarkGroup<'a
 }
 
 /// Times `f` as benchmark `id` of `g`, with `bytes` of memory traffic per call.
-pub(crate) fn bench<O>(g: &mut BenchmarkGroup<'_, WallTime>, id: &str, bytes: u64, mut f: impl FnMut() -> O) {
-    g.throughput(Throughput::Bytes(bytes));
+pub(crate) fn bench<O>(g: &mut BenchmarkGroup<'_, WallTime>, id: &str, bytes: u64, f: impl FnMut() -> O) {
+    bench_as(g, id, Throughput::Bytes(bytes), f);
+}
+
+/// Times `f` as benchmark `id` of `g` with any throughput (GEMM counts flops as elements).
+pub(crate) fn bench_as<O>(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    id: &str,
+    t: Throughput,
+    mut f: impl FnMut() -> O,
+) {
+    g.throughput(t);
     g.bench_function(id, |b| b.iter(|| black_box(f())));
 }
 

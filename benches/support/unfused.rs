@@ -73,3 +73,13 @@ pub(crate) fn map_per_row(a: &[f32], v: &[f32], f: impl Fn(f32, f32) -> f32) -> 
     }
     out
 }
+
+/// `out[i, j] = f(a[i, j], v[i])`: the last operation, with `v` broadcast along the rows.
+pub(crate) fn per_row_into(out: &mut [f32], a: &[f32], v: &[f32], f: impl Fn(f32, f32) -> f32) {
+    let m = a.len() / v.len();
+    for ((orow, row), &q) in out.chunks_exact_mut(m).zip(a.chunks_exact(m)).zip(v) {
+        for (o, &x) in orow.iter_mut().zip(row) {
+            *o = f(x, q);
+        }
+    }
+}
