@@ -239,7 +239,10 @@ fn alloc_group(c: &mut Criterion, p: &mut Probe) {
     let want = hand::triad_alloc(&b, &cc, s);
     assert_close("alloc ours", &triad(&b, &cc, s).unwrap().to_vec(), &want, TOL);
     let mut out = vec![0.0; N];
+    triad_into(&b, &cc, s, &mut out).unwrap();
+    assert_close("alloc ours_into", &out, &want, TOL);
     let ops = || &ndarray::ArrayView1::from(&cc) * s + ndarray::ArrayView1::from(&b);
+    assert_close("alloc ndarray_ops", ops().as_slice().unwrap(), &want, TOL);
 
     let bytes = bytes_f32(3, N);
     let mut g = support::group(c, "alloc_vs_into");
