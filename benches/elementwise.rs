@@ -134,7 +134,7 @@ fn outer_group(c: &mut Criterion, p: &mut Probe) {
     let ops = || &xv * &yv + bv;
     assert_close("outer ndarray_ops", ops().as_slice().unwrap(), &want, TOL);
     let unf = |o: &mut [f32]| {
-        let xy: Vec<f32> = x.iter().flat_map(|&xi| y.iter().map(move |&yj| xi * yj)).collect();
+        let xy = unfused::outer(&x, &y, |a, b| a * b);
         for (orow, trow) in o.chunks_exact_mut(m).zip(xy.chunks_exact(m)) {
             unfused::into2(orow, trow, &bias, |t, b| t + b);
         }

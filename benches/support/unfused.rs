@@ -21,6 +21,15 @@ pub(crate) fn map_rows(a: &[f32], v: &[f32], f: impl Fn(f32, f32) -> f32) -> Vec
     out
 }
 
+/// A temporary `f(x[i], y[j])` of shape `[x.len(), y.len()]` (`x[:, None] * y`).
+pub(crate) fn outer(x: &[f32], y: &[f32], f: impl Fn(f32, f32) -> f32) -> Vec<f32> {
+    let mut out = Vec::with_capacity(x.len() * y.len());
+    for &xi in x {
+        out.extend(y.iter().map(|&yj| f(xi, yj)));
+    }
+    out
+}
+
 /// `out[i] = f(a[i], b[i])`: the last operation, into the output.
 pub(crate) fn into2(out: &mut [f32], a: &[f32], b: &[f32], f: impl Fn(f32, f32) -> f32) {
     for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
