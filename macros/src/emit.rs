@@ -283,7 +283,7 @@ impl<'a> Emitter<'a> {
                 let mut __ae_d = #dst;
                 let __ae_shape = __ae_d.shape();
                 #(let #ops = #views.broadcast_to(__ae_shape)?;)*
-                #rt::driver::#zip(&mut __ae_d, #(&#ops,)* &mut |__ae_o, #(#ins),*| {
+                #rt::driver::#zip(&mut __ae_d, #(&#ops,)* &|__ae_o, #(#ins),*| {
                     let __ae_n = __ae_o.len();
                     #(let #ins = &#ins[..__ae_n];)*
                     #loop_body
@@ -444,13 +444,9 @@ impl<'a> Emitter<'a> {
             && (acc == Dtype::F64 || acc == in_dtype);
         let simd_minmax = matches!(kind, ReduceKind::Min | ReduceKind::Max) && in_dtype != Dtype::Bool;
         let buffered = simd_sum || simd_minmax;
-        // the block buffer of a SIMD reduction lives outside the block closure: zeroed once per pass
-        let vals_decl = if buffered {
-            let i_t = dtype_tokens(in_dtype);
-            quote!(let mut __ae_vals = [<#i_t as #rt::runtime::Element>::ZERO; #rt::driver::BLOCK];)
-        } else {
-            quote!()
-        };
+        // the block buffer of a SIMD reduction is the driver's per-task scratch (zeroed once
+        // per task, not per block; block closures run on several threads at once)
+        let vals_t = dtype_tokens(in_dtype);
         let scalar_body = quote! {
             let mut __ae_acc: #ptype = #init;
             for __ae_k in 0..__ae_n {
@@ -505,19 +501,18 @@ impl<'a> Emitter<'a> {
                 let _ = __ae_count;
                 #(let #ops = #views.broadcast_to(__ae_shape)?;)*
                 let mut __ae_d = #dst;
-                #vals_decl
                 #rt::driver::#reduce(
                     &mut __ae_d,
                     [#(#mask),*],
                     #logical,
                     #(&#ops,)*
-                    &mut |__ae_start: usize, #(#ins),*| -> #ptype {
+                    &|__ae_start: usize, __ae_vals: &mut [#vals_t], #(#ins),*| -> #ptype {
                         let __ae_n = [#(#ins.len()),*][0];
                         #(let #ins = &#ins[..__ae_n];)*
                         #block_body
                     },
                     &|__ae_a: #ptype, __ae_b2: #ptype| -> #ptype { #combine },
-                    &mut |__ae_p: ::core::option::Option<#ptype>| #finish,
+                    &|__ae_p: ::core::option::Option<#ptype>| #finish,
                 )?;
             }
         });
@@ -541,7 +536,7 @@ impl<'a> Emitter<'a> {
         let shape_e = self.shape_expr(&n.shape);
         let rt = rt();
         self.stmts.push(quote! {
-            let mut #t = #rt::runtime::Array::<#ty, #rank>::try_full(#shape_e, <#ty as #rt::runtime::Element>::ZERO)?;
+            let mut #t = #rt::runtime::diagnostics::alloc_counted::<#ty, #rank>(#shape_e, true)?;
         });
         self.emit_elementwise(id, quote!(#t.view_mut()), false);
         quote!(#t.view())
@@ -574,7 +569,7 @@ impl<'a> Emitter<'a> {
         let shape_e = self.shape_expr(&n.shape);
         let rt = rt();
         self.stmts.push(quote! {
-            let mut #t = #rt::runtime::Array::<#ty, 2>::try_full(#shape_e, <#ty as #rt::runtime::Element>::ZERO)?;
+            let mut #t = #rt::runtime::diagnostics::alloc_counted::<#ty, 2>(#shape_e, true)?;
         });
         self.emit_matmul(id, quote!(#t.view_mut()));
         self.stmts.push(quote!(let #tv = #t.view();));
@@ -636,7 +631,7 @@ impl<'a> Emitter<'a> {
         let kept_e = self.shape_expr(&kept);
         let rt = rt();
         self.stmts.push(quote! {
-            let mut #t = #rt::runtime::Array::<#ty, #rank>::try_full(#kept_e, <#ty as #rt::runtime::Element>::ZERO)?;
+            let mut #t = #rt::runtime::diagnostics::alloc_counted::<#ty, #rank>(#kept_e, true)?;
         });
         self.emit_reduce(id, quote!(#t.view_mut()));
         let view = if *keepdims {
