@@ -93,7 +93,7 @@ macro_rules! reduce_driver {
             let elements = outputs * inner.elements();
             let tasks = parallel::tasks_for(elements * (0 $(+ size_of::<$A>())+), MIN_TASK_BYTES);
             let wide = Split::new(&outer, tasks, GROUP);
-            let by_outputs = tasks > 1 && wide.pieces() >= tasks * 4;
+            let by_outputs = tasks > 1 && wide.pieces() >= tasks * 2;
             let split = if by_outputs { wide } else { Split::new(&outer, 1, GROUP) };
             let _pass = diagnostics::pass(PassInfo {
                 driver: stringify!($name),
