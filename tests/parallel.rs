@@ -144,10 +144,20 @@ fn full_reductions_are_bit_identical_on_every_thread_count() {
         close(f64::from(same_on_all_threads(&what("sum::<f32>"), || sum_s(x).unwrap())), exact, 1e-5, layout);
         let n = v.len() as f64;
         close(f64::from(same_on_all_threads(&what("mean"), || mean_d(x).unwrap())), exact / n, 1e-6, layout);
-        close(f64::from(same_on_all_threads(&what("mean::<f32>"), || mean_s(x).unwrap())), exact / n, 1e-5, layout);
+        close(
+            f64::from(same_on_all_threads(&what("mean::<f32>"), || mean_s(x).unwrap())),
+            exact / n,
+            1e-5,
+            layout,
+        );
         let log: f64 = v.iter().map(|&a| f64::from(a).ln()).sum();
         close(f64::from(same_on_all_threads(&what("prod"), || prod_d(x).unwrap())).ln(), log, 1e-5, layout);
-        close(f64::from(same_on_all_threads(&what("prod::<f32>"), || prod_s(x).unwrap())).ln(), log, 1e-3, layout);
+        close(
+            f64::from(same_on_all_threads(&what("prod::<f32>"), || prod_s(x).unwrap())).ln(),
+            log,
+            1e-3,
+            layout,
+        );
         let lo = v.iter().copied().fold(f32::INFINITY, f32::min);
         let hi = v.iter().copied().fold(f32::NEG_INFINITY, f32::max);
         assert_eq!(same_on_all_threads(&what("min"), || min_all(x).unwrap()), lo);
@@ -160,7 +170,12 @@ fn full_reductions_are_bit_identical_on_every_thread_count() {
         assert!(same_on_all_threads(&what("all"), || all_all(x, hi + 1.0).unwrap()));
         assert!(!same_on_all_threads(&what("all (one fails)"), || all_all(x, hi).unwrap()));
         let fused: f64 = v.iter().map(|&a| f64::from(a * 2.0 - 1.0)).sum();
-        close(f64::from(same_on_all_threads(&what("fused sum"), || fused_sum(x).unwrap())), fused, 1e-6, layout);
+        close(
+            f64::from(same_on_all_threads(&what("fused sum"), || fused_sum(x).unwrap())),
+            fused,
+            1e-6,
+            layout,
+        );
     }
 }
 
@@ -255,7 +270,10 @@ fn elementwise_passes_give_the_same_bits_on_every_thread_count() {
         let (wv, bv) = (w.to_vec(), b.to_vec());
         for (i, (g, xv)) in got.to_vec().iter().zip(&v).enumerate() {
             let want = chain_ref(*xv, wv[i % m], bv[i % m]);
-            assert!((g - want).abs() <= 4.0 * f32::EPSILON * want.abs().max(1e-30), "{layout} {i}: {g} vs {want}");
+            assert!(
+                (g - want).abs() <= 4.0 * f32::EPSILON * want.abs().max(1e-30),
+                "{layout} {i}: {g} vs {want}"
+            );
         }
         // a strided (non-contiguous) output: computed in blocks and scattered, by several tasks
         let mut big = Array::<f32, 2>::zeros([1024, 4096]);
@@ -330,7 +348,8 @@ fn gemm_gives_the_same_bits_on_every_thread_count() {
         let m = matmul(&a.view(), &b.view()).unwrap();
         Array::<i64, 2>::from_fn(m.shape(), |ix| i64::from(*m.get(ix).unwrap()))
     });
-    let want: i64 = (0..500).map(|k| i64::from(a.to_vec()[7 * 500 + k]) * i64::from(b.to_vec()[k * 400 + 9])).sum();
+    let want: i64 =
+        (0..500).map(|k| i64::from(a.to_vec()[7 * 500 + k]) * i64::from(b.to_vec()[k * 400 + 9])).sum();
     assert_eq!(*p.get([7, 9]).unwrap(), want);
 }
 
