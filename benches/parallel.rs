@@ -1,1 +1,158 @@
-fn main() {}
+//! Parallel execution, streaming stores and counters, each comparison inside one run:
+//! - `chain`: a compute-bound fused chain (exp, sin, tanh) on 4M f32, 1 vs 2 threads;
+//! - `triad`: `a + s·b` on 16M f32, 1 vs 2 threads, streaming stores on/off, against a
+//!   hand-written 2-thread triad over slices (the machine's 2-thread triad bandwidth);
+//! - `outer`: a write-only broadcast (outer product, 4096 x 4096 f32), streaming on/off, 1 vs 2;
+//! - `gemm`: 1024³ f32, 1 vs 2 threads;
+//! - `small`: 1e3 elements with a budget of 1 and of 2 (they must not differ: no split);
+//! - `counters`: a 1M-element kernel with counters on and off.
+//!
+//! Run: `cargo bench --bench parallel -- --warm-up-time 1 --measurement-time 3`
+
+use array_expr::diagnostics::set_counters_enabled;
+use array_expr::driver::set_streaming_stores;
+use array_expr::parallel::with_threads;
+use array_expr::{array_expr, Array};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use rayon::prelude::*;
+use std::hint::black_box;
+
+array_expr! {
+    fn chain(x: f32[n]) -> f32[n] {
+        exp(-x * x) * sin(3.0 * x) + tanh(x)
+    }
+
+    fn triad(a: f32[n], b: f32[n], s: f32) -> f32[n] {
+        a + s * b
+    }
+
+    fn outer(x: f32[n, 1], y: f32[m]) -> f32[n, m] {
+        x * y
+    }
+}
+
+fn data(n: usize, seed: u64) -> Array<f32, 1> {
+    Array::<f32, 1>::random_uniform([n], seed, -1.0, 1.0)
+}
+
+fn chain_bench(c: &mut Criterion) {
+    let n = 4 << 20;
+    let x = data(n, 1);
+    let mut out = Array::<f32, 1>::zeros([n]);
+    let mut g = c.benchmark_group("parallel/chain");
+    g.throughput(Throughput::Bytes((n * 8) as u64));
+    for t in [1, 2] {
+        g.bench_function(BenchmarkId::new("threads", t), |bch| {
+            bch.iter(|| with_threads(t, || chain_into(black_box(&x), &mut out).unwrap()))
+        });
+    }
+    g.finish();
+}
+
+/// The 2-thread triad over plain slices: two halves, one per rayon task.
+fn hand_triad(a: &[f32], b: &[f32], s: f32, out: &mut [f32]) {
+    let half = out.len().div_ceil(2);
+    out.par_chunks_mut(half).enumerate().for_each(|(k, o)| {
+        let (a, b) = (&a[k * half..], &b[k * half..]);
+        for i in 0..o.len() {
+            o[i] = a[i] + s * b[i];
+        }
+    });
+}
+
+fn triad_bench(c: &mut Criterion) {
+    let n = 16 << 20;
+    let (a, b) = (data(n, 2), data(n, 3));
+    let mut out = Array::<f32, 1>::zeros([n]);
+    let mut g = c.benchmark_group("parallel/triad");
+    g.throughput(Throughput::Bytes((n * 12) as u64));
+    g.sample_size(20);
+    for (t, stream) in [(1, false), (1, true), (2, false), (2, true)] {
+        let id = format!("{t}t-{}", if stream { "stream" } else { "plain" });
+        g.bench_function(BenchmarkId::new("ours", id), |bch| {
+            set_streaming_stores(stream);
+            bch.iter(|| with_threads(t, || triad_into(&a, &b, black_box(1.5), &mut out).unwrap()));
+            set_streaming_stores(true);
+        });
+    }
+    let (sa, sb) = (a.as_slice_memory_order(), b.as_slice_memory_order());
+    g.bench_function(BenchmarkId::new("hand", "2t"), |bch| {
+        bch.iter(|| hand_triad(sa, sb, black_box(1.5), out.as_slice_memory_order_mut()))
+    });
+    g.finish();
+}
+
+fn outer_bench(c: &mut Criterion) {
+    let (n, m) = (4096, 4096);
+    let x = Array::<f32, 2>::random_uniform([n, 1], 4, -1.0, 1.0);
+    let y = data(m, 5);
+    let mut out = Array::<f32, 2>::zeros([n, m]);
+    let mut g = c.benchmark_group("parallel/outer");
+    g.throughput(Throughput::Bytes((n * m * 4) as u64));
+    g.sample_size(20);
+    for (t, stream) in [(1, false), (1, true), (2, false), (2, true)] {
+        let id = format!("{t}t-{}", if stream { "stream" } else { "plain" });
+        g.bench_function(BenchmarkId::new("ours", id), |bch| {
+            set_streaming_stores(stream);
+            bch.iter(|| with_threads(t, || outer_into(&x, black_box(&y), &mut out).unwrap()));
+            set_streaming_stores(true);
+        });
+    }
+    g.finish();
+}
+
+fn gemm_bench(c: &mut Criterion) {
+    let n = 1024;
+    let a = Array::<f32, 2>::random_uniform([n, n], 6, -1.0, 1.0);
+    let b = Array::<f32, 2>::random_uniform([n, n], 7, -1.0, 1.0);
+    let mut out = Array::<f32, 2>::zeros([n, n]);
+    let mut g = c.benchmark_group("parallel/gemm1024");
+    g.throughput(Throughput::Elements((2 * n * n * n) as u64));
+    g.sample_size(10);
+    for t in [1, 2] {
+        g.bench_function(BenchmarkId::new("threads", t), |bch| {
+            bch.iter(|| {
+                with_threads(t, || {
+                    array_expr::gemm::matmul_into(&a.view(), &b.view(), &mut out.view_mut()).unwrap()
+                })
+            })
+        });
+    }
+    g.finish();
+}
+
+fn small_bench(c: &mut Criterion) {
+    let n = 1000;
+    let (a, b) = (data(n, 8), data(n, 9));
+    let mut out = Array::<f32, 1>::zeros([n]);
+    let mut g = c.benchmark_group("parallel/small1e3");
+    g.throughput(Throughput::Bytes((n * 12) as u64));
+    for t in [1, 2] {
+        g.bench_function(BenchmarkId::new("triad", t), |bch| {
+            bch.iter(|| with_threads(t, || triad_into(&a, black_box(&b), 1.5, &mut out).unwrap()))
+        });
+        g.bench_function(BenchmarkId::new("chain", t), |bch| {
+            bch.iter(|| with_threads(t, || chain_into(black_box(&a), &mut out).unwrap()))
+        });
+    }
+    g.finish();
+}
+
+fn counters_bench(c: &mut Criterion) {
+    let n = 1 << 20;
+    let (a, b) = (data(n, 10), data(n, 11));
+    let mut out = Array::<f32, 1>::zeros([n]);
+    let mut g = c.benchmark_group("parallel/counters1M");
+    g.throughput(Throughput::Bytes((n * 12) as u64));
+    for on in [true, false] {
+        g.bench_function(BenchmarkId::new("triad", if on { "on" } else { "off" }), |bch| {
+            set_counters_enabled(on);
+            bch.iter(|| with_threads(1, || triad_into(&a, black_box(&b), 1.5, &mut out).unwrap()));
+            set_counters_enabled(true);
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, chain_bench, triad_bench, outer_bench, gemm_bench, small_bench, counters_bench);
+criterion_main!(benches);

@@ -29,8 +29,8 @@
 //! # Streaming stores
 //!
 //! A write-only pass (not read-modify-write) whose output runs are contiguous and whose output
-//! is at least [`STREAM_MIN_BYTES`] computes each block into a stack buffer and writes it with
-//! non-temporal stores ([`array_expr_kernels::mem::copy_nontemporal`]), which skip the
+//! is at least [`STREAM_MIN_BYTES`] computes each stage of 16 blocks into a stack buffer and
+//! writes it with non-temporal stores ([`array_expr_kernels::mem::copy_nontemporal`]), which skip the
 //! read-for-ownership of every output cache line. [`set_streaming_stores`] turns this off.
 
 use crate::element::Element;
@@ -52,6 +52,11 @@ pub const MAX_RANK: usize = 8;
 
 /// Outputs a reduction driver computes side by side (one cache line of f32).
 const GROUP: usize = 16;
+
+/// Elements a streaming pass computes into a stack buffer before one non-temporal copy writes
+/// them (32 KiB of f32): the copy ends with a store fence, which stalls until the
+/// write-combining buffers drain, so it must not come every block.
+const STAGE: usize = 16 * BLOCK;
 
 /// Most chunks one reduced range is split into (their partials live on the stack).
 const MAX_CHUNKS: usize = 64;

@@ -1,7 +1,7 @@
 //! Elementwise drivers: `zipN` (write-only outputs) and `zipN_rw` (read-modify-write).
 
 use super::nest::{read_block, Nest, Split};
-use super::{footprint, stream_output, Shared, SharedMut, BLOCK};
+use super::{footprint, stream_output, Shared, SharedMut, BLOCK, STAGE};
 use crate::diagnostics::{self, PassInfo};
 use crate::element::Element;
 use crate::error::{bail, Result};
@@ -72,46 +72,57 @@ macro_rules! zip_driver {
             parallel::run(split.chunks(), tasks, &|c| {
                 $(let mut $a = ($a.get(), [<$A as Element>::ZERO; BLOCK]);)+
                 let mut obuf = [O::ZERO; BLOCK];
+                // streaming: a stage of up to STAGE elements is computed here, then written with
+                // one non-temporal copy (one store fence per stage, not per block)
+                let mut stage: Option<[O; STAGE]> = if stream { Some([O::ZERO; STAGE]) } else { None };
                 split.visit(&nest, c, |off, len, st| {
                     let mut done = 0usize;
                     while done < len {
-                        let n = (len - done).min(BLOCK);
-                        let step = done as isize;
-                        // SAFETY: the nest was planned over the views' own shape and strides, so
-                        // every element of this run (offset off[k] + (done + i) * st[k], i < n) is
-                        // an element of operand k; n <= BLOCK.
-                        let ins = ($(unsafe { read_block($a.0, &mut $a.1, off[$k] + step * st[$k], n, st[$k]) },)+);
-                        let o_off = off[0] + step * st[0];
-                        let ($($a,)+) = ins;
-                        if st[0] == 1 {
-                            // SAFETY: the output run is n consecutive elements of `out` (stride
-                            // 1), exclusive (ArrayViewMut never aliases, and the chunks of the
-                            // split partition the nest, so no other task touches them) and
-                            // disjoint from the inputs, which are shared borrows of other memory
-                            // (`&mut` excludes aliasing).
-                            let o = unsafe { std::slice::from_raw_parts_mut(out_base.get().offset(o_off), n) };
-                            if stream {
-                                kernel(&mut obuf[..n], $($a),+);
-                                copy_nontemporal(o, &obuf[..n]);
-                            } else {
+                        let first = done;
+                        let last = if stage.is_some() { len.min(first + STAGE) } else { len };
+                        while done < last {
+                            let n = (last - done).min(BLOCK);
+                            let step = done as isize;
+                            // SAFETY: the nest was planned over the views' own shape and strides,
+                            // so every element of this run (offset off[k] + (done + i) * st[k],
+                            // i < n) is an element of operand k; n <= BLOCK.
+                            let ins = ($(unsafe { read_block($a.0, &mut $a.1, off[$k] + step * st[$k], n, st[$k]) },)+);
+                            let o_off = off[0] + step * st[0];
+                            let ($($a,)+) = ins;
+                            if let Some(buf) = stage.as_mut() {
+                                kernel(&mut buf[done - first..][..n], $($a),+);
+                            } else if st[0] == 1 {
+                                // SAFETY: the output run is n consecutive elements of `out`
+                                // (stride 1), exclusive (ArrayViewMut never aliases, and the
+                                // chunks of the split partition the nest, so no other task
+                                // touches them) and disjoint from the inputs, which are shared
+                                // borrows of other memory (`&mut` excludes aliasing).
+                                let o = unsafe { std::slice::from_raw_parts_mut(out_base.get().offset(o_off), n) };
                                 kernel(o, $($a),+);
-                            }
-                        } else {
-                            if $rw {
-                                for (i, slot) in obuf[..n].iter_mut().enumerate() {
-                                    // SAFETY: element i < n of the output run is a valid element,
-                                    // touched by this task only (as above).
-                                    *slot = unsafe { *out_base.get().offset(o_off + i as isize * st[0]) };
+                            } else {
+                                if $rw {
+                                    for (i, slot) in obuf[..n].iter_mut().enumerate() {
+                                        // SAFETY: element i < n of the output run is a valid
+                                        // element, touched by this task only (as above).
+                                        *slot = unsafe { *out_base.get().offset(o_off + i as isize * st[0]) };
+                                    }
+                                }
+                                kernel(&mut obuf[..n], $($a),+);
+                                for (i, v) in obuf[..n].iter().enumerate() {
+                                    // SAFETY: element i < n of the output run is a valid,
+                                    // exclusive element, touched by this task only (as above).
+                                    unsafe { *out_base.get().offset(o_off + i as isize * st[0]) = *v };
                                 }
                             }
-                            kernel(&mut obuf[..n], $($a),+);
-                            for (i, v) in obuf[..n].iter().enumerate() {
-                                // SAFETY: element i < n of the output run is a valid, exclusive
-                                // element, touched by this task only (as above).
-                                unsafe { *out_base.get().offset(o_off + i as isize * st[0]) = *v };
-                            }
+                            done += n;
                         }
-                        done += n;
+                        if let Some(buf) = stage.as_ref() {
+                            // SAFETY: streaming implies a unit output stride (`stream_output`), so
+                            // the stage is `done - first` consecutive, exclusive elements of `out`
+                            // starting at offset off[0] + first (as for a block above).
+                            let o = unsafe { std::slice::from_raw_parts_mut(out_base.get().offset(off[0] + first as isize), done - first) };
+                            copy_nontemporal(o, &buf[..done - first]);
+                        }
                     }
                 });
             });
