@@ -7,13 +7,14 @@
 //! - `small`: 1e3 elements with a budget of 1 and of 2 (they must not differ: no split);
 //! - `counters`: a 1M-element kernel with counters on and off.
 //!
-//! Run: `cargo bench --bench parallel -- --warm-up-time 1 --measurement-time 3`
+//! Run: `cargo bench --bench parallel -- --warm-up-time 1 --measurement-time 3`; instruction
+//! counts: see `callgrind` below.
 
 use array_expr::diagnostics::set_counters_enabled;
 use array_expr::driver::set_streaming_stores;
 use array_expr::parallel::with_threads;
 use array_expr::{array_expr, Array};
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
 use rayon::prelude::*;
 use std::hint::black_box;
 
@@ -155,4 +156,28 @@ fn counters_bench(c: &mut Criterion) {
 }
 
 criterion_group!(benches, chain_bench, triad_bench, outer_bench, gemm_bench, small_bench, counters_bench);
-criterion_main!(benches);
+
+/// Fixed work for instruction counts (`valgrind --tool=callgrind`), chosen by
+/// `PARALLEL_CALLGRIND`: `counters-on` / `counters-off` (10 triads of 1M elements),
+/// `small-1` / `small-2` (1000 triads of 1e3 elements with a budget of 1 / 2 threads).
+fn callgrind(mode: &str) {
+    let big = mode.starts_with("counters");
+    let n = if big { 1 << 20 } else { 1000 };
+    let (a, b) = (data(n, 12), data(n, 13));
+    let mut out = Array::<f32, 1>::zeros([n]);
+    set_counters_enabled(mode != "counters-off");
+    let threads = if mode == "small-2" { 2 } else { 1 };
+    for _ in 0..if big { 10 } else { 1000 } {
+        with_threads(threads, || triad_into(&a, black_box(&b), 1.5, &mut out).unwrap());
+    }
+    println!("{mode}: {}", out.as_slice_memory_order()[n / 2]);
+}
+
+fn main() {
+    if let Ok(mode) = std::env::var("PARALLEL_CALLGRIND") {
+        callgrind(&mode);
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
