@@ -37,6 +37,9 @@ array_expr! {
     fn any0(x: f32[n, m], t: f32) -> bool[m] { any(x > t, axis = 0) }
     fn all1(x: f32[n, m], t: f32) -> bool[n] { all(x < t, axis = 1) }
 
+    fn isum0(x: i64[n, m]) -> i64[m] { sum(x, axis = 0) }
+    fn isum_all(x: i64[n, m]) -> i64 { sum(x) }
+
     fn chain(x: f32[n, m], w: f32[m], b: f32[m]) -> f32[n, m] {
         let y = x * w + b;
         where(y > 0.0, exp(-y), 0.5 * y)
@@ -189,6 +192,22 @@ fn other_dtypes_reduce_identically() {
     let i = Array::<i32, 2>::from_fn([1000, 1100], |[a, b]| (a * 7919 + b * 104729) as i32 % 2001 - 1000);
     let want: i64 = i.to_vec().iter().map(|&v| i64::from(v)).sum();
     assert_eq!(same_on_all_threads("i32 sum", || sum_i32(&i).unwrap()), want);
+}
+
+#[test]
+fn reduction_errors_surface_from_parallel_runs() {
+    // every column overflows i64 after 5 rows; only some rows are large in the second matrix
+    let big = Array::<i64, 2>::full([1024, 1024], i64::MAX / 4);
+    let mixed = Array::<i64, 2>::from_fn([1024, 1024], |[i, j]| if i == 1000 && j > 500 { i64::MAX } else { 1 });
+    for x in [&big, &mixed] {
+        for t in [1, 2, 3, 8] {
+            let e = with_threads(t, || isum0(x)).unwrap_err();
+            assert_eq!(e.to_string(), "`sum` overflows `i64`; accumulate in a wider dtype, e.g. `sum` with `::<i64>` or a cast");
+            assert!(with_threads(t, || isum_all(x)).is_err());
+        }
+    }
+    let ok = Array::<i64, 2>::full([1024, 1024], 3);
+    assert_eq!(same_on_all_threads("i64 sum", || isum_all(&ok).unwrap()), 3 * 1024 * 1024);
 }
 
 /// Reference per-axis reduction of row-major `v` (`n x m`): the values of each output's lane.
