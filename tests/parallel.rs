@@ -198,11 +198,15 @@ fn other_dtypes_reduce_identically() {
 fn reduction_errors_surface_from_parallel_runs() {
     // every column overflows i64 after 5 rows; only some rows are large in the second matrix
     let big = Array::<i64, 2>::full([1024, 1024], i64::MAX / 4);
-    let mixed = Array::<i64, 2>::from_fn([1024, 1024], |[i, j]| if i == 1000 && j > 500 { i64::MAX } else { 1 });
+    let mixed =
+        Array::<i64, 2>::from_fn([1024, 1024], |[i, j]| if i == 1000 && j > 500 { i64::MAX } else { 1 });
     for x in [&big, &mixed] {
         for t in [1, 2, 3, 8] {
             let e = with_threads(t, || isum0(x)).unwrap_err();
-            assert_eq!(e.to_string(), "`sum` overflows `i64`; accumulate in a wider dtype, e.g. `sum` with `::<i64>` or a cast");
+            assert_eq!(
+                e.to_string(),
+                "`sum` overflows `i64`; accumulate in a wider dtype, e.g. `sum` with `::<i64>` or a cast"
+            );
             assert!(with_threads(t, || isum_all(x)).is_err());
         }
     }
@@ -383,4 +387,13 @@ fn small_arrays_stay_on_the_calling_thread() {
         array_expr::gemm::matmul(&x.view(), &x.t()).unwrap();
     });
     assert_eq!(regions_started().1, before);
+    // 64K elements: a plain outer product (8 bytes each) stays inline; the chain with its `exp`
+    // (a transcendental counts as 32 bytes of work) splits
+    let x = Array::<f32, 2>::random_uniform([64, 1024], 82, -1.0, 1.0);
+    let (w, b) = (vec![1.0f32; 1024], vec![0.0f32; 1024]);
+    let col = Array::<f32, 2>::random_uniform([64, 1], 83, -1.0, 1.0);
+    with_threads(8, || outer(&col, &w).unwrap());
+    assert_eq!(regions_started().1, before);
+    with_threads(8, || chain(&x, &w, &b).unwrap());
+    assert_eq!(regions_started().1, before + 1);
 }

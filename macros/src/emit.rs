@@ -273,6 +273,7 @@ impl<'a> Emitter<'a> {
                 }
             },
         };
+        let cost = self.pass_cost(&nodes);
         let zip = if rw {
             format_ident!("zip{}_rw", operands.len())
         } else {
@@ -283,13 +284,30 @@ impl<'a> Emitter<'a> {
                 let mut __ae_d = #dst;
                 let __ae_shape = __ae_d.shape();
                 #(let #ops = #views.broadcast_to(__ae_shape)?;)*
-                #rt::driver::#zip(&mut __ae_d, #(&#ops,)* &|__ae_o, #(#ins),*| {
+                #rt::driver::#zip(&mut __ae_d, #(&#ops,)* #cost, &|__ae_o, #(#ins),*| {
                     let __ae_n = __ae_o.len();
                     #(let #ins = &#ins[..__ae_n];)*
                     #loop_body
                 })?;
             }
         });
+    }
+
+    /// Per-element compute of a pass beyond its memory traffic, in bytes-equivalent (about the
+    /// time one byte of traffic takes): transcendentals 32, `sqrt` and `/` 4. The drivers add
+    /// it to the bytes moved when deciding whether a pass pays for threads.
+    fn pass_cost(&self, nodes: &BTreeSet<NodeId>) -> usize {
+        use crate::ir::Func as F;
+        let weight = |op: &Op| match op {
+            Op::Func(F::Sqrt, _) | Op::Binary(BinOp::Div | BinOp::Rem, ..) => 4,
+            Op::Func(
+                F::Abs | F::Floor | F::Ceil | F::Round | F::Square | F::Minimum | F::Maximum | F::Clip,
+                _,
+            ) => 0,
+            Op::Func(..) => 32,
+            _ => 0,
+        };
+        nodes.iter().filter_map(|id| self.ir.get(*id)).map(|n| weight(&n.op)).sum()
     }
 
     /// The innermost loop over `wide` vectors (f32x8 / f64x4) for a pass whose values are all
@@ -437,6 +455,7 @@ impl<'a> Emitter<'a> {
         let (ptype, init, step, combine, finish) = (r.ptype, r.init, r.step, r.combine, r.finish);
         let count = axes.iter().map(|a| quote!(__ae_shape[#a]));
         let reduce = format_ident!("reduce{}", operands.len().max(1));
+        let cost = self.pass_cost(&nodes);
         let logical = matches!(kind, ReduceKind::ArgMin | ReduceKind::ArgMax);
         let simd_sum = matches!(kind, ReduceKind::Sum | ReduceKind::Mean)
             && in_dtype.is_float()
@@ -506,6 +525,7 @@ impl<'a> Emitter<'a> {
                     [#(#mask),*],
                     #logical,
                     #(&#ops,)*
+                    #cost,
                     &|__ae_start: usize, __ae_vals: &mut [#vals_t], #(#ins),*| -> #ptype {
                         let __ae_n = [#(#ins.len()),*][0];
                         #(let #ins = &#ins[..__ae_n];)*

@@ -60,7 +60,9 @@ macro_rules! reduce_driver {
         /// reductions (`argmax`) need.
         ///
         /// Large reductions run on several threads with the same tree (see the
-        /// [module docs](super)), so the result is bit-identical for every thread count.
+        /// [module docs](super)), so the result is bit-identical for every thread count. `cost`
+        /// is the per-element compute of `block` beyond reading its inputs, as for the zip
+        /// drivers.
         ///
         /// # Errors
         ///
@@ -72,6 +74,7 @@ macro_rules! reduce_driver {
             reduce: [bool; D],
             logical: bool,
             $($a: &ArrayView<'_, $A, D>,)+
+            cost: usize,
             block: &(dyn Fn(usize, &mut [S], $(&[$A]),+) -> P + Sync),
             combine: &(dyn Fn(P, P) -> P + Sync),
             finish: &(dyn Fn(Option<P>) -> Result<R> + Sync),
@@ -91,7 +94,7 @@ macro_rules! reduce_driver {
             let inner = Nest::plan_ordered(&red, [$(&$a.strides()[..]),+], if logical { None } else { Some(0) })?;
             let (outputs, blocks) = (outer.elements(), inner.blocks());
             let elements = outputs * inner.elements();
-            let tasks = parallel::tasks_for(elements * (0 $(+ size_of::<$A>())+), MIN_TASK_BYTES);
+            let tasks = parallel::tasks_for(elements.saturating_mul(cost $(+ size_of::<$A>())+), MIN_TASK_BYTES);
             let wide = Split::new(&outer, tasks, GROUP);
             let by_outputs = tasks > 1 && wide.pieces() >= tasks * 2;
             let split = if by_outputs { wide } else { Split::new(&outer, 1, GROUP) };

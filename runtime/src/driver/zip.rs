@@ -26,7 +26,10 @@ macro_rules! zip_driver {
         #[doc = rw_doc!($rw)]
         ///
         /// Large passes run on several threads (see the [module docs](super)); the kernel may
-        /// then be called from several threads at once, on disjoint blocks.
+        /// then be called from several threads at once, on disjoint blocks. `cost` is the
+        /// kernel's compute per element beyond its memory traffic, in bytes-equivalent (0 for a
+        /// plain copy, 32 per transcendental function): it lets compute-heavy passes split at
+        /// sizes where a memory-bound one would not pay for threads.
         ///
         /// # Errors
         ///
@@ -35,6 +38,7 @@ macro_rules! zip_driver {
         pub fn $name<O: Element, $($A: Element,)+ const D: usize>(
             out: &mut ArrayViewMut<'_, O, D>,
             $($a: &ArrayView<'_, $A, D>,)+
+            cost: usize,
             kernel: &(dyn Fn(&mut [O], $(&[$A]),+) + Sync),
         ) -> Result<()> {
             let shape = out.shape();
@@ -51,7 +55,7 @@ macro_rules! zip_driver {
             let strides = [&out_strides[..], $(&$a.strides()[..]),+];
             let nest = Nest::plan(&shape, strides, 0)?;
             let elements = nest.elements();
-            let traffic = elements * (size_of::<O>() $(+ size_of::<$A>())+);
+            let traffic = elements.saturating_mul(cost + size_of::<O>() $(+ size_of::<$A>())+);
             let tasks = parallel::tasks_for(traffic, MIN_TASK_BYTES);
             let split = Split::new(&nest, tasks, BLOCK);
             let st = nest.inner_strides();
