@@ -7,7 +7,8 @@
 //! - `small`: 1e3 elements with a budget of 1 and of 2 (they must not differ: no split);
 //! - `counters`: a 1M-element kernel with counters on and off.
 //!
-//! Run: `cargo bench --bench parallel -- --warm-up-time 1 --measurement-time 3`; instruction
+//! Run: `cargo bench --bench parallel -- --warm-up-time 1 --measurement-time 3`; paired
+//! ratios (steadier under load): `PARALLEL_PAIRED=1 cargo bench --bench parallel`; instruction
 //! counts: see `callgrind` below.
 
 use array_expr::diagnostics::set_counters_enabled;
@@ -173,9 +174,146 @@ fn callgrind(mode: &str) {
     println!("{mode}: {}", out.as_slice_memory_order()[n / 2]);
 }
 
+/// Times `a` and `b` alternately (which goes first alternates too) for up to 3 s, and prints
+/// both medians and the median of the per-round ratios `time(a) / time(b)`: under a shifting
+/// machine load, a ratio of neighbours is steadier than two separate criterion windows.
+fn paired(name: &str, mut a: impl FnMut(), mut b: impl FnMut()) {
+    use std::time::Instant;
+    // `PARALLEL_PAIRED=<text>` runs only the comparisons whose name contains it
+    let filter = std::env::var("PARALLEL_PAIRED").unwrap_or_default();
+    if filter != "1" && !name.contains(&filter) {
+        return;
+    }
+    let time = |f: &mut dyn FnMut()| {
+        let s = Instant::now();
+        f();
+        s.elapsed().as_secs_f64()
+    };
+    let (mut ta, mut tb, mut r) = (Vec::new(), Vec::new(), Vec::new());
+    let start = Instant::now();
+    for round in 0..1000 {
+        if round >= 15 && start.elapsed().as_secs_f64() > 3.0 {
+            break;
+        }
+        let (x, y) = if round % 2 == 0 {
+            let x = time(&mut a);
+            (x, time(&mut b))
+        } else {
+            let y = time(&mut b);
+            (time(&mut a), y)
+        };
+        if round >= 3 {
+            ta.push(x);
+            tb.push(y);
+            r.push(x / y);
+        }
+    }
+    let med = |v: &mut Vec<f64>| {
+        v.sort_by(|p, q| p.total_cmp(q));
+        v[v.len() / 2]
+    };
+    let n = r.len();
+    let (ma, mb, mr) = (med(&mut ta), med(&mut tb), med(&mut r));
+    println!("{name:<44} rounds {n:>4}  a {:>9.3} ms  b {:>9.3} ms  a/b {mr:.3}", ma * 1e3, mb * 1e3);
+}
+
+/// The paired comparisons (`PARALLEL_PAIRED=1`); "a/b" is the time ratio.
+fn paired_all() {
+    let t = |n: usize, f: &mut dyn FnMut()| with_threads(n, f);
+    let n = 4 << 20;
+    let x = data(n, 1);
+    let mut o1 = Array::<f32, 1>::zeros([n]);
+    let mut o2 = Array::<f32, 1>::zeros([n]);
+    paired(
+        "chain 4M: 1 thread / 2 threads",
+        || t(1, &mut || chain_into(&x, &mut o1).unwrap()),
+        || t(2, &mut || chain_into(&x, &mut o2).unwrap()),
+    );
+    let n = 16 << 20;
+    let (a, b) = (data(n, 2), data(n, 3));
+    let mut out = Array::<f32, 1>::zeros([n]);
+    let mut tri = |threads: usize, stream: bool| {
+        set_streaming_stores(stream);
+        t(threads, &mut || triad_into(&a, &b, 1.5, &mut out).unwrap());
+        set_streaming_stores(true);
+    };
+    let cell = std::cell::RefCell::new(&mut tri);
+    let run = |th: usize, st: bool| (cell.borrow_mut())(th, st);
+    paired("triad 16M plain: 1 thread / 2 threads", || run(1, false), || run(2, false));
+    paired("triad 16M stream: 1 thread / 2 threads", || run(1, true), || run(2, true));
+    paired("triad 16M 1 thread: stream / plain", || run(1, true), || run(1, false));
+    paired("triad 16M 2 threads: stream / plain", || run(2, true), || run(2, false));
+    let mut hand_out = vec![0.0f32; n];
+    let (sa, sb) = (a.as_slice_memory_order(), b.as_slice_memory_order());
+    paired(
+        "triad 16M 2 threads: ours (stream) / hand",
+        || run(2, true),
+        || hand_triad(sa, sb, 1.5, &mut hand_out),
+    );
+    let (rows, cols) = (4096, 4096);
+    let xc = Array::<f32, 2>::random_uniform([rows, 1], 4, -1.0, 1.0);
+    let y = data(cols, 5);
+    let mut prod = Array::<f32, 2>::zeros([rows, cols]);
+    let mut outer_run = |threads: usize, stream: bool| {
+        set_streaming_stores(stream);
+        t(threads, &mut || outer_into(&xc, &y, &mut prod).unwrap());
+        set_streaming_stores(true);
+    };
+    let cell = std::cell::RefCell::new(&mut outer_run);
+    let run = |th: usize, st: bool| (cell.borrow_mut())(th, st);
+    paired("outer 4096^2 1 thread: stream / plain", || run(1, true), || run(1, false));
+    paired("outer 4096^2 2 threads: stream / plain", || run(2, true), || run(2, false));
+    paired("outer 4096^2 stream: 1 thread / 2 threads", || run(1, true), || run(2, true));
+    paired(
+        "outer 4096^2 2 threads stream / hand triad",
+        || run(2, true),
+        || hand_triad(sa, sb, 1.5, &mut hand_out),
+    );
+    let g = 1024;
+    let ga = Array::<f32, 2>::random_uniform([g, g], 6, -1.0, 1.0);
+    let gb = Array::<f32, 2>::random_uniform([g, g], 7, -1.0, 1.0);
+    let mut gc = Array::<f32, 2>::zeros([g, g]);
+    let gemm_cell = std::cell::RefCell::new(&mut gc);
+    let gemm = |th: usize| {
+        let mut c = gemm_cell.borrow_mut();
+        t(th, &mut || array_expr::gemm::matmul_into(&ga.view(), &gb.view(), &mut c.view_mut()).unwrap());
+    };
+    paired("gemm 1024^3: 1 thread / 2 threads", || gemm(1), || gemm(2));
+    let small = 1000;
+    let (sa1, sb1) = (data(small, 8), data(small, 9));
+    let mut so = Array::<f32, 1>::zeros([small]);
+    let so_cell = std::cell::RefCell::new(&mut so);
+    let many = |th: usize, heavy: bool| {
+        let mut o = so_cell.borrow_mut();
+        for _ in 0..1000 {
+            if heavy {
+                t(th, &mut || chain_into(&sa1, &mut **o).unwrap());
+            } else {
+                t(th, &mut || triad_into(&sa1, &sb1, 1.5, &mut **o).unwrap());
+            }
+        }
+    };
+    paired("1000 x triad 1e3: 1 thread / 2 threads", || many(1, false), || many(2, false));
+    paired("1000 x chain 1e3: 1 thread / 2 threads", || many(1, true), || many(2, true));
+    let m = 1 << 20;
+    let (ca, cb) = (data(m, 10), data(m, 11));
+    let mut co = Array::<f32, 1>::zeros([m]);
+    let co_cell = std::cell::RefCell::new(&mut co);
+    let counted = |on: bool| {
+        set_counters_enabled(on);
+        t(1, &mut || triad_into(&ca, &cb, 1.5, &mut **co_cell.borrow_mut()).unwrap());
+        set_counters_enabled(true);
+    };
+    paired("triad 1M 1 thread: counters on / off", || counted(true), || counted(false));
+}
+
 fn main() {
     if let Ok(mode) = std::env::var("PARALLEL_CALLGRIND") {
         callgrind(&mode);
+        return;
+    }
+    if std::env::var_os("PARALLEL_PAIRED").is_some() {
+        paired_all();
         return;
     }
     benches();

@@ -433,9 +433,10 @@ fn gemm_checked<T: sealed::Sealed>(
         written: m * n * size,
         threads: tasks,
     });
-    if tasks > 1 {
-        parallel::enter_region();
+    if tasks <= 1 {
+        return T::gemm_kernel(alpha, a, b, beta, c);
     }
+    parallel::enter_region();
     split_gemm(alpha, *a, *b, beta, c.view_mut(), tasks, axis)
 }
 
@@ -443,32 +444,53 @@ fn gemm_checked<T: sealed::Sealed>(
 const SPLIT_ALIGN: usize = 32;
 
 /// `C = alpha·A·B + beta·C` on `tasks` tasks, each a single-threaded kernel call on a block of
-/// rows (`axis == 0`) or columns (`axis == 1`) of C. Every element of C is computed by one
+/// rows (`axis == 0`) or columns (`axis == 1`) of C: the first blocks as jobs on rayon's pool,
+/// the last on the calling thread (see `parallel::run`). Every element of C is computed by one
 /// call from the same row of A and column of B, with the same blocking over `k`, so the result
 /// does not depend on the split.
 fn split_gemm<T: sealed::Sealed>(
     alpha: T,
-    a: ArrayView<'_, T, 2>,
-    b: ArrayView<'_, T, 2>,
+    mut a: ArrayView<'_, T, 2>,
+    mut b: ArrayView<'_, T, 2>,
     beta: T,
     mut c: ArrayViewMut<'_, T, 2>,
     tasks: usize,
     axis: usize,
 ) -> Result<()> {
-    let len = c.shape()[axis];
-    let left = tasks / 2;
-    let mid = (len * left / tasks.max(1)).div_ceil(SPLIT_ALIGN) * SPLIT_ALIGN;
-    if tasks <= 1 || mid == 0 || mid >= len {
-        return T::gemm_kernel(alpha, &a, &b, beta, &mut c);
-    }
-    let (c1, c2) = c.split_at(axis, mid)?;
-    let ((a1, a2), (b1, b2)) =
-        if axis == 0 { (a.split_at(0, mid)?, (b, b)) } else { ((a, a), b.split_at(1, mid)?) };
-    let (r1, r2) = rayon::join(
-        || split_gemm(alpha, a1, b1, beta, c1, left, axis),
-        || split_gemm(alpha, a2, b2, beta, c2, tasks - left, axis),
-    );
-    r1.and(r2)
+    let step = (c.shape()[axis] / tasks.max(1)).div_ceil(SPLIT_ALIGN) * SPLIT_ALIGN;
+    let failed = std::sync::Mutex::new(Ok(()));
+    let keep = |r: Result<()>| {
+        let mut f = failed.lock().unwrap_or_else(|p| p.into_inner());
+        if f.is_ok() {
+            *f = r;
+        }
+    };
+    rayon::in_place_scope(|s| -> Result<()> {
+        for _ in 1..tasks {
+            if step == 0 || step >= c.shape()[axis] {
+                break;
+            }
+            let (c1, rest) = c.split_at(axis, step)?;
+            c = rest;
+            let (a1, b1) = if axis == 0 {
+                let (a1, rest) = a.split_at(0, step)?;
+                a = rest;
+                (a1, b)
+            } else {
+                let (b1, rest) = b.split_at(1, step)?;
+                b = rest;
+                (a, b1)
+            };
+            let keep = &keep;
+            s.spawn(move |_| {
+                let mut c1 = c1;
+                keep(T::gemm_kernel(alpha, &a1, &b1, beta, &mut c1));
+            });
+        }
+        keep(T::gemm_kernel(alpha, &a, &b, beta, &mut c));
+        Ok(())
+    })?;
+    failed.into_inner().unwrap_or_else(|p| p.into_inner())
 }
 
 /// `c = beta·c`, without reading `c` when `beta == 0` (so NaN in `c` does not survive).

@@ -17,10 +17,10 @@
 //! # Where the threads come from
 //!
 //! Work runs on rayon's global pool, the pool the rest of a Rust program most likely uses
-//! already, so array-expr adds no threads of its own. A parallel pass starts at most `budget`
-//! tasks; each takes fixed-size chunks from a shared counter until none is left, so a busy
-//! core slows one task, not the pass. When the budget exceeds rayon's pool, the extra tasks
-//! simply queue.
+//! already, so array-expr adds no threads of its own. A parallel pass runs at most `budget`
+//! tasks: the calling thread and `budget - 1` jobs on the pool; each takes fixed-size chunks
+//! from a shared counter until none is left, so a busy core or a slow-to-wake thread slows one
+//! task, not the pass. When the budget exceeds rayon's pool, the extra tasks simply queue.
 //!
 //! # One layer only
 //!
@@ -43,10 +43,10 @@
 //!
 //! # Allocation
 //!
-//! A single-threaded pass allocates nothing. A parallel pass may allocate inside rayon: the
-//! global pool's threads and queues on first use, and a block of rayon's injector queue about
-//! once per 60 regions started from outside the pool. The chunk bookkeeping itself lives on
-//! the stack.
+//! A single-threaded pass allocates nothing. A parallel pass allocates inside rayon: one small
+//! job per helper task (`budget - 1` per pass), the global pool's threads and queues on first
+//! use, and now and then a block of rayon's injector queue. The chunk bookkeeping and the
+//! block buffers live on the stack.
 //!
 //! # Examples
 //!
@@ -251,6 +251,10 @@ pub(crate) fn enter_region() {
 
 /// Runs `f(c)` for every chunk `c < chunks` on `tasks` tasks (inline when `tasks <= 1`). The
 /// tasks take chunks in increasing order from a shared counter until none is left.
+///
+/// The calling thread is one of the tasks and starts at once; the others are spawned on
+/// rayon's pool. So a pool whose threads are slow to wake (asleep after an idle spell, or a
+/// loaded machine) delays nothing: the caller takes the chunks they do not.
 pub(crate) fn run(chunks: usize, tasks: usize, f: &(dyn Fn(usize) + Sync)) {
     if tasks <= 1 || chunks <= 1 {
         (0..chunks).for_each(f);
@@ -265,17 +269,12 @@ pub(crate) fn run(chunks: usize, tasks: usize, f: &(dyn Fn(usize) + Sync)) {
         }
         f(c);
     };
-    spawn(tasks.min(chunks), &work);
-}
-
-/// Runs `work` on `n` tasks of rayon's pool (a balanced tree of `join`s, no allocation).
-fn spawn(n: usize, work: &(dyn Fn() + Sync)) {
-    if n <= 1 {
+    rayon::in_place_scope(|s| {
+        for _ in 1..tasks.min(chunks) {
+            s.spawn(|_| work());
+        }
         work();
-        return;
-    }
-    let half = n / 2;
-    rayon::join(|| spawn(half, work), || spawn(n - half, work));
+    });
 }
 
 #[cfg(test)]

@@ -106,7 +106,7 @@ macro_rules! reduce_driver {
                 elements,
                 read: 0 $(+ footprint($a))+,
                 written: outputs * size_of::<R>(),
-                threads: if by_outputs { tasks.min(split.chunks()) } else if blocks > 1 { tasks } else { 1 },
+                threads: if by_outputs { tasks.min(split.chunks()) } else { tasks.min(blocks).max(1) },
             });
             let out_base = SharedMut(out.as_mut_ptr());
             $(let $a = Shared($a.as_ptr());)+
