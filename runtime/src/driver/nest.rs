@@ -243,6 +243,19 @@ impl Split {
     }
 }
 
+/// The staging buffer of one strided operand, and which broadcast element (offset, count) it
+/// holds, if any: a zero-stride operand is filled once per run, not once per block.
+pub(super) struct BlockBuf<T> {
+    buf: [T; BLOCK],
+    filled: (isize, usize),
+}
+
+impl<T: Element> BlockBuf<T> {
+    pub(super) fn new() -> Self {
+        BlockBuf { buf: [T::ZERO; BLOCK], filled: (0, 0) }
+    }
+}
+
 /// Hands out the block of `len` elements at `off` with stride `stride` as a slice.
 ///
 /// # Safety
@@ -252,7 +265,7 @@ impl Split {
 /// and `len <= BLOCK`.
 pub(super) unsafe fn read_block<T: Element>(
     base: *const T,
-    buf: &mut [T; BLOCK],
+    b: &mut BlockBuf<T>,
     off: isize,
     len: usize,
     stride: isize,
@@ -262,11 +275,20 @@ pub(super) unsafe fn read_block<T: Element>(
         // returned borrow ends before the view's lifetime (it lives for one kernel call).
         return unsafe { std::slice::from_raw_parts(base.offset(off), len) };
     }
-    for (i, slot) in buf.iter_mut().take(len).enumerate() {
+    if stride == 0 {
+        if b.filled.0 != off || b.filled.1 < len {
+            // SAFETY: element 0 of the run is valid by the contract.
+            b.buf[..len].fill(unsafe { *base.offset(off) });
+            b.filled = (off, len);
+        }
+        return &b.buf[..len];
+    }
+    b.filled = (0, 0);
+    for (i, slot) in b.buf.iter_mut().take(len).enumerate() {
         // SAFETY: element `i < len` of the run is valid by the contract.
         *slot = unsafe { *base.offset(off + i as isize * stride) };
     }
-    &buf[..len]
+    &b.buf[..len]
 }
 
 /// Pairwise combination of block partials: a carry chain that merges two partials of equal

@@ -1,6 +1,6 @@
 //! Reduction drivers: `reduceN`.
 
-use super::nest::{read_block, Nest, Pairwise, Split};
+use super::nest::{read_block, BlockBuf, Nest, Pairwise, Split};
 use super::{footprint, Shared, SharedMut, BLOCK, GROUP, MAX_CHUNKS};
 use crate::diagnostics::{self, PassInfo};
 use crate::element::Element;
@@ -110,8 +110,8 @@ macro_rules! reduce_driver {
             });
             let out_base = SharedMut(out.as_mut_ptr());
             $(let $a = Shared($a.as_ptr());)+
-            type Bufs<$($A),+> = ($((*const $A, [$A; BLOCK], [[$A; BLOCK]; GROUP]),)+);
-            let new_bufs = || -> Bufs<$($A),+> { ($(($a.get(), [<$A as Element>::ZERO; BLOCK], [[<$A as Element>::ZERO; BLOCK]; GROUP]),)+) };
+            type Bufs<$($A),+> = ($((*const $A, BlockBuf<$A>, [[$A; BLOCK]; GROUP]),)+);
+            let new_bufs = || -> Bufs<$($A),+> { ($(($a.get(), BlockBuf::new(), [[<$A as Element>::ZERO; BLOCK]; GROUP]),)+) };
             // Reduces blocks b0..b1 of outputs j0..j0 + g of the outer run at `ooff` into `trees`.
             // GROUP neighbouring outputs are reduced together, block by block: for a column
             // reduction of a C-order matrix the group shares each cache line it reads, so the

@@ -1,6 +1,6 @@
 //! Elementwise drivers: `zipN` (write-only outputs) and `zipN_rw` (read-modify-write).
 
-use super::nest::{read_block, Nest, Split};
+use super::nest::{read_block, BlockBuf, Nest, Split};
 use super::{footprint, stream_output, Shared, SharedMut, BLOCK, STAGE};
 use crate::diagnostics::{self, PassInfo};
 use crate::element::Element;
@@ -74,7 +74,7 @@ macro_rules! zip_driver {
             let out_base = SharedMut(out.as_mut_ptr());
             $(let $a = Shared($a.as_ptr());)+
             parallel::run(split.chunks(), tasks, &|c| {
-                $(let mut $a = ($a.get(), [<$A as Element>::ZERO; BLOCK]);)+
+                $(let mut $a = ($a.get(), BlockBuf::<$A>::new());)+
                 let mut obuf = [O::ZERO; BLOCK];
                 // streaming: a stage of up to STAGE elements is computed here, then written with
                 // one non-temporal copy (one store fence per stage, not per block)
