@@ -28,10 +28,13 @@
 //!
 //! # Streaming stores
 //!
-//! A write-only pass (not read-modify-write) whose output runs are contiguous and whose output
-//! is at least [`STREAM_MIN_BYTES`] computes each stage of 16 blocks into a stack buffer and
-//! writes it with non-temporal stores ([`array_expr_kernels::mem::copy_nontemporal`]), which skip the
-//! read-for-ownership of every output cache line. [`set_streaming_stores`] turns this off.
+//! A write-mostly pass (not read-modify-write, reading at most half as many bytes as it writes,
+//! such as a broadcast outer product or a fill) whose output runs are contiguous and whose
+//! output is at least [`STREAM_MIN_BYTES`] computes each stage of 16 blocks into a stack buffer
+//! and writes it with non-temporal stores ([`array_expr_kernels::mem::copy_nontemporal`]),
+//! which skip the read-for-ownership of every output cache line. Passes that stream their
+//! inputs too (a triad) keep ordinary stores: on the development VM streaming made them 0-16%
+//! slower (BENCHMARKS.md, "Parallel"). [`set_streaming_stores`] turns streaming off.
 
 use crate::element::Element;
 use crate::view::ArrayView;

@@ -59,15 +59,16 @@ macro_rules! zip_driver {
             let tasks = parallel::tasks_for(traffic, MIN_TASK_BYTES);
             let split = Split::new(&nest, tasks, BLOCK);
             let st = nest.inner_strides();
-            let stream = !$rw && stream_output::<O>(elements, nest.inner_len(), st[0]);
             let written = elements * size_of::<O>();
+            let read_in = 0 $(+ footprint($a))+;
+            let stream = !$rw && read_in <= written / 2 && stream_output::<O>(elements, nest.inner_len(), st[0]);
             let _pass = diagnostics::pass(PassInfo {
                 driver: stringify!($name),
                 dtype: O::DTYPE,
                 shape: &shape,
                 contiguous: nest.rows() <= 1 && st.iter().all(|&s| s == 1),
                 elements,
-                read: 0 $(+ footprint($a))+ + if $rw { written } else { 0 },
+                read: read_in + if $rw { written } else { 0 },
                 written,
                 threads: tasks.min(split.chunks()),
             });
