@@ -341,6 +341,7 @@ impl<'a> Emitter<'a> {
         if self.too_many_operands(root, operands.len()) {
             return;
         }
+        let cost = self.pass_cost(&nodes);
         let zip = if rw {
             format_ident!("zip{}_rw", operands.len())
         } else {
@@ -351,13 +352,30 @@ impl<'a> Emitter<'a> {
                 let mut __ae_d = #dst;
                 let __ae_shape = __ae_d.shape();
                 #(let #ops = #views.broadcast_to(__ae_shape)?;)*
-                #rt::driver::#zip(&mut __ae_d, #(&#ops,)* &mut |__ae_o, #(#ins),*| {
+                #rt::driver::#zip(&mut __ae_d, #(&#ops,)* #cost, &|__ae_o, #(#ins),*| {
                     let __ae_n = __ae_o.len();
                     #(let #ins = &#ins[..__ae_n];)*
                     #loop_body
                 })?;
             }
         });
+    }
+
+    /// Per-element compute of a pass beyond its memory traffic, in bytes-equivalent (about the
+    /// time one byte of traffic takes): transcendentals 32, `sqrt` and `/` 4. The drivers add
+    /// it to the bytes moved when deciding whether a pass pays for threads.
+    fn pass_cost(&self, nodes: &BTreeSet<NodeId>) -> usize {
+        use crate::ir::Func as F;
+        let weight = |op: &Op| match op {
+            Op::Func(F::Sqrt, _) | Op::Binary(BinOp::Div | BinOp::Rem, ..) => 4,
+            Op::Func(
+                F::Abs | F::Floor | F::Ceil | F::Round | F::Square | F::Minimum | F::Maximum | F::Clip,
+                _,
+            ) => 0,
+            Op::Func(..) => 32,
+            _ => 0,
+        };
+        nodes.iter().filter_map(|id| self.ir.get(*id)).map(|n| weight(&n.op)).sum()
     }
 
     /// The innermost loop over `wide` vectors (f32x8 / f64x4) for a pass whose values are all
@@ -521,6 +539,7 @@ impl<'a> Emitter<'a> {
             return;
         }
         let reduce = format_ident!("reduce{}", operands.len().max(1));
+        let cost = self.pass_cost(&nodes);
         let logical = matches!(kind, ReduceKind::ArgMin | ReduceKind::ArgMax);
         let simd_sum = matches!(kind, ReduceKind::Sum | ReduceKind::Mean)
             && in_dtype.is_float()
@@ -529,13 +548,9 @@ impl<'a> Emitter<'a> {
         let simd_minmax = matches!(kind, ReduceKind::Min | ReduceKind::Max) && in_dtype != Dtype::Bool;
         let buffered = simd_sum || simd_minmax;
         self.record(PassKind::Reduce, id, dest, &nodes, &operands, buffered);
-        // the block buffer of a SIMD reduction lives outside the block closure: zeroed once per pass
-        let vals_decl = if buffered {
-            let i_t = dtype_tokens(in_dtype);
-            quote!(let mut __ae_vals = [<#i_t as #rt::runtime::Element>::ZERO; #rt::driver::BLOCK];)
-        } else {
-            quote!()
-        };
+        // the block buffer of a SIMD reduction is the driver's per-task scratch (zeroed once
+        // per task, not per block; block closures run on several threads at once)
+        let vals_t = dtype_tokens(in_dtype);
         let scalar_body = quote! {
             let mut __ae_acc: #ptype = #init;
             for __ae_k in 0..__ae_n {
@@ -590,19 +605,19 @@ impl<'a> Emitter<'a> {
                 let _ = __ae_count;
                 #(let #ops = #views.broadcast_to(__ae_shape)?;)*
                 let mut __ae_d = #dst;
-                #vals_decl
                 #rt::driver::#reduce(
                     &mut __ae_d,
                     [#(#mask),*],
                     #logical,
                     #(&#ops,)*
-                    &mut |__ae_start: usize, #(#ins),*| -> #ptype {
+                    #cost,
+                    &|__ae_start: usize, __ae_vals: &mut [#vals_t], #(#ins),*| -> #ptype {
                         let __ae_n = [#(#ins.len()),*][0];
                         #(let #ins = &#ins[..__ae_n];)*
                         #block_body
                     },
                     &|__ae_a: #ptype, __ae_b2: #ptype| -> #ptype { #combine },
-                    &mut |__ae_p: ::core::option::Option<#ptype>| #finish,
+                    &|__ae_p: ::core::option::Option<#ptype>| #finish,
                 )?;
             }
         });
@@ -626,7 +641,7 @@ impl<'a> Emitter<'a> {
         let shape_e = self.shape_expr(&n.shape);
         let rt = rt();
         self.stmts.push(quote! {
-            let mut #t = #rt::runtime::Array::<#ty, #rank>::try_full(#shape_e, <#ty as #rt::runtime::Element>::ZERO)?;
+            let mut #t = #rt::runtime::diagnostics::alloc_counted::<#ty, #rank>(#shape_e, true)?;
         });
         self.pending_temp = Some(id);
         self.emit_elementwise(id, quote!(#t.view_mut()), false);
@@ -756,7 +771,7 @@ impl<'a> Emitter<'a> {
         let shape_e = self.shape_expr(&n.shape);
         let rt = rt();
         self.stmts.push(quote! {
-            let mut #t = #rt::runtime::Array::<#ty, 2>::try_full(#shape_e, <#ty as #rt::runtime::Element>::ZERO)?;
+            let mut #t = #rt::runtime::diagnostics::alloc_counted::<#ty, 2>(#shape_e, true)?;
         });
         self.pending_temp = Some(id);
         self.emit_matmul(id, quote!(#t.view_mut()));
@@ -831,7 +846,7 @@ impl<'a> Emitter<'a> {
         let kept_e = self.shape_expr(&kept);
         let rt = rt();
         self.stmts.push(quote! {
-            let mut #t = #rt::runtime::Array::<#ty, #rank>::try_full(#kept_e, <#ty as #rt::runtime::Element>::ZERO)?;
+            let mut #t = #rt::runtime::diagnostics::alloc_counted::<#ty, #rank>(#kept_e, true)?;
         });
         self.pending_temp = Some(id);
         self.emit_reduce(id, quote!(#t.view_mut()));

@@ -265,6 +265,22 @@ fn expand_kernel(k: &KernelFn) -> TokenStream {
     }
 }
 
+/// A kernel's counters (a `static` named after the kernel's path) and the scope that counts
+/// one call: first statements of every generated kernel function (see `diagnostics`).
+fn count_call(name: TokenStream) -> TokenStream {
+    let d = quote!(::array_expr::__private::runtime::diagnostics);
+    quote! {
+        static __AE_KERNEL: #d::Kernel = #d::Kernel::new(#name);
+        let __ae_scope = #d::KernelScope::enter(&__AE_KERNEL);
+    }
+}
+
+/// `count_call` for a named kernel: `module::path::name`.
+fn count_kernel(name: &syn::Ident) -> TokenStream {
+    let name = name.to_string();
+    count_call(quote!(::core::concat!(::core::module_path!(), "::", #name)))
+}
+
 fn emit_inplace_kernel(k: &KernelFn, typed: &Typed, syms: &[String]) -> TokenStream {
     let (attrs, vis, name) = (&k.attrs, &k.vis, &k.name);
     let params = kernel_params(k);
@@ -276,12 +292,14 @@ fn emit_inplace_kernel(k: &KernelFn, typed: &Typed, syms: &[String]) -> TokenStr
         .into_iter()
         .collect();
     let (plan, plan_doc) = plan_items(k, typed, &records, &outputs);
+    let count = count_kernel(name);
     quote! {
         #plan
         #(#attrs)*
         #plan_doc
         #[allow(clippy::all, unused_variables, unused_mut)]
         #vis fn #name<'__ae, '__ae_o>(#(#params),*) -> ::core::result::Result<(), ::array_expr::Error> {
+            #count
             #bind
             #body
             ::core::result::Result::Ok(())
@@ -368,11 +386,13 @@ fn emit_kernel(k: &KernelFn, ret: &TypeDecl, typed: &Typed, syms: &[String]) -> 
     } else {
         quote!(__ae_out.as_slice_memory_order().first().copied().ok_or_else(|| #rt::empty_reduction("result")))
     };
+    let count = count_kernel(name);
     let into_fn = ret.dims.is_some().then(|| {
         quote! {
             #[doc = #doc_into]
             #[allow(clippy::all, unused_variables, unused_mut, dead_code)]
             #vis fn #into<'__ae, '__ae_o>(#(#params,)* out: impl #rt::OutOperand<'__ae_o, #ty, #rank>) -> ::core::result::Result<(), ::array_expr::Error> {
+                #count
                 #convert
                 #imp(#(#args,)* #rt::OutOperand::into_out(out))
             }
@@ -392,8 +412,9 @@ fn emit_kernel(k: &KernelFn, ret: &TypeDecl, typed: &Typed, syms: &[String]) -> 
         #plan_doc
         #[allow(clippy::all, unused_variables, unused_mut)]
         #vis fn #name<'__ae>(#(#params),*) -> ::core::result::Result<#ret_t, ::array_expr::Error> {
+            #count
             #bind
-            let mut __ae_out = #rt::runtime::Array::<#ty, #rank>::try_full(#shape_e, <#ty as #rt::runtime::Element>::ZERO)?;
+            let mut __ae_out = #rt::runtime::diagnostics::alloc_counted::<#ty, #rank>(#shape_e, false)?;
             #imp(#(#args,)* __ae_out.view_mut())?;
             #result
         }
@@ -416,7 +437,7 @@ fn emit_multi_kernel(k: &KernelFn, ret: &TypeDecl, typed: &Typed, syms: &[String
         let ty = dtype_tokens(r.dtype);
         let rank = r.dims.as_ref().map_or(0, |d| d.len());
         let shape_e = em.shape_expr(&r.shape());
-        quote!(let mut #o = #rt::runtime::Array::<#ty, #rank>::try_full(#shape_e, <#ty as #rt::runtime::Element>::ZERO)?;)
+        quote!(let mut #o = #rt::runtime::diagnostics::alloc_counted::<#ty, #rank>(#shape_e, false)?;)
     });
     let (body, records) = body_into_many(
         typed,
@@ -433,6 +454,7 @@ fn emit_multi_kernel(k: &KernelFn, ret: &TypeDecl, typed: &Typed, syms: &[String
     });
     let types = rets.iter().map(|r| ret_type(r));
     let all_arrays = rets.iter().all(|r| r.dims.is_some());
+    let count = count_kernel(name);
     let into_fn = all_arrays.then(|| {
         let into = format_ident!("{}_into", name);
         let out_params = rets.iter().zip(&outs).map(|(r, o)| {
@@ -454,6 +476,7 @@ fn emit_multi_kernel(k: &KernelFn, ret: &TypeDecl, typed: &Typed, syms: &[String
             #[doc = #doc]
             #[allow(clippy::all, unused_variables, unused_mut, dead_code)]
             #vis fn #into<'__ae, '__ae_o>(#(#params,)* #(#out_params),*) -> ::core::result::Result<(), ::array_expr::Error> {
+                #count
                 #bind
                 #(#binds)*
                 #body
@@ -467,6 +490,7 @@ fn emit_multi_kernel(k: &KernelFn, ret: &TypeDecl, typed: &Typed, syms: &[String
         #plan_doc
         #[allow(clippy::all, unused_variables, unused_mut)]
         #vis fn #name<'__ae>(#(#params),*) -> ::core::result::Result<(#(#types),*), ::array_expr::Error> {
+            #count
             #bind
             #(#allocs)*
             #body
@@ -499,6 +523,7 @@ fn expand_inline(inl: &Inline) -> TokenStream {
     let shape_e = Emitter::new(&typed.ir, &inl.params, &syms).shape_expr(&root.shape);
     let bind = bind_params(&inl.params, &syms, true);
     let (body, _) = body_into(&typed, &inl.params, &syms, quote!(__ae_out.view_mut()));
+    let count = count_call(quote!(::core::concat!(::core::module_path!(), "::inline@", ::core::line!())));
     let (ret_t, result) = if rank == 0 {
         (
             quote!(#ty),
@@ -511,8 +536,9 @@ fn expand_inline(inl: &Inline) -> TokenStream {
         {
             #[allow(clippy::all)]
             let __ae_f = || -> ::core::result::Result<#ret_t, ::array_expr::Error> {
+            #count
             #bind
-            let mut __ae_out = #rt::runtime::Array::<#ty, #rank>::try_full(#shape_e, <#ty as #rt::runtime::Element>::ZERO)?;
+            let mut __ae_out = #rt::runtime::diagnostics::alloc_counted::<#ty, #rank>(#shape_e, false)?;
             #body
             #result
         };

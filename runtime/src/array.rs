@@ -681,7 +681,7 @@ impl<T: Element, const D: usize> ArrayView<'_, T, D> {
         let n = shape.iter().product();
         let mut out = Array::from_vec_unchecked(vec![T::ZERO; n], shape, order);
         let copied =
-            crate::driver::zip1(&mut out.view_mut(), self, &mut |o: &mut [T], a: &[T]| o.copy_from_slice(a));
+            crate::driver::zip1(&mut out.view_mut(), self, 0, &|o: &mut [T], a: &[T]| o.copy_from_slice(a));
         debug_assert!(copied.is_ok(), "same shape by construction");
         out
     }

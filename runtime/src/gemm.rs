@@ -29,8 +29,12 @@
 //!
 //! # Numerics
 //!
-//! - `f32`, `f64`: matrixmultiply's blocked kernels, single-threaded (its `threading` feature
-//!   stays off; threads will come from the crate's own budget). It picks its micro-kernel at run
+//! - `f32`, `f64`: matrixmultiply's blocked kernels, single-threaded per call (its `threading`
+//!   feature stays off). Large products (at least two tasks of
+//!   [`MIN_TASK_FLOPS`](crate::parallel::MIN_TASK_FLOPS)) split the longer side of C into
+//!   blocks of rows or columns, one matrixmultiply call per block, on the crate's thread budget
+//!   (see [`crate::parallel`]). Each element of C is computed the same way whatever the split,
+//!   so results do not depend on the thread count. It picks its micro-kernel at run
 //!   time (AVX2 + FMA, AVX, SSE2 or portable), so results are bit-identical from run to run on
 //!   one machine but may differ in the last bits between CPUs. The blocking depends on `m`, `k`,
 //!   `n` only, so the same logical operands give the same bits whatever their layouts.
@@ -46,8 +50,10 @@
 //!   type, so their results are bit-identical on every machine and build.
 
 use crate::array::Array;
+use crate::diagnostics::{self, PassInfo};
 use crate::element::Element;
 use crate::error::{err, Error, Result};
+use crate::parallel;
 use crate::view::{ArrayView, ArrayViewMut};
 use std::ops::Range;
 
@@ -410,7 +416,81 @@ fn gemm_checked<T: sealed::Sealed>(
         scale(beta, c);
         return Ok(());
     }
-    T::gemm_kernel(alpha, a, b, beta, c)
+    let ([m, k], n) = (a.shape(), c.shape()[1]);
+    let flops = m.saturating_mul(n).saturating_mul(k).saturating_mul(2);
+    let tasks = parallel::tasks_for(flops, parallel::MIN_TASK_FLOPS);
+    // split the longer side of C, in blocks of whole micro-kernel tiles
+    let axis = usize::from(n > m);
+    let tasks = tasks.min(c.shape()[axis] / SPLIT_ALIGN).max(1);
+    let size = std::mem::size_of::<T>();
+    let _pass = diagnostics::pass(PassInfo {
+        driver: "gemm",
+        dtype: T::DTYPE,
+        shape: &[m, k, n],
+        contiguous: a.is_c_contiguous() && b.is_c_contiguous() && c.is_c_contiguous(),
+        elements: m * n,
+        read: (m * k + k * n + if beta == T::ZERO { 0 } else { m * n }) * size,
+        written: m * n * size,
+        threads: tasks,
+    });
+    if tasks <= 1 {
+        return T::gemm_kernel(alpha, a, b, beta, c);
+    }
+    parallel::enter_region();
+    split_gemm(alpha, *a, *b, beta, c.view_mut(), tasks, axis)
+}
+
+/// Rows (or columns) of C a parallel GEMM task gets a multiple of: whole micro-kernel tiles.
+const SPLIT_ALIGN: usize = 32;
+
+/// `C = alpha·A·B + beta·C` on `tasks` tasks, each a single-threaded kernel call on a block of
+/// rows (`axis == 0`) or columns (`axis == 1`) of C: the first blocks as jobs on rayon's pool,
+/// the last on the calling thread (see `parallel::run`). Every element of C is computed by one
+/// call from the same row of A and column of B, with the same blocking over `k`, so the result
+/// does not depend on the split.
+fn split_gemm<T: sealed::Sealed>(
+    alpha: T,
+    mut a: ArrayView<'_, T, 2>,
+    mut b: ArrayView<'_, T, 2>,
+    beta: T,
+    mut c: ArrayViewMut<'_, T, 2>,
+    tasks: usize,
+    axis: usize,
+) -> Result<()> {
+    let step = (c.shape()[axis] / tasks.max(1)).div_ceil(SPLIT_ALIGN) * SPLIT_ALIGN;
+    let failed = std::sync::Mutex::new(Ok(()));
+    let keep = |r: Result<()>| {
+        let mut f = failed.lock().unwrap_or_else(|p| p.into_inner());
+        if f.is_ok() {
+            *f = r;
+        }
+    };
+    rayon::in_place_scope(|s| -> Result<()> {
+        for _ in 1..tasks {
+            if step == 0 || step >= c.shape()[axis] {
+                break;
+            }
+            let (c1, rest) = c.split_at(axis, step)?;
+            c = rest;
+            let (a1, b1) = if axis == 0 {
+                let (a1, rest) = a.split_at(0, step)?;
+                a = rest;
+                (a1, b)
+            } else {
+                let (b1, rest) = b.split_at(1, step)?;
+                b = rest;
+                (a, b1)
+            };
+            let keep = &keep;
+            s.spawn(move |_| {
+                let mut c1 = c1;
+                keep(T::gemm_kernel(alpha, &a1, &b1, beta, &mut c1));
+            });
+        }
+        keep(T::gemm_kernel(alpha, &a, &b, beta, &mut c));
+        Ok(())
+    })?;
+    failed.into_inner().unwrap_or_else(|p| p.into_inner())
 }
 
 /// `c = beta·c`, without reading `c` when `beta == 0` (so NaN in `c` does not survive).

@@ -18,6 +18,14 @@
 //! already C-contiguous and copies otherwise; every such copy is counted in
 //! [`diagnostics::layout_copies`]. A reshape that would need a copy is an error.
 //!
+//! # Threads
+//!
+//! Large passes, reductions and matrix products run on several threads of rayon's global
+//! pool, from one thread budget (`ARRAY_EXPR_NUM_THREADS`, then [`parallel::set_num_threads`],
+//! then the machine; [`parallel::with_threads`] overrides it in a scope). Inside an outer
+//! parallel region kernels stay single-threaded, and results never depend on the thread count:
+//! see [`parallel`]. [`diagnostics::show_config`] reports what is in force.
+//!
 //! # Errors
 //!
 //! Every fallible function returns [`Result`]; messages name the argument, the axis and both
@@ -49,6 +57,7 @@ pub mod error;
 pub mod gemm;
 pub mod io;
 pub mod layout;
+pub mod parallel;
 #[doc(hidden)]
 pub mod private;
 pub mod random;

@@ -1,0 +1,144 @@
+//! Loop drivers the generated kernels call: they walk any strided layout and hand the kernel
+//! contiguous blocks, on one thread or several.
+//!
+//! A pass iterates over one shape. The driver orders the loops by the output's strides (the
+//! smallest stride innermost, so an F-order output iterates F-order), drops length-1 axes,
+//! merges axes that are contiguous across every operand into one long run, and cuts the
+//! innermost run into blocks of at most [`BLOCK`] elements. For each block every operand
+//! arrives as a slice: borrowed directly when its stride is 1, otherwise gathered into a small
+//! stack buffer (a zero stride fills the buffer with one value). Strided outputs are computed
+//! into a buffer and scattered. So the kernel body is always a loop over equal-length slices,
+//! which is what SIMD code wants, and the generated code needs no `unsafe`.
+//!
+//! Kernel bodies arrive as `dyn Fn + Sync` closures called once per block (at most [`BLOCK`]
+//! elements), so a driver is compiled once per element-type signature and shared by every
+//! kernel of a crate, instead of once per kernel: that keeps build times proportional to the
+//! kernels' own code. The indirect call costs a few nanoseconds per block.
+//!
+//! # Threads
+//!
+//! A pass whose memory traffic pays for it (see [`crate::parallel`]) is cut into chunks of
+//! whole runs (or of [`BLOCK`]-aligned segments of runs when there are only a few) and runs on
+//! the thread budget. Elementwise passes write every element exactly once whatever the split.
+//! A reduction goes parallel over independent outputs when there are enough of them, and
+//! otherwise splits each output's reduced range into chunks of `2^L` blocks starting at
+//! multiples of `2^L`: the pairwise tree of block partials (fixed by the number of blocks)
+//! then has one subtree per chunk, and the driver combines the chunk roots exactly as the
+//! single-threaded carry chain would. Results are bit-identical for every thread count.
+//!
+//! # Streaming stores
+//!
+//! A write-mostly pass (not read-modify-write, reading at most half as many bytes as it writes,
+//! such as a broadcast outer product or a fill) whose output runs are contiguous and whose
+//! output is at least [`STREAM_MIN_BYTES`] computes each stage of 16 blocks into a stack buffer
+//! and writes it with non-temporal stores ([`array_expr_kernels::mem::copy_nontemporal`]),
+//! which skip the read-for-ownership of every output cache line. Passes that stream their
+//! inputs too (a triad) keep ordinary stores: on the development VM streaming made them 0-16%
+//! slower (BENCHMARKS.md, "Parallel"). [`set_streaming_stores`] turns streaming off.
+
+use crate::element::Element;
+use crate::view::ArrayView;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+mod nest;
+mod reduce;
+mod zip;
+
+pub use reduce::*;
+pub use zip::*;
+
+/// Longest run handed to a kernel body at once.
+pub const BLOCK: usize = 512;
+
+/// Most axes a pass may have.
+pub const MAX_RANK: usize = 8;
+
+/// Outputs a reduction driver computes side by side (one cache line of f32).
+const GROUP: usize = 16;
+
+/// Elements a streaming pass computes into a stack buffer before one non-temporal copy writes
+/// them (32 KiB of f32): the copy ends with a store fence, which stalls until the
+/// write-combining buffers drain, so it must not come every block.
+const STAGE: usize = 16 * BLOCK;
+
+/// Most chunks one reduced range is split into (their partials live on the stack).
+const MAX_CHUNKS: usize = 64;
+
+/// Smallest output (in bytes) written with streaming stores: above the last-level cache, where
+/// the written lines would be evicted before anyone reads them again.
+pub const STREAM_MIN_BYTES: usize = 4 << 20;
+
+static STREAMING: AtomicBool = AtomicBool::new(true);
+
+/// Enables or disables streaming (non-temporal) stores for large write-only passes (enabled by
+/// default). Turning them off is useful to compare, or when a large output is read again
+/// right away by the same core.
+///
+/// # Examples
+///
+/// ```
+/// use array_expr_runtime::driver::{set_streaming_stores, streaming_stores};
+/// set_streaming_stores(false);
+/// assert!(!streaming_stores());
+/// set_streaming_stores(true);
+/// ```
+pub fn set_streaming_stores(enabled: bool) {
+    STREAMING.store(enabled, Ordering::Relaxed);
+}
+
+/// Whether large write-only passes use streaming stores (see [`set_streaming_stores`]).
+///
+/// # Examples
+///
+/// ```
+/// let _on: bool = array_expr_runtime::driver::streaming_stores();
+/// ```
+pub fn streaming_stores() -> bool {
+    STREAMING.load(Ordering::Relaxed)
+}
+
+/// A read-only base pointer shared by the tasks of one pass.
+#[derive(Clone, Copy)]
+struct Shared<T>(*const T);
+
+impl<T> Shared<T> {
+    /// The pointer (a method, so closures capture the `Sync` wrapper, not the raw field).
+    fn get(self) -> *const T {
+        self.0
+    }
+}
+
+// SAFETY: the pointer comes from an `ArrayView<T>` borrowed for the whole pass, and `T:
+// Element` is `Sync`; tasks only read through it, as the view allows on any thread.
+unsafe impl<T: Sync> Sync for Shared<T> {}
+
+/// The output base pointer shared by the tasks of one pass.
+#[derive(Clone, Copy)]
+struct SharedMut<T>(*mut T);
+
+impl<T> SharedMut<T> {
+    /// The pointer (a method, so closures capture the `Sync` wrapper, not the raw field).
+    fn get(self) -> *mut T {
+        self.0
+    }
+}
+
+// SAFETY: the pointer comes from an `ArrayViewMut<T>` borrowed exclusively for the whole pass
+// and `T: Element` is `Send`; the drivers hand each task a disjoint set of output elements
+// (chunks partition the loop nest), so no element is accessed by two tasks.
+unsafe impl<T: Send> Sync for SharedMut<T> {}
+
+/// Bytes of distinct elements a view reads (a zero stride reads one element along its axis).
+fn footprint<T, const D: usize>(v: &ArrayView<'_, T, D>) -> usize {
+    let (shape, strides) = (v.shape(), v.strides());
+    let n: usize = (0..D).map(|a| if strides[a] == 0 { shape[a].min(1) } else { shape[a] }).product();
+    n * std::mem::size_of::<T>()
+}
+
+/// Whether a write-only pass should stream its output (see the module docs).
+fn stream_output<O: Element>(elements: usize, inner_len: usize, inner_stride: isize) -> bool {
+    inner_stride == 1
+        && inner_len >= 64
+        && elements.saturating_mul(std::mem::size_of::<O>()) >= STREAM_MIN_BYTES
+        && streaming_stores()
+}

@@ -1,0 +1,249 @@
+//! Reduction drivers: `reduceN`.
+
+use super::nest::{read_block, BlockBuf, Nest, Pairwise, Split};
+use super::{footprint, Shared, SharedMut, BLOCK, GROUP, MAX_CHUNKS};
+use crate::diagnostics::{self, PassInfo};
+use crate::element::Element;
+use crate::error::{bail, Error, Result};
+use crate::parallel::{self, MIN_TASK_BYTES};
+use crate::view::{ArrayView, ArrayViewMut};
+use std::mem::size_of;
+use std::sync::{Mutex, OnceLock};
+
+/// Splits a pass shape into kept and reduced axes for a reduction driver.
+fn split_axes<const D: usize>(shape: [usize; D], reduce: [bool; D]) -> ([usize; D], [usize; D]) {
+    let mut kept = shape;
+    let mut red = shape;
+    for a in 0..D {
+        if reduce[a] {
+            kept[a] = 1;
+        } else {
+            red[a] = 1;
+        }
+    }
+    (kept, red)
+}
+
+/// Blocks per chunk when one reduced range of `blocks` blocks is split for `tasks` tasks: a
+/// power of two (so chunks are subtrees of the pairwise tree), with at most about four chunks
+/// per task and at most [`MAX_CHUNKS`] chunks.
+fn chunk_blocks(blocks: usize, tasks: usize) -> usize {
+    let most = (tasks * 4).clamp(1, MAX_CHUNKS);
+    let mut size = 1usize;
+    while blocks.div_ceil(size) > most {
+        size *= 2;
+    }
+    size
+}
+
+/// Keeps the error of the lowest chunk, so the error reported does not depend on timing.
+fn keep_first(slot: &Mutex<Option<(usize, Error)>>, chunk: usize, r: Result<()>) {
+    if let Err(e) = r {
+        let mut s = slot.lock().unwrap_or_else(|p| p.into_inner());
+        if s.as_ref().is_none_or(|(c, _)| chunk < *c) {
+            *s = Some((chunk, e));
+        }
+    }
+}
+
+macro_rules! reduce_driver {
+    ($name:ident, $count:literal; $($A:ident $a:ident $k:tt),+) => {
+        #[doc = concat!("Reduces blocks of a pass with ", $count, " input(s) over the axes where `reduce[axis]` is true.")]
+        ///
+        /// For each element of `out` (whose shape is the pass shape with reduced axes of length 1),
+        /// the input blocks along the reduced axes go through `block` to a partial, partials merge
+        /// with `combine` in a fixed pairwise tree (it depends only on the number of blocks), and
+        /// `finish` turns the final partial (`None` when there were no elements) into the value.
+        /// `block` also receives the position of its first element among the reduced elements
+        /// and a scratch buffer of [`BLOCK`] elements of its own; with `logical`, positions are
+        /// row-major (C order) over the reduced axes whatever the layout, as first-occurrence
+        /// reductions (`argmax`) need.
+        ///
+        /// Large reductions run on several threads with the same tree (see the
+        /// [module docs](super)), so the result is bit-identical for every thread count. `cost`
+        /// is the per-element compute of `block` beyond reading its inputs, as for the zip
+        /// drivers.
+        ///
+        /// # Errors
+        ///
+        /// Shape mismatches (an internal error) and whatever `finish` returns (the error of the
+        /// first output in memory order of the output's loop nest).
+        #[allow(clippy::too_many_arguments)]
+        pub fn $name<R: Element, P: Copy + Send + Sync, S: Element, $($A: Element,)+ const D: usize>(
+            out: &mut ArrayViewMut<'_, R, D>,
+            reduce: [bool; D],
+            logical: bool,
+            $($a: &ArrayView<'_, $A, D>,)+
+            cost: usize,
+            block: &(dyn Fn(usize, &mut [S], $(&[$A]),+) -> P + Sync),
+            combine: &(dyn Fn(P, P) -> P + Sync),
+            finish: &(dyn Fn(Option<P>) -> Result<R> + Sync),
+        ) -> Result<()> {
+            let shape = [$($a.shape()),+][0];
+            let (kept, red) = split_axes(shape, reduce);
+            if out.shape() != kept {
+                bail!(ShapeMismatch, "internal error: reduction output {:?}, expected {:?}; please report", out.shape(), kept);
+            }
+            $(
+                if $a.shape() != shape {
+                    bail!(ShapeMismatch, "internal error: operand {} has shape {:?}, the pass {:?}; please report", $k, $a.shape(), shape);
+                }
+            )+
+            let out_strides = out.strides();
+            let outer = Nest::plan(&kept, [&out_strides[..], $(&$a.strides()[..]),+], 0)?;
+            let inner = Nest::plan_ordered(&red, [$(&$a.strides()[..]),+], if logical { None } else { Some(0) })?;
+            let (outputs, blocks) = (outer.elements(), inner.blocks());
+            let elements = outputs * inner.elements();
+            let tasks = parallel::tasks_for(elements.saturating_mul(cost $(+ size_of::<$A>())+), MIN_TASK_BYTES);
+            let wide = Split::new(&outer, tasks, GROUP);
+            let by_outputs = tasks > 1 && wide.pieces() >= tasks * 2;
+            let split = if by_outputs { wide } else { Split::new(&outer, 1, GROUP) };
+            let _pass = diagnostics::pass(PassInfo {
+                driver: stringify!($name),
+                dtype: R::DTYPE,
+                shape: &shape,
+                contiguous: inner.rows() <= 1 && inner.inner_strides().iter().all(|&s| s == 1),
+                elements,
+                read: 0 $(+ footprint($a))+,
+                written: outputs * size_of::<R>(),
+                threads: if by_outputs { tasks.min(split.chunks()) } else { tasks.min(blocks).max(1) },
+            });
+            let out_base = SharedMut(out.as_mut_ptr());
+            $(let $a = Shared($a.as_ptr());)+
+            type Bufs<$($A),+> = ($((*const $A, BlockBuf<$A>, [[$A; BLOCK]; GROUP]),)+);
+            let new_bufs = || -> Bufs<$($A),+> { ($(($a.get(), BlockBuf::new(), [[<$A as Element>::ZERO; BLOCK]; GROUP]),)+) };
+            // Reduces blocks b0..b1 of outputs j0..j0 + g of the outer run at `ooff` into `trees`.
+            // GROUP neighbouring outputs are reduced together, block by block: for a column
+            // reduction of a C-order matrix the group shares each cache line it reads, so the
+            // matrix streams through once instead of once per column. Each output still sees
+            // the same blocks in the same order, so the result does not depend on the grouping.
+            let process = |bufs: &mut Bufs<$($A),+>, scratch: &mut [S; BLOCK], ooff: &[isize], ost: &[isize], j0: usize, g: usize, (b0, b1): (usize, usize), trees: &mut [Pairwise<P>; GROUP]| {
+                let ($($a,)+) = bufs;
+                let lead_outer = ost[1];
+                inner.for_each_block(b0, b1, |off, n, st, start| {
+                    // Outputs closer in memory than consecutive reduced elements (a column
+                    // reduction of C-order data): gather the group's block as a tile, row by
+                    // row, so each cache line is read once, sequentially, instead of walking g
+                    // columns with a large stride (which also thrashes the cache sets).
+                    let tiled = g > 1 && n >= 64 && lead_outer != 0 && lead_outer.unsigned_abs() < st[0].unsigned_abs();
+                    if tiled {
+                        $(
+                            for i in 0..n {
+                                let row = off[$k - 1] + i as isize * st[$k - 1];
+                                for jj in 0..g {
+                                    let j = (j0 + jj) as isize;
+                                    // SAFETY: as below: `outer` and `inner` split the operand's
+                                    // own shape, j < olen and i < n.
+                                    $a.2[jj][i] = unsafe { *$a.0.offset(ooff[$k] + j * ost[$k] + row) };
+                                }
+                            }
+                        )+
+                        for (jj, tree) in trees.iter_mut().enumerate().take(g) {
+                            let p = block(start, &mut scratch[..], $(&$a.2[jj][..n]),+);
+                            tree.push(p, combine);
+                        }
+                        return;
+                    }
+                    for (jj, tree) in trees.iter_mut().enumerate().take(g) {
+                        let j = (j0 + jj) as isize;
+                        // SAFETY: `outer` and `inner` split the operand's own shape (kept and
+                        // reduced axes) and j < olen, so ooff + j * ost + off + i * stride, i < n,
+                        // is one of its elements; n <= BLOCK.
+                        let p = block(start, &mut scratch[..], $(unsafe { read_block($a.0, &mut $a.1, ooff[$k] + j * ost[$k] + off[$k - 1], n, st[$k - 1]) }),+);
+                        tree.push(p, combine);
+                    }
+                });
+            };
+            // Finishes and writes outputs j0..j0 + g; the first error wins.
+            let write = |ooff: &[isize], ost: &[isize], j0: usize, parts: &[Option<P>]| -> Result<()> {
+                let mut first = Ok(());
+                for (jj, p) in parts.iter().enumerate() {
+                    let j = (j0 + jj) as isize;
+                    match finish(*p) {
+                        // SAFETY: `ooff[0] + j * ost[0]` (j < olen) is an element of `out` (the
+                        // outer nest was planned over out's shape), written once, by the one
+                        // task that owns this output.
+                        Ok(v) => unsafe { *out_base.get().offset(ooff[0] + j * ost[0]) = v },
+                        Err(e) => {
+                            if first.is_ok() {
+                                first = Err(e);
+                            }
+                        }
+                    }
+                }
+                first
+            };
+            // Every output of the outer runs of chunk `c`, each on this task.
+            let outputs_of = |c: usize| -> Result<()> {
+                let (mut bufs, mut scratch) = (new_bufs(), [S::ZERO; BLOCK]);
+                let mut trees: [Pairwise<P>; GROUP] = [Pairwise::new(); GROUP];
+                let mut first = Ok(());
+                split.visit(&outer, c, |ooff, olen, ost| {
+                    for j0 in (0..olen).step_by(GROUP) {
+                        let g = (olen - j0).min(GROUP);
+                        process(&mut bufs, &mut scratch, &ooff, &ost, j0, g, (0, blocks), &mut trees);
+                        let parts: [Option<P>; GROUP] = std::array::from_fn(|jj| trees[jj].finish(combine));
+                        let r = write(&ooff, &ost, j0, &parts[..g]);
+                        if first.is_ok() {
+                            first = r;
+                        }
+                    }
+                });
+                first
+            };
+            // Outputs j0..j0 + g with their reduced range split into chunks of 2^L blocks.
+            let chunked = |ooff: &[isize], ost: &[isize], j0: usize, g: usize| -> Result<()> {
+                let size = chunk_blocks(blocks, tasks);
+                let chunks = blocks.div_ceil(size);
+                let slots: [OnceLock<[Option<P>; GROUP]>; MAX_CHUNKS] = std::array::from_fn(|_| OnceLock::new());
+                parallel::run(chunks, tasks, &|c| {
+                    let (mut bufs, mut scratch) = (new_bufs(), [S::ZERO; BLOCK]);
+                    let mut trees: [Pairwise<P>; GROUP] = [Pairwise::new(); GROUP];
+                    process(&mut bufs, &mut scratch, ooff, ost, j0, g, (c * size, ((c + 1) * size).min(blocks)), &mut trees);
+                    let _ = slots[c].set(std::array::from_fn(|jj| trees[jj].finish(combine)));
+                });
+                let parts: [Option<P>; GROUP] = std::array::from_fn(|jj| {
+                    let mut roots = Pairwise::new();
+                    let mut last = None;
+                    for (c, slot) in slots.iter().enumerate().take(chunks) {
+                        let p = slot.get().and_then(|s| s[jj]);
+                        match p {
+                            Some(p) if (c + 1) * size <= blocks => roots.push(p, combine),
+                            _ => last = p,
+                        }
+                    }
+                    roots.finish_onto(last, combine)
+                });
+                write(ooff, ost, j0, &parts[..g])
+            };
+            if !by_outputs && tasks > 1 && blocks > 1 {
+                let mut first = Ok(());
+                outer.for_each_row(|ooff, olen, ost| {
+                    for j0 in (0..olen).step_by(GROUP) {
+                        let r = chunked(&ooff, &ost, j0, (olen - j0).min(GROUP));
+                        if first.is_ok() {
+                            first = r;
+                        }
+                    }
+                });
+                return first;
+            }
+            let failed = Mutex::new(None);
+            let tasks = if by_outputs { tasks } else { 1 };
+            parallel::run(split.chunks(), tasks, &|c| keep_first(&failed, c, outputs_of(c)));
+            match failed.into_inner().unwrap_or_else(|p| p.into_inner()) {
+                Some((_, e)) => Err(e),
+                None => Ok(()),
+            }
+        }
+    };
+}
+
+reduce_driver!(reduce1, 1; A1 a1 1);
+reduce_driver!(reduce2, 2; A1 a1 1, A2 a2 2);
+reduce_driver!(reduce3, 3; A1 a1 1, A2 a2 2, A3 a3 3);
+reduce_driver!(reduce4, 4; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4);
+reduce_driver!(reduce5, 5; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4, A5 a5 5);
+reduce_driver!(reduce6, 6; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4, A5 a5 5, A6 a6 6);
+reduce_driver!(reduce7, 7; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4, A5 a5 5, A6 a6 6, A7 a7 7);
+reduce_driver!(reduce8, 8; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4, A5 a5 5, A6 a6 6, A7 a7 7, A8 a8 8);

@@ -1,0 +1,154 @@
+//! Elementwise drivers: `zipN` (write-only outputs) and `zipN_rw` (read-modify-write).
+
+use super::nest::{read_block, BlockBuf, Nest, Split};
+use super::{footprint, stream_output, Shared, SharedMut, BLOCK, STAGE};
+use crate::diagnostics::{self, PassInfo};
+use crate::element::Element;
+use crate::error::{bail, Result};
+use crate::parallel::{self, MIN_TASK_BYTES};
+use crate::view::{ArrayView, ArrayViewMut};
+use array_expr_kernels::mem::copy_nontemporal;
+use std::mem::size_of;
+
+/// The second sentence of a zip driver's docs.
+macro_rules! rw_doc {
+    (true) => {
+        ", the output block holding the output's current values when the kernel runs (in-place updates such as `x += y`)."
+    };
+    (false) => {
+        "; the output block's previous contents are unspecified (the kernel overwrites it)."
+    };
+}
+
+macro_rules! zip_driver {
+    ($name:ident, $rw:tt, $count:literal; $($A:ident $a:ident $k:tt),+) => {
+        #[doc = concat!("Runs `kernel(out_block, input_blocks...)` over every block of a pass with ", $count, " input(s)")]
+        #[doc = rw_doc!($rw)]
+        ///
+        /// Large passes run on several threads (see the [module docs](super)); the kernel may
+        /// then be called from several threads at once, on disjoint blocks. `cost` is the
+        /// kernel's compute per element beyond its memory traffic, in bytes-equivalent (0 for a
+        /// plain copy, 32 per transcendental function): it lets compute-heavy passes split at
+        /// sizes where a memory-bound one would not pay for threads.
+        ///
+        /// # Errors
+        ///
+        /// An operand's shape differs from `out`'s (the generated code broadcasts first).
+        #[allow(clippy::too_many_arguments)]
+        pub fn $name<O: Element, $($A: Element,)+ const D: usize>(
+            out: &mut ArrayViewMut<'_, O, D>,
+            $($a: &ArrayView<'_, $A, D>,)+
+            cost: usize,
+            kernel: &(dyn Fn(&mut [O], $(&[$A]),+) + Sync),
+        ) -> Result<()> {
+            let shape = out.shape();
+            $(
+                if $a.shape() != shape {
+                    bail!(
+                        ShapeMismatch,
+                        "internal error: operand {} has shape {:?}, the pass {:?}; please report",
+                        $k, $a.shape(), shape
+                    );
+                }
+            )+
+            let out_strides = out.strides();
+            let strides = [&out_strides[..], $(&$a.strides()[..]),+];
+            let nest = Nest::plan(&shape, strides, 0)?;
+            let elements = nest.elements();
+            let traffic = elements.saturating_mul(cost + size_of::<O>() $(+ size_of::<$A>())+);
+            let tasks = parallel::tasks_for(traffic, MIN_TASK_BYTES);
+            let split = Split::new(&nest, tasks, BLOCK);
+            let st = nest.inner_strides();
+            let written = elements * size_of::<O>();
+            let read_in = 0 $(+ footprint($a))+;
+            let stream = !$rw && read_in <= written / 2 && stream_output::<O>(elements, nest.inner_len(), st[0]);
+            let _pass = diagnostics::pass(PassInfo {
+                driver: stringify!($name),
+                dtype: O::DTYPE,
+                shape: &shape,
+                contiguous: nest.rows() <= 1 && st.iter().all(|&s| s == 1),
+                elements,
+                read: read_in + if $rw { written } else { 0 },
+                written,
+                threads: tasks.min(split.chunks()),
+            });
+            let out_base = SharedMut(out.as_mut_ptr());
+            $(let $a = Shared($a.as_ptr());)+
+            parallel::run(split.chunks(), tasks, &|c| {
+                $(let mut $a = ($a.get(), BlockBuf::<$A>::new());)+
+                let mut obuf = [O::ZERO; BLOCK];
+                // streaming: a stage of up to STAGE elements is computed here, then written with
+                // one non-temporal copy (one store fence per stage, not per block)
+                let mut stage: Option<[O; STAGE]> = if stream { Some([O::ZERO; STAGE]) } else { None };
+                split.visit(&nest, c, |off, len, st| {
+                    let mut done = 0usize;
+                    while done < len {
+                        let first = done;
+                        let last = if stage.is_some() { len.min(first + STAGE) } else { len };
+                        while done < last {
+                            let n = (last - done).min(BLOCK);
+                            let step = done as isize;
+                            // SAFETY: the nest was planned over the views' own shape and strides,
+                            // so every element of this run (offset off[k] + (done + i) * st[k],
+                            // i < n) is an element of operand k; n <= BLOCK.
+                            let ins = ($(unsafe { read_block($a.0, &mut $a.1, off[$k] + step * st[$k], n, st[$k]) },)+);
+                            let o_off = off[0] + step * st[0];
+                            let ($($a,)+) = ins;
+                            if let Some(buf) = stage.as_mut() {
+                                kernel(&mut buf[done - first..][..n], $($a),+);
+                            } else if st[0] == 1 {
+                                // SAFETY: the output run is n consecutive elements of `out`
+                                // (stride 1), exclusive (ArrayViewMut never aliases, and the
+                                // chunks of the split partition the nest, so no other task
+                                // touches them) and disjoint from the inputs, which are shared
+                                // borrows of other memory (`&mut` excludes aliasing).
+                                let o = unsafe { std::slice::from_raw_parts_mut(out_base.get().offset(o_off), n) };
+                                kernel(o, $($a),+);
+                            } else {
+                                if $rw {
+                                    for (i, slot) in obuf[..n].iter_mut().enumerate() {
+                                        // SAFETY: element i < n of the output run is a valid
+                                        // element, touched by this task only (as above).
+                                        *slot = unsafe { *out_base.get().offset(o_off + i as isize * st[0]) };
+                                    }
+                                }
+                                kernel(&mut obuf[..n], $($a),+);
+                                for (i, v) in obuf[..n].iter().enumerate() {
+                                    // SAFETY: element i < n of the output run is a valid,
+                                    // exclusive element, touched by this task only (as above).
+                                    unsafe { *out_base.get().offset(o_off + i as isize * st[0]) = *v };
+                                }
+                            }
+                            done += n;
+                        }
+                        if let Some(buf) = stage.as_ref() {
+                            // SAFETY: streaming implies a unit output stride (`stream_output`), so
+                            // the stage is `done - first` consecutive, exclusive elements of `out`
+                            // starting at offset off[0] + first (as for a block above).
+                            let o = unsafe { std::slice::from_raw_parts_mut(out_base.get().offset(off[0] + first as isize), done - first) };
+                            copy_nontemporal(o, &buf[..done - first]);
+                        }
+                    }
+                });
+            });
+            Ok(())
+        }
+    };
+}
+
+zip_driver!(zip1, false, 1; A1 a1 1);
+zip_driver!(zip1_rw, true, 1; A1 a1 1);
+zip_driver!(zip2, false, 2; A1 a1 1, A2 a2 2);
+zip_driver!(zip2_rw, true, 2; A1 a1 1, A2 a2 2);
+zip_driver!(zip3, false, 3; A1 a1 1, A2 a2 2, A3 a3 3);
+zip_driver!(zip3_rw, true, 3; A1 a1 1, A2 a2 2, A3 a3 3);
+zip_driver!(zip4, false, 4; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4);
+zip_driver!(zip4_rw, true, 4; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4);
+zip_driver!(zip5, false, 5; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4, A5 a5 5);
+zip_driver!(zip5_rw, true, 5; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4, A5 a5 5);
+zip_driver!(zip6, false, 6; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4, A5 a5 5, A6 a6 6);
+zip_driver!(zip6_rw, true, 6; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4, A5 a5 5, A6 a6 6);
+zip_driver!(zip7, false, 7; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4, A5 a5 5, A6 a6 6, A7 a7 7);
+zip_driver!(zip7_rw, true, 7; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4, A5 a5 5, A6 a6 6, A7 a7 7);
+zip_driver!(zip8, false, 8; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4, A5 a5 5, A6 a6 6, A7 a7 7, A8 a8 8);
+zip_driver!(zip8_rw, true, 8; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4, A5 a5 5, A6 a6 6, A7 a7 7, A8 a8 8);
