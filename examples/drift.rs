@@ -203,8 +203,8 @@ fn thread_row(name: &str, f: impl Fn(usize) -> Result<f64, Box<dyn Error>>) -> R
     Ok(bits.len())
 }
 
-/// The same sums on 1..8 threads. (When the macro's own parallel layer lands, its `sum` calls
-/// join this table with the thread count set through it.)
+/// The same sums on 1..8 threads: hand-split block sums, and the macro's kernels with the
+/// thread budget set through `array_expr::parallel::with_threads`.
 fn thread_table(d: &DataSet) -> Result<(), Box<dyn Error>> {
     let x = &d.values;
     println!("\n== {} on {THREADS:?} threads", d.name);
@@ -213,6 +213,13 @@ fn thread_table(d: &DataSet) -> Result<(), Box<dyn Error>> {
         thread_row("pairwise f32 (blocks)", |t| Ok(f64::from(blocks_threads(Sum, x, t)?)))?,
         thread_row("KBN (blocks)", |t| Ok(f64::from(blocks_threads(SumKbn, x, t)?)))?,
         thread_row("f64 accumulator (blocks)", |t| blocks_threads(SumF64, x, t))?,
+        // the macro's own kernels on the array-expr thread budget (they split above 2 MiB)
+        thread_row("array_expr! sum::<f32>", |t| {
+            Ok(f64::from(array_expr::parallel::with_threads(t, || sum_pairwise_f32(&x[..]))?))
+        })?,
+        thread_row("array_expr! sum (f64 acc)", |t| {
+            Ok(f64::from(array_expr::parallel::with_threads(t, || sum_default(&x[..]))?))
+        })?,
     ];
     if det.iter().any(|&n| n != 1) {
         return Err("a block-combined sum changed with the thread count".into());

@@ -33,9 +33,14 @@ array_expr! {
 }
 
 fn main() -> Result<(), array_expr::Error> {
+    array_expr::parallel::with_threads(1, run)
+}
+
+fn run() -> Result<(), array_expr::Error> {
     let small = std::env::var_os("ARRAY_EXPR_SMALL").is_some();
     let (n, m) = if small { (512, 512) } else { (4096, 4096) };
-    println!("== array-expr showcase ({n} x {m} f32, single thread) ==\n");
+    println!("{}", array_expr::show_config());
+    println!("== array-expr showcase ({n} x {m} f32, one thread: like for like with the baselines) ==\n");
     let triad = triad_gbs(n * m);
     println!("STREAM-style triad a = b + s*c over slices: {triad:.1} GB/s (this machine, now)\n");
 
