@@ -4,7 +4,7 @@
 //! Run: `cargo bench --bench kernels -- --warm-up-time 1 --measurement-time 3`
 //! (results and the machine's figures in BENCHMARKS-kernels.md).
 
-use array_expr_kernels::{math, reduce, FloatMath, SimdElem};
+use array_expr_kernels::{map::map, math, reduce, FloatMath, SimdElem};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::hint::black_box;
 
@@ -26,7 +26,8 @@ fn data(n: usize, lo: f32, hi: f32, seed: u64) -> Vec<f32> {
         .collect()
 }
 
-/// `out[i] = f(x[i])` one vector at a time, tail by partial load/store.
+/// `out[i] = f(x[i])` one vector at a time with ordinary stores, tail by partial load/store: the
+/// plain loop, to compare with `map` (streaming stores for large outputs).
 #[inline(always)]
 fn map_vec(x: &[f32], out: &mut [f32], f: impl Fn(V) -> V) {
     let mut i = 0;
@@ -66,20 +67,20 @@ fn math_benches(c: &mut Criterion) {
         g.bench_function("copy", |b| b.iter(|| out.copy_from_slice(black_box(&x))));
         if name == "exp" || name == "sqrt" {
             // The same load/store loop with no math: what a plain (read-for-ownership) store
-            // costs against memcpy's streaming stores.
+            // costs against memcpy's streaming stores; and `map` with no math.
             g.bench_function("copy_loop", |b| b.iter(|| map_vec(black_box(&x), &mut out, |v| v)));
+            g.bench_function("copy_map", |b| b.iter(|| map(black_box(&x), &mut out, |v| v)));
+            g.bench_function("ours_plain", |b| b.iter(|| map_vec(black_box(&x), &mut out, vf)));
         }
-        g.bench_function("ours", |b| b.iter(|| map_vec(black_box(&x), &mut out, vf)));
+        g.bench_function("ours", |b| b.iter(|| map(black_box(&x), &mut out, vf)));
         g.bench_function("std_loop", |b| {
             b.iter(|| out.iter_mut().zip(black_box(&x)).for_each(|(o, &v)| *o = sf(v)))
         });
         match name {
-            "exp" => g.bench_function("wide", |b| b.iter(|| map_vec(black_box(&x), &mut out, |v| v.exp()))),
-            "log1p" => {
-                g.bench_function("wide", |b| b.iter(|| map_vec(black_box(&x), &mut out, |v| v.ln_1p())))
-            }
-            "ln" => g.bench_function("wide", |b| b.iter(|| map_vec(black_box(&x), &mut out, |v| v.ln()))),
-            "tanh" => g.bench_function("wide", |b| b.iter(|| map_vec(black_box(&x), &mut out, |v| v.tanh()))),
+            "exp" => g.bench_function("wide", |b| b.iter(|| map(black_box(&x), &mut out, |v| v.exp()))),
+            "log1p" => g.bench_function("wide", |b| b.iter(|| map(black_box(&x), &mut out, |v| v.ln_1p()))),
+            "ln" => g.bench_function("wide", |b| b.iter(|| map(black_box(&x), &mut out, |v| v.ln()))),
+            "tanh" => g.bench_function("wide", |b| b.iter(|| map(black_box(&x), &mut out, |v| v.tanh()))),
             _ => &mut g,
         };
         g.finish();
@@ -90,7 +91,7 @@ fn math_benches(c: &mut Criterion) {
     let mut small = vec![0f32; x.len()];
     let mut g = c.benchmark_group("math_l1");
     g.throughput(Throughput::Elements(x.len() as u64));
-    g.bench_function("copy_loop", |b| b.iter(|| map_vec(black_box(&x), &mut small, |v| v)));
+    g.bench_function("copy_loop", |b| b.iter(|| map(black_box(&x), &mut small, |v| v)));
     for (name, ours, theirs) in [
         ("exp", math::exp as VecFn, (|v: V| v.exp()) as VecFn),
         ("ln", math::ln, |v| v.ln()),
@@ -99,8 +100,8 @@ fn math_benches(c: &mut Criterion) {
         ("sigmoid", math::sigmoid, |v| V::splat(1.0) / (V::splat(1.0) + (-v).exp())),
         ("sqrt", math::sqrt, |v| v.sqrt()),
     ] {
-        g.bench_function(format!("{name}/ours"), |b| b.iter(|| map_vec(black_box(&x), &mut small, ours)));
-        g.bench_function(format!("{name}/wide"), |b| b.iter(|| map_vec(black_box(&x), &mut small, theirs)));
+        g.bench_function(format!("{name}/ours"), |b| b.iter(|| map(black_box(&x), &mut small, ours)));
+        g.bench_function(format!("{name}/wide"), |b| b.iter(|| map(black_box(&x), &mut small, theirs)));
     }
     g.finish();
     // A three-function chain (exp * sqrt * log1p) in one pass vs the copy.
@@ -109,7 +110,7 @@ fn math_benches(c: &mut Criterion) {
     g.throughput(Throughput::Elements(N as u64)).sample_size(10);
     g.bench_function("copy", |b| b.iter(|| out.copy_from_slice(black_box(&x))));
     g.bench_function("ours", |b| {
-        b.iter(|| map_vec(black_box(&x), &mut out, |v| FloatMath::exp(v) * math::sqrt(v) * math::log1p(v)))
+        b.iter(|| map(black_box(&x), &mut out, |v| FloatMath::exp(v) * math::sqrt(v) * math::log1p(v)))
     });
     g.finish();
 }
