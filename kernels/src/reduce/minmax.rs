@@ -1,7 +1,7 @@
 //! Extremes ([`Min`], [`Max`], NaN-propagating), arg-extremes ([`ArgMin`], [`ArgMax`], first
 //! occurrence) and the logical reductions ([`Any`], [`All`]).
 
-use super::{lanes, vec_block, Reduction, SUB, SUBS};
+use super::{lanes, loaders, vec_block, Load, Reduction, SUB, SUBS};
 use crate::scalar::ScalarElem;
 use crate::simd::SimdElem;
 
@@ -21,8 +21,9 @@ macro_rules! extreme {
                 T::$fill
             }
             #[inline]
-            fn fold<L: Fn(usize, T) -> T::V>(self, len: usize, _: usize, load: L) -> T {
-                let v = vec_block(len, T::LANES, T::splat(T::$fill), |k| load(k, T::$fill), T::$v);
+            fn fold<L: Load<T>>(self, len: usize, _: usize, load: L) -> T {
+                let ld = loaders(load, T::$fill);
+                let v = vec_block(len, T::LANES, T::splat(T::$fill), ld, T::$v);
                 lanes::<T>(v, T::$fill, T::$s)
             }
             fn merge(self, a: T, b: T) -> T {
@@ -65,7 +66,7 @@ fn arg_pick<T: ScalarElem>(a: (T, usize), b: (T, usize), better: impl Fn(T, T) -
 fn arg_fold<T: SimdElem>(
     len: usize,
     start: usize,
-    load: impl Fn(usize, T) -> T::V,
+    load: impl Load<T>,
     ext: (T, impl Fn(T::V, T::V) -> T::V, impl Fn(T, T) -> T),
 ) -> (T, usize) {
     let (fill, vop, sop) = ext;
@@ -78,7 +79,8 @@ fn arg_fold<T: SimdElem>(
     for (si, slot) in subs.iter_mut().enumerate().take(nsub) {
         let base = si * SUB;
         let n = (len - base).min(SUB);
-        let v = vec_block(n, T::LANES, T::splat(fill), |k| load(base + k, fill), &vop);
+        let ld = (|k| load.full4(base + k, fill), |k| load.part(base + k, fill));
+        let v = vec_block(n, T::LANES, T::splat(fill), ld, &vop);
         *slot = lanes::<T>(v, fill, &sop);
     }
     let best = subs[..nsub].iter().copied().fold(fill, &sop);
@@ -90,7 +92,7 @@ fn arg_fold<T: SimdElem>(
     let end = ((si + 1) * SUB).min(len);
     let mut k = si * SUB;
     while k < end {
-        let x = load(k, fill);
+        let x = load.part(k, fill);
         let hit = if T::is_nan(best) { T::vne(x, x) } else { T::veq(x, T::splat(best)) };
         if T::mask_any(hit) {
             let mut m = [false; 64];
@@ -113,7 +115,7 @@ macro_rules! arg_impl {
                 (T::$fill, usize::MAX)
             }
             #[inline]
-            fn fold<L: Fn(usize, T) -> T::V>(self, len: usize, start: usize, load: L) -> (T, usize) {
+            fn fold<L: Load<T>>(self, len: usize, start: usize, load: L) -> (T, usize) {
                 arg_fold(len, start, load, (T::$fill, T::$v, T::$s))
             }
             fn merge(self, a: (T, usize), b: (T, usize)) -> (T, usize) {
@@ -144,8 +146,9 @@ macro_rules! logical {
                 $ident
             }
             #[inline]
-            fn fold<L: Fn(usize, bool) -> <bool as SimdElem>::V>(self, len: usize, _: usize, load: L) -> bool {
-                let v = vec_block(len, 32, bool::splat($ident), |k| load(k, $ident), |a, b| a $op b);
+            fn fold<L: Load<bool>>(self, len: usize, _: usize, load: L) -> bool {
+                let ld = loaders(load, $ident);
+                let v = vec_block(len, 32, bool::splat($ident), ld, |a, b| a $op b);
                 lanes::<bool>(v, $ident, |a, b| a $op b)
             }
             fn merge(self, a: bool, b: bool) -> bool {

@@ -74,15 +74,80 @@ pub trait Reduction<T: SimdElem>: Copy + Send + Sync {
     type Output;
     /// The partial of no elements.
     fn identity(self) -> Self::Acc;
-    /// Reduces elements `0..len` of a block that starts at global index `start`; `load(k, fill)`
-    /// returns the vector of elements `k..k + LANES` with lanes at or past `len` set to `fill`.
-    /// `len` is at most [`BLOCK`] (elements past it are not read); [`block_partial`] splits
-    /// longer inputs.
-    fn fold<L: Fn(usize, T) -> T::V>(self, len: usize, start: usize, load: L) -> Self::Acc;
+    /// Reduces elements `0..len` of a block that starts at global index `start`, read through
+    /// `load` (see [`Load`]). `len` is at most [`BLOCK`] (elements past it are not read);
+    /// [`block_partial`] splits longer inputs.
+    fn fold<L: Load<T>>(self, len: usize, start: usize, load: L) -> Self::Acc;
     /// Merges the partials of two consecutive ranges (left first).
     fn merge(self, a: Self::Acc, b: Self::Acc) -> Self::Acc;
     /// The result for the whole input of `len` elements.
     fn finish(self, acc: Self::Acc, len: usize) -> Self::Output;
+}
+
+/// How [`Reduction::fold`] reads the vectors of a block of `len` elements (contiguous, strided
+/// or broadcast).
+pub trait Load<T: SimdElem>: Copy {
+    /// The four vectors of elements `k..k + 4 LANES`, for `k + 4 LANES <= len` (whole vectors:
+    /// the hot path, with one bounds check and no partial-vector branch). Elements outside the
+    /// data (a strided input that leaves its slice) read as `fill`; called with
+    /// `k + 4 LANES > len`, the lanes past `len` are unspecified (but nothing is read out of
+    /// bounds).
+    fn full4(self, k: usize, fill: T) -> [T::V; 4];
+    /// The vector of elements `k..k + LANES`, lanes at or past `len` set to `fill`.
+    fn part(self, k: usize, fill: T) -> T::V;
+}
+
+/// A contiguous block.
+#[derive(Clone, Copy)]
+struct Slice<'a, T>(&'a [T]);
+
+impl<T: SimdElem> Load<T> for Slice<'_, T> {
+    #[inline(always)]
+    fn full4(self, k: usize, fill: T) -> [T::V; 4] {
+        let l = T::LANES;
+        // `get` of exactly 4 LANES elements: the loads need no partial-vector path.
+        match self.0.get(k..k + 4 * l) {
+            Some(s) => {
+                [T::load(&s[..l]), T::load(&s[l..2 * l]), T::load(&s[2 * l..3 * l]), T::load(&s[3 * l..])]
+            }
+            None => [T::splat(fill); 4],
+        }
+    }
+    #[inline(always)]
+    fn part(self, k: usize, fill: T) -> T::V {
+        T::load_or(self.0.get(k..).unwrap_or_default(), fill)
+    }
+}
+
+/// `len` elements `data[base + k * stride]`.
+#[derive(Clone, Copy)]
+struct Strided<'a, T> {
+    data: &'a [T],
+    base: usize,
+    stride: isize,
+    len: usize,
+}
+
+impl<T: SimdElem> Load<T> for Strided<'_, T> {
+    #[inline(always)]
+    fn full4(self, k: usize, fill: T) -> [T::V; 4] {
+        let l = T::LANES;
+        [self.part(k, fill), self.part(k + l, fill), self.part(k + 2 * l, fill), self.part(k + 3 * l, fill)]
+    }
+    #[inline(always)]
+    fn part(self, k: usize, fill: T) -> T::V {
+        let b = self.base.wrapping_add_signed((k as isize).wrapping_mul(self.stride));
+        T::gather_or(self.data, b, self.stride, self.len.saturating_sub(k), fill)
+    }
+}
+
+/// The whole-group and the partial loader of `load` with `fill`, as [`vec_block`] takes them.
+#[inline(always)]
+pub(crate) fn loaders<T: SimdElem>(
+    load: impl Load<T>,
+    fill: T,
+) -> (impl Fn(usize) -> [T::V; 4], impl Fn(usize) -> T::V) {
+    (move |k| load.full4(k, fill), move |k| load.part(k, fill))
 }
 
 /// The pairwise tree of the contract over `p` (identity when empty).
@@ -118,7 +183,7 @@ pub fn combine<T: SimdElem, R: Reduction<T>>(r: R, partials: &[R::Acc]) -> R::Ac
 /// aligned power-of-two number of blocks).
 pub fn block_partial<T: SimdElem, R: Reduction<T>>(r: R, block: &[T], start: usize) -> R::Acc {
     if block.len() <= BLOCK {
-        return r.fold(block.len(), start, |k, fill| T::load_or(block.get(k..).unwrap_or(&[]), fill));
+        return r.fold(block.len(), start, Slice(block));
     }
     let merge = |a, b| r.merge(a, b);
     let mut s = Stream::new(r.identity());
@@ -152,10 +217,7 @@ pub fn block_partial_strided<T: SimdElem, R: Reduction<T>>(
         }
         return s.finish(r.identity(), &merge);
     }
-    r.fold(len, start, |k, fill| {
-        let b = base.wrapping_add_signed((k as isize).wrapping_mul(stride));
-        T::gather_or(data, b, stride, len.saturating_sub(k), fill)
-    })
+    r.fold(len, start, Strided { data, base, stride, len })
 }
 
 /// Streams partials into the combine tree: a binary counter of complete power-of-two subtrees.
@@ -206,30 +268,55 @@ pub fn reduce_strided<T: SimdElem, R: Reduction<T>>(
     r.finish(block_partial_strided(r, data, base, stride, len, 0), len)
 }
 
-/// One block with `UNROLL = 4` vector accumulators per sub-block and the tree above them.
+/// One block with four vector accumulators per sub-block and the tree above them. `full(k)`
+/// loads four whole vectors (`k + 4 lanes <= len`), `part(k)` one vector that may reach past
+/// `len` (filled with the identity).
 #[inline(always)]
 pub(crate) fn vec_block<V: Copy>(
     len: usize,
     lanes: usize,
     ident: V,
-    load: impl Fn(usize) -> V,
+    load: (impl Fn(usize) -> [V; 4], impl Fn(usize) -> V),
     op: impl Fn(V, V) -> V,
 ) -> V {
+    let (full, part) = load;
     let mut subs = [ident; SUBS];
     let nsub = len.div_ceil(SUB).min(SUBS);
     for (s, slot) in subs.iter_mut().enumerate().take(nsub) {
         let end = ((s + 1) * SUB).min(len);
-        let mut a = [ident; 4];
+        let (mut a0, mut a1, mut a2, mut a3) = (ident, ident, ident, ident);
         let mut k = s * SUB;
-        while k < end {
-            for (j, acc) in a.iter_mut().enumerate() {
-                *acc = op(*acc, load(k + j * lanes));
-            }
+        // Whole groups of four vectors, then (last sub-block only) one group that loads past
+        // `len` as the identity: element i always goes to accumulator (i / lanes) % 4.
+        while k + 4 * lanes <= end {
+            let [v0, v1, v2, v3] = full(k);
+            (a0, a1, a2, a3) = (op(a0, v0), op(a1, v1), op(a2, v2), op(a3, v3));
             k += 4 * lanes;
         }
-        *slot = op(op(a[0], a[1]), op(a[2], a[3]));
+        if k < end {
+            (a0, a1) = (op(a0, part(k)), op(a1, part(k + lanes)));
+            (a2, a3) = (op(a2, part(k + 2 * lanes)), op(a3, part(k + 3 * lanes)));
+        }
+        *slot = op(op(a0, a1), op(a2, a3));
     }
-    tree(&subs[..nsub], ident, &op)
+    pairwise(&mut subs[..nsub], ident, &op)
+}
+
+/// [`tree`] computed in place by levels (adjacent pairs, an odd last entry carried up), which
+/// gives the same tree without recursion.
+#[inline(always)]
+fn pairwise<V: Copy>(p: &mut [V], ident: V, op: &impl Fn(V, V) -> V) -> V {
+    let mut n = p.len();
+    while n > 1 {
+        for i in 0..n / 2 {
+            p[i] = op(p[2 * i], p[2 * i + 1]);
+        }
+        if n % 2 == 1 {
+            p[n / 2] = p[n - 1];
+        }
+        n = n.div_ceil(2);
+    }
+    p.first().copied().unwrap_or(ident)
 }
 
 /// The lanes of a vector combined by halving: lane `i` with lane `i + LANES/2`, then the same on

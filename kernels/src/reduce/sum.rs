@@ -1,6 +1,6 @@
 //! The summation classes ([`Sum`], [`SumKbn`], [`SumF64`]), product and mean.
 
-use super::{lanes, tree, vec_block, Reduction};
+use super::{lanes, loaders, tree, vec_block, Load, Reduction};
 use crate::math::widen as trig_widen;
 use crate::simd::SimdElem;
 use wide::f64x4;
@@ -16,8 +16,8 @@ impl<T: SimdElem> Reduction<T> for Sum {
         T::ZERO
     }
     #[inline]
-    fn fold<L: Fn(usize, T) -> T::V>(self, len: usize, _: usize, load: L) -> T {
-        let v = vec_block(len, T::LANES, T::splat(T::ZERO), |k| load(k, T::ZERO), T::vadd);
+    fn fold<L: Load<T>>(self, len: usize, _: usize, load: L) -> T {
+        let v = vec_block(len, T::LANES, T::splat(T::ZERO), loaders(load, T::ZERO), T::vadd);
         lanes::<T>(v, T::ZERO, T::add)
     }
     fn merge(self, a: T, b: T) -> T {
@@ -39,8 +39,8 @@ impl<T: SimdElem> Reduction<T> for Prod {
         T::ONE
     }
     #[inline]
-    fn fold<L: Fn(usize, T) -> T::V>(self, len: usize, _: usize, load: L) -> T {
-        let v = vec_block(len, T::LANES, T::splat(T::ONE), |k| load(k, T::ONE), T::vmul);
+    fn fold<L: Load<T>>(self, len: usize, _: usize, load: L) -> T {
+        let v = vec_block(len, T::LANES, T::splat(T::ONE), loaders(load, T::ONE), T::vmul);
         lanes::<T>(v, T::ONE, T::mul)
     }
     fn merge(self, a: T, b: T) -> T {
@@ -64,7 +64,7 @@ macro_rules! mean_impl {
                 0.0
             }
             #[inline]
-            fn fold<L: Fn(usize, $t) -> <$t as SimdElem>::V>(self, len: usize, s: usize, load: L) -> $t {
+            fn fold<L: Load<$t>>(self, len: usize, s: usize, load: L) -> $t {
                 Sum.fold(len, s, load)
             }
             fn merge(self, a: $t, b: $t) -> $t {
@@ -108,12 +108,7 @@ macro_rules! kbn_impl {
                 (0.0, 0.0)
             }
             #[inline]
-            fn fold<L: Fn(usize, $t) -> <$t as SimdElem>::V>(
-                self,
-                len: usize,
-                _: usize,
-                load: L,
-            ) -> ($t, $t) {
+            fn fold<L: Load<$t>>(self, len: usize, _: usize, load: L) -> ($t, $t) {
                 type V = <$t as SimdElem>::V;
                 let bigger = |a: V, b: V| a.abs().simd_ge(b.abs());
                 let sel = |m: V, a: V, b: V| m.select(a, b);
@@ -122,7 +117,7 @@ macro_rules! kbn_impl {
                     len,
                     <$t>::LANES,
                     (z, z),
-                    |k| (load(k, 0.0), z),
+                    (|k| load.full4(k, 0.0).map(|v| (v, z)), |k| (load.part(k, 0.0), z)),
                     |a, b| {
                         let (s, c) = kbn_add(a, b.0, bigger, sel);
                         (s, c + b.1)
@@ -165,10 +160,11 @@ impl Reduction<f32> for SumF64 {
         0.0
     }
     #[inline]
-    fn fold<L: Fn(usize, f32) -> <f32 as SimdElem>::V>(self, len: usize, _: usize, load: L) -> f64 {
+    fn fold<L: Load<f32>>(self, len: usize, _: usize, load: L) -> f64 {
         // Each f32x8 feeds two f64x4 accumulator slots: element i goes to half (i / 4) % 2.
         let z = f64x4::splat(0.0);
-        let v = vec_block(len, 8, (z, z), |k| trig_widen(load(k, 0.0)), |a, b| (a.0 + b.0, a.1 + b.1));
+        let ld = (|k| load.full4(k, 0.0).map(trig_widen), |k| trig_widen(load.part(k, 0.0)));
+        let v = vec_block(len, 8, (z, z), ld, |a, b| (a.0 + b.0, a.1 + b.1));
         let h = v.0 + v.1;
         lanes::<f64>(h, 0.0, |a, b| a + b)
     }
