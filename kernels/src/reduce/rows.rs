@@ -55,7 +55,10 @@ pub fn sum_rows<T: SimdElem>(data: &[T], nrows: usize, ncols: usize, row_stride:
             }
             c += w;
         }
-        dst.copy_from_slice(&acc[..dst.len()]);
+        match dst.first_chunk_mut::<ROWS>() {
+            Some(d) => *d = acc,
+            None => dst.copy_from_slice(&acc[..dst.len()]),
+        }
     }
 }
 
@@ -64,6 +67,22 @@ pub fn sum_rows<T: SimdElem>(data: &[T], nrows: usize, ncols: usize, row_stride:
 #[inline(always)]
 fn rows_block<T: SimdElem>(data: &[T], r: usize, group: usize, cols: (usize, usize), rs: usize) -> [T; ROWS] {
     let (c, w) = cols;
+    if group == ROWS && rs >= w {
+        let s0 = r.wrapping_mul(rs).wrapping_add(c);
+        let g =
+            (ROWS - 1).checked_mul(rs).and_then(|x| x.checked_add(w)).and_then(|n| data.get(s0..)?.get(..n));
+        if let Some(g) = g {
+            let v = w / T::LANES;
+            if w % T::LANES == 0 && (v == 8 || v == 4 || v == 16 || v == 2) {
+                return hsum::<T>(match v {
+                    2 => whole_rows::<T, 2>(g, rs),
+                    4 => whole_rows::<T, 4>(g, rs),
+                    8 => whole_rows::<T, 8>(g, rs),
+                    _ => whole_rows::<T, 16>(g, rs),
+                });
+            }
+        }
+    }
     let rows: [&[T]; ROWS] = core::array::from_fn(|i| {
         let s = (r + i.min(group.max(1) - 1)).wrapping_mul(rs).wrapping_add(c);
         data.get(s..).map_or(&[][..], |d| &d[..w.min(d.len())])
@@ -99,6 +118,22 @@ fn rows_block<T: SimdElem>(data: &[T], r: usize, group: usize, cols: (usize, usi
         j += l;
     }
     hsum::<T>(a)
+}
+
+/// The accumulators of eight rows of `N` whole vectors, `g[i rs..][..N LANES]`, read row after
+/// row (the eight add chains overlap in the pipeline); the same additions as [`rows_block`].
+#[inline(always)]
+fn whole_rows<T: SimdElem, const N: usize>(g: &[T], rs: usize) -> [T::V; ROWS] {
+    let l = T::LANES;
+    let row = |i: usize| {
+        let row = g.get(i * rs..i * rs + N * l).unwrap_or_default();
+        let mut v = T::splat(T::ZERO);
+        for x in row.chunks_exact(l).take(N) {
+            v = v + T::load(x);
+        }
+        v
+    };
+    [row(0), row(1), row(2), row(3), row(4), row(5), row(6), row(7)]
 }
 
 /// The lanes of each of eight vectors combined by halving: `out[i]` is `lanes(a[i])`. For `f32`
@@ -165,16 +200,42 @@ pub fn sum_cols<T: SimdElem>(data: &[T], nrows: usize, ncols: usize, row_stride:
             let nv = dst.len().div_ceil(T::LANES);
             let acc = &mut acc[..nv];
             acc.fill(T::splat(T::ZERO));
-            for i in r..r + n {
+            let row = |i: usize| {
                 let s = i.wrapping_mul(row_stride).wrapping_add(ti * width);
-                let row = data.get(s..).map_or(&[][..], |d| &d[..dst.len().min(d.len())]);
-                add_row::<T>(acc, row);
+                data.get(s..).map_or(&[][..], |d| &d[..dst.len().min(d.len())])
+            };
+            let mut i = r;
+            while i < r + n {
+                let (a, b) = (row(i), row(i + 1));
+                if i + 1 < r + n && a.len() == dst.len() && b.len() == dst.len() {
+                    add_two_rows::<T>(acc, a, b);
+                    i += 2;
+                } else {
+                    add_row::<T>(acc, a);
+                    i += 1;
+                }
             }
             for (a, chunk) in acc.iter().zip(dst.chunks_mut(T::LANES)) {
                 T::store(T::vadd(T::load(chunk), *a), chunk);
             }
         }
         r += n;
+    }
+}
+
+/// `acc[k] = (acc[k] + a[k LANES..][..LANES]) + b[k LANES..][..LANES]` for two whole rows (one
+/// load and store of the accumulators for two rows; the same additions as two [`add_row`]).
+#[inline(always)]
+fn add_two_rows<T: SimdElem>(acc: &mut [T::V], a: &[T], b: &[T]) {
+    let l = T::LANES;
+    let (mut ca, mut cb) = (a.chunks_exact(l), b.chunks_exact(l));
+    let mut k = 0;
+    for ((s, x), y) in acc.iter_mut().zip(&mut ca).zip(&mut cb) {
+        *s = (*s + T::load(x)) + T::load(y);
+        k += 1;
+    }
+    if let Some(s) = acc.get_mut(k) {
+        *s = (*s + T::load(ca.remainder())) + T::load(cb.remainder());
     }
 }
 
