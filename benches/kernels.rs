@@ -1,8 +1,9 @@
-//! Kernels benchmark: vector math vs a scalar `std` loop vs a plain copy (memory speed), and
-//! reductions vs naive loops vs a pure read pass (STREAM-read-like), on 16M f32.
+//! Kernels benchmark: vector math through `map::map` vs a scalar `std` loop vs a plain copy
+//! (memory speed), and reductions vs naive loops vs a pure read pass (STREAM-read-like), on 16M
+//! f32 (64 MiB per array, far larger than the cache).
 //!
 //! Run: `cargo bench --bench kernels -- --warm-up-time 1 --measurement-time 3`
-//! (results and the machine's figures in BENCHMARKS-kernels.md).
+//! (figures and the machine in BENCHMARKS.md, section "SIMD kernels").
 
 use array_expr_kernels::{map::map, math, reduce, FloatMath, SimdElem};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
@@ -167,6 +168,16 @@ fn reduce_benches(c: &mut Criterion) {
         let mut cols = vec![0f32; ncols];
         g.bench_with_input(BenchmarkId::new("sum_cols", ncols), &ncols, |b, _| {
             b.iter(|| reduce::sum_cols(black_box(&x), nrows, ncols, ncols, &mut cols))
+        });
+        // The plain loop `out += row` row after row (vectorizes across columns; sequential
+        // order per column, so no reassociation is needed).
+        g.bench_with_input(BenchmarkId::new("cols_naive", ncols), &ncols, |b, _| {
+            b.iter(|| {
+                cols.fill(0.0);
+                for row in black_box(&x).chunks_exact(ncols) {
+                    cols.iter_mut().zip(row).for_each(|(o, &v)| *o += v);
+                }
+            })
         });
     }
     g.finish();
