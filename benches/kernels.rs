@@ -4,9 +4,14 @@
 //!
 //! Run: `cargo bench --bench kernels -- --warm-up-time 1 --measurement-time 3`
 //! (figures and the machine in BENCHMARKS.md, section "SIMD kernels").
+//!
+//! `KERNELS_PAIRED=1 cargo bench --bench kernels` instead times each kernel and its reference
+//! (the copy, or the read pass) call by call, alternating, and prints the median of the
+//! per-round time ratios: on a shared machine whose load changes from second to second, that
+//! ratio is far steadier than two criterion medians taken seconds apart.
 
 use array_expr_kernels::{map::map, math, reduce, FloatMath, SimdElem};
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
 use std::hint::black_box;
 
 const N: usize = 16 << 20;
@@ -183,5 +188,105 @@ fn reduce_benches(c: &mut Criterion) {
     g.finish();
 }
 
+/// Nanoseconds of one call of `f`.
+fn time(f: &mut dyn FnMut()) -> f64 {
+    let t = std::time::Instant::now();
+    f();
+    t.elapsed().as_nanos() as f64
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// `rounds` rounds of (reference, kernel) calls, the order alternating; prints the medians and
+/// the median per-round ratio kernel / reference as a markdown row.
+fn paired(name: &str, rounds: usize, reference: &mut dyn FnMut(), kernel: &mut dyn FnMut()) {
+    let (mut tr, mut tk, mut ratio) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 0..rounds + 2 {
+        let (r, k) = if round % 2 == 0 {
+            let r = time(reference);
+            (r, time(kernel))
+        } else {
+            let k = time(kernel);
+            (time(reference), k)
+        };
+        if round >= 2 {
+            tr.push(r);
+            tk.push(k);
+            ratio.push(k / r);
+        }
+    }
+    let ms = |v: Vec<f64>| median(v) / 1e6;
+    println!("| {name} | {:.2} | {:.2} | {:.2} |", ms(tr), ms(tk), median(ratio));
+}
+
+/// The paired table: math through `map` against the copy, reductions against the read pass.
+fn paired_all() {
+    const ROUNDS: usize = 25;
+    println!("| kernel | reference median ms | kernel median ms | median ratio kernel/reference |");
+    println!("| --- | --- | --- | --- |");
+    let mut out = vec![0f32; N];
+    let funcs: [(&str, f32, f32, VecFn); 7] = [
+        ("exp", -10.0, 10.0, math::exp),
+        ("sqrt", 0.0, 100.0, math::sqrt),
+        ("ln", 1e-3, 100.0, math::ln),
+        ("log1p", -0.5, 10.0, math::log1p),
+        ("tanh", -5.0, 5.0, math::tanh),
+        ("sigmoid", -10.0, 10.0, math::sigmoid),
+        ("exp*sqrt*log1p", 0.0, 5.0, |v| FloatMath::exp(v) * math::sqrt(v) * math::log1p(v)),
+    ];
+    let mut copy = vec![0f32; N];
+    for (name, lo, hi, f) in funcs {
+        let x = data(N, lo, hi, 1);
+        let mut reference = || black_box(&mut copy).copy_from_slice(black_box(&x));
+        paired(&format!("{name} vs copy"), ROUNDS, &mut reference, &mut || {
+            map(black_box(&x), black_box(&mut out), f)
+        });
+    }
+    let x = data(N, -1.0, 1.0, 3);
+    let mut reference = || {
+        black_box(read_pass(black_box(&x)));
+    };
+    paired(
+        "map identity vs copy",
+        ROUNDS,
+        &mut || black_box(&mut copy).copy_from_slice(black_box(&x)),
+        &mut || map(black_box(&x), black_box(&mut out), |v| v),
+    );
+    type SumFn<'a> = &'a dyn Fn(&[f32]) -> f64;
+    let sums: [(&str, SumFn); 4] = [
+        ("sum pairwise", &|x| reduce::sum(x) as f64),
+        ("sum kbn", &|x| reduce::sum_kbn(x) as f64),
+        ("sum f64 accumulator", &|x| reduce::sum_f64(x)),
+        ("sum naive f32 loop", &|x| x.iter().fold(0f32, |s, &v| s + v) as f64),
+    ];
+    for (name, f) in sums {
+        paired(&format!("{name} vs read"), ROUNDS, &mut reference, &mut || {
+            black_box(f(black_box(&x)));
+        });
+    }
+    for ncols in [64usize, 1024] {
+        let nrows = N / ncols;
+        let (mut rows, mut cols) = (vec![0f32; nrows], vec![0f32; ncols]);
+        paired(&format!("sum_rows {nrows}x{ncols} vs read"), ROUNDS, &mut reference, &mut || {
+            reduce::sum_rows(black_box(&x), nrows, ncols, ncols, &mut rows)
+        });
+        paired(&format!("sum_cols {nrows}x{ncols} vs read"), ROUNDS, &mut reference, &mut || {
+            reduce::sum_cols(black_box(&x), nrows, ncols, ncols, &mut cols)
+        });
+    }
+}
+
 criterion_group!(benches, math_benches, reduce_benches);
-criterion_main!(benches);
+
+fn main() {
+    if std::env::var_os("KERNELS_PAIRED").is_some() {
+        println!("wide backend: {}", array_expr_kernels::simd_level());
+        paired_all();
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
