@@ -117,7 +117,14 @@ macro_rules! kbn_impl {
                     len,
                     <$t>::LANES,
                     (z, z),
-                    (|k| load.full4(k, 0.0).map(|v| (v, z)), |k| (load.part(k, 0.0), z)),
+                    (
+                        |k| {
+                            // Destructured, not `array::map` (which is not always inlined).
+                            let [a, b, c, d] = load.full4(k, 0.0);
+                            [(a, z), (b, z), (c, z), (d, z)]
+                        },
+                        |k| (load.part(k, 0.0), z),
+                    ),
                     |a, b| {
                         let (s, c) = kbn_add(a, b.0, bigger, sel);
                         (s, c + b.1)
@@ -163,7 +170,12 @@ impl Reduction<f32> for SumF64 {
     fn fold<L: Load<f32>>(self, len: usize, _: usize, load: L) -> f64 {
         // Each f32x8 feeds two f64x4 accumulator slots: element i goes to half (i / 4) % 2.
         let z = f64x4::splat(0.0);
-        let ld = (|k| load.full4(k, 0.0).map(trig_widen), |k| trig_widen(load.part(k, 0.0)));
+        let full = |k| {
+            // Destructured, not `array::map` (which is not always inlined).
+            let [a, b, c, d] = load.full4(k, 0.0);
+            [trig_widen(a), trig_widen(b), trig_widen(c), trig_widen(d)]
+        };
+        let ld = (full, |k| trig_widen(load.part(k, 0.0)));
         let v = vec_block(len, 8, (z, z), ld, |a, b| (a.0 + b.0, a.1 + b.1));
         let h = v.0 + v.1;
         lanes::<f64>(h, 0.0, |a, b| a + b)
