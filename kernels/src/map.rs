@@ -49,7 +49,7 @@ pub const STREAM_MIN_BYTES: usize = 24 << 20;
 /// ```
 #[inline(always)]
 pub fn map<T: SimdElem>(x: &[T], out: &mut [T], f: impl Fn(T::V) -> T::V) {
-    drive([x], out, |[v]| f(v));
+    drive(x, out, f);
 }
 
 /// Applies `f` to the vectors of `x` and `y` side by side and writes the results to `out`, over
@@ -66,13 +66,62 @@ pub fn map<T: SimdElem>(x: &[T], out: &mut [T], f: impl Fn(T::V) -> T::V) {
 /// ```
 #[inline(always)]
 pub fn map2<T: SimdElem>(x: &[T], y: &[T], out: &mut [T], f: impl Fn(T::V, T::V) -> T::V) {
-    drive([x, y], out, |[a, b]| f(a, b));
+    drive(
+        (x, y),
+        out,
+        #[inline(always)]
+        |(a, b)| f(a, b),
+    );
 }
 
-/// The loop behind [`map`] and [`map2`] over `K` inputs: streaming or ordinary stores by size.
+/// The inputs of a map, loaded vector by vector: one slice, or a pair of slices.
+trait Inputs<T: SimdElem>: Copy {
+    /// What the function receives: one vector, or a pair.
+    type V;
+    /// The number of elements (of the shortest input).
+    fn len(self) -> usize;
+    /// The vectors of elements `a..b` (`a <= b <= len`, `b - a <= LANES`; lanes past `b` are 0).
+    fn load(self, a: usize, b: usize) -> Self::V;
+    /// Elements `a..b` of each input (`a <= b <= len`).
+    fn sub(self, a: usize, b: usize) -> Self;
+}
+
+impl<T: SimdElem> Inputs<T> for &[T] {
+    type V = T::V;
+    #[inline(always)]
+    fn len(self) -> usize {
+        <[T]>::len(self)
+    }
+    #[inline(always)]
+    fn load(self, a: usize, b: usize) -> T::V {
+        T::load(&self[a..b])
+    }
+    #[inline(always)]
+    fn sub(self, a: usize, b: usize) -> Self {
+        &self[a..b]
+    }
+}
+
+impl<T: SimdElem> Inputs<T> for (&[T], &[T]) {
+    type V = (T::V, T::V);
+    #[inline(always)]
+    fn len(self) -> usize {
+        self.0.len().min(self.1.len())
+    }
+    #[inline(always)]
+    fn load(self, a: usize, b: usize) -> (T::V, T::V) {
+        (T::load(&self.0[a..b]), T::load(&self.1[a..b]))
+    }
+    #[inline(always)]
+    fn sub(self, a: usize, b: usize) -> Self {
+        (&self.0[a..b], &self.1[a..b])
+    }
+}
+
+/// The loop behind [`map`] and [`map2`]: streaming or ordinary stores by size.
 #[inline(always)]
-fn drive<T: SimdElem, const K: usize>(ins: [&[T]; K], out: &mut [T], f: impl Fn([T::V; K]) -> T::V) {
-    let n = ins.iter().fold(out.len(), |n, x| n.min(x.len()));
+fn drive<T: SimdElem, I: Inputs<T>>(ins: I, out: &mut [T], f: impl Fn(I::V) -> T::V) {
+    let n = ins.len().min(out.len());
     let out = &mut out[..n];
     if core::mem::size_of_val(out) >= STREAM_MIN_BYTES {
         mem::streaming(|s| run(ins, out, &f, |v, o| s.store::<T>(v, o)));
@@ -82,24 +131,26 @@ fn drive<T: SimdElem, const K: usize>(ins: [&[T]; K], out: &mut [T], f: impl Fn(
 }
 
 /// `out = f(ins)` vector by vector, writing through `put`: a partial vector up to the first
-/// vector-size boundary of `out`, then four whole vectors per step, then the rest.
+/// vector-size boundary of `out`, then four whole vectors per step, then the rest. `ins` holds
+/// at least `out.len()` elements.
 #[inline(always)]
-fn run<T: SimdElem, const K: usize>(
-    ins: [&[T]; K],
+fn run<T: SimdElem, I: Inputs<T>>(
+    ins: I,
     out: &mut [T],
-    f: &impl Fn([T::V; K]) -> T::V,
+    f: &impl Fn(I::V) -> T::V,
     put: impl Fn(T::V, &mut [T]),
 ) {
     let l = T::LANES;
     let n = out.len();
     let head = mem::vector_offset(out).min(n);
     if head > 0 {
-        put(f(ins.map(|x| T::load(&x[..head]))), &mut out[..head]);
+        put(f(ins.load(0, head)), &mut out[..head]);
     }
     let mut i = head;
     while i + 4 * l <= n {
-        let c = ins.map(|x| &x[i..i + 4 * l]);
-        let g = |j: usize| f(c.map(|x| T::load(&x[j * l..(j + 1) * l])));
+        // One bounds check per input for the four vectors, none per vector.
+        let c = ins.sub(i, i + 4 * l);
+        let g = |j: usize| f(c.load(j * l, (j + 1) * l));
         // Four independent computations before the stores (named, not an array: arrays of
         // vectors iterated by value go through the stack).
         let (v0, v1, v2, v3) = (g(0), g(1), g(2), g(3));
@@ -112,7 +163,7 @@ fn run<T: SimdElem, const K: usize>(
     }
     while i < n {
         let e = (i + l).min(n);
-        put(f(ins.map(|x| T::load(&x[i..e]))), &mut out[i..e]);
+        put(f(ins.load(i, e)), &mut out[i..e]);
         i = e;
     }
 }
