@@ -1,11 +1,17 @@
-//! Kernels benchmark: vector math vs a scalar `std` loop vs a plain copy (memory speed), and
-//! reductions vs naive loops vs a pure read pass (STREAM-read-like), on 16M f32.
+//! Kernels benchmark: vector math through `map::map` vs a scalar `std` loop vs a plain copy
+//! (memory speed), and reductions vs naive loops vs a pure read pass (STREAM-read-like), on 16M
+//! f32 (64 MiB per array, far larger than the cache).
 //!
 //! Run: `cargo bench --bench kernels -- --warm-up-time 1 --measurement-time 3`
-//! (results and the machine's figures in BENCHMARKS-kernels.md).
+//! (figures and the machine in BENCHMARKS.md, section "SIMD kernels").
+//!
+//! `KERNELS_PAIRED=1 cargo bench --bench kernels` instead times each kernel and its reference
+//! (the copy, or the read pass) call by call, alternating, and prints the median of the
+//! per-round time ratios: on a shared machine whose load changes from second to second, that
+//! ratio is far steadier than two criterion medians taken seconds apart.
 
-use array_expr_kernels::{math, reduce, FloatMath, SimdElem};
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use array_expr_kernels::{map::map, math, reduce, FloatMath, SimdElem};
+use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
 use std::hint::black_box;
 
 const N: usize = 16 << 20;
@@ -26,7 +32,8 @@ fn data(n: usize, lo: f32, hi: f32, seed: u64) -> Vec<f32> {
         .collect()
 }
 
-/// `out[i] = f(x[i])` one vector at a time, tail by partial load/store.
+/// `out[i] = f(x[i])` one vector at a time with ordinary stores, tail by partial load/store: the
+/// plain loop, to compare with `map` (streaming stores for large outputs).
 #[inline(always)]
 fn map_vec(x: &[f32], out: &mut [f32], f: impl Fn(V) -> V) {
     let mut i = 0;
@@ -66,20 +73,20 @@ fn math_benches(c: &mut Criterion) {
         g.bench_function("copy", |b| b.iter(|| out.copy_from_slice(black_box(&x))));
         if name == "exp" || name == "sqrt" {
             // The same load/store loop with no math: what a plain (read-for-ownership) store
-            // costs against memcpy's streaming stores.
+            // costs against memcpy's streaming stores; and `map` with no math.
             g.bench_function("copy_loop", |b| b.iter(|| map_vec(black_box(&x), &mut out, |v| v)));
+            g.bench_function("copy_map", |b| b.iter(|| map(black_box(&x), &mut out, |v| v)));
+            g.bench_function("ours_plain", |b| b.iter(|| map_vec(black_box(&x), &mut out, vf)));
         }
-        g.bench_function("ours", |b| b.iter(|| map_vec(black_box(&x), &mut out, vf)));
+        g.bench_function("ours", |b| b.iter(|| map(black_box(&x), &mut out, vf)));
         g.bench_function("std_loop", |b| {
             b.iter(|| out.iter_mut().zip(black_box(&x)).for_each(|(o, &v)| *o = sf(v)))
         });
         match name {
-            "exp" => g.bench_function("wide", |b| b.iter(|| map_vec(black_box(&x), &mut out, |v| v.exp()))),
-            "log1p" => {
-                g.bench_function("wide", |b| b.iter(|| map_vec(black_box(&x), &mut out, |v| v.ln_1p())))
-            }
-            "ln" => g.bench_function("wide", |b| b.iter(|| map_vec(black_box(&x), &mut out, |v| v.ln()))),
-            "tanh" => g.bench_function("wide", |b| b.iter(|| map_vec(black_box(&x), &mut out, |v| v.tanh()))),
+            "exp" => g.bench_function("wide", |b| b.iter(|| map(black_box(&x), &mut out, |v| v.exp()))),
+            "log1p" => g.bench_function("wide", |b| b.iter(|| map(black_box(&x), &mut out, |v| v.ln_1p()))),
+            "ln" => g.bench_function("wide", |b| b.iter(|| map(black_box(&x), &mut out, |v| v.ln()))),
+            "tanh" => g.bench_function("wide", |b| b.iter(|| map(black_box(&x), &mut out, |v| v.tanh()))),
             _ => &mut g,
         };
         g.finish();
@@ -90,7 +97,7 @@ fn math_benches(c: &mut Criterion) {
     let mut small = vec![0f32; x.len()];
     let mut g = c.benchmark_group("math_l1");
     g.throughput(Throughput::Elements(x.len() as u64));
-    g.bench_function("copy_loop", |b| b.iter(|| map_vec(black_box(&x), &mut small, |v| v)));
+    g.bench_function("copy_loop", |b| b.iter(|| map(black_box(&x), &mut small, |v| v)));
     for (name, ours, theirs) in [
         ("exp", math::exp as VecFn, (|v: V| v.exp()) as VecFn),
         ("ln", math::ln, |v| v.ln()),
@@ -99,8 +106,8 @@ fn math_benches(c: &mut Criterion) {
         ("sigmoid", math::sigmoid, |v| V::splat(1.0) / (V::splat(1.0) + (-v).exp())),
         ("sqrt", math::sqrt, |v| v.sqrt()),
     ] {
-        g.bench_function(format!("{name}/ours"), |b| b.iter(|| map_vec(black_box(&x), &mut small, ours)));
-        g.bench_function(format!("{name}/wide"), |b| b.iter(|| map_vec(black_box(&x), &mut small, theirs)));
+        g.bench_function(format!("{name}/ours"), |b| b.iter(|| map(black_box(&x), &mut small, ours)));
+        g.bench_function(format!("{name}/wide"), |b| b.iter(|| map(black_box(&x), &mut small, theirs)));
     }
     g.finish();
     // A three-function chain (exp * sqrt * log1p) in one pass vs the copy.
@@ -109,7 +116,7 @@ fn math_benches(c: &mut Criterion) {
     g.throughput(Throughput::Elements(N as u64)).sample_size(10);
     g.bench_function("copy", |b| b.iter(|| out.copy_from_slice(black_box(&x))));
     g.bench_function("ours", |b| {
-        b.iter(|| map_vec(black_box(&x), &mut out, |v| FloatMath::exp(v) * math::sqrt(v) * math::log1p(v)))
+        b.iter(|| map(black_box(&x), &mut out, |v| FloatMath::exp(v) * math::sqrt(v) * math::log1p(v)))
     });
     g.finish();
 }
@@ -167,9 +174,119 @@ fn reduce_benches(c: &mut Criterion) {
         g.bench_with_input(BenchmarkId::new("sum_cols", ncols), &ncols, |b, _| {
             b.iter(|| reduce::sum_cols(black_box(&x), nrows, ncols, ncols, &mut cols))
         });
+        // The plain loop `out += row` row after row (vectorizes across columns; sequential
+        // order per column, so no reassociation is needed).
+        g.bench_with_input(BenchmarkId::new("cols_naive", ncols), &ncols, |b, _| {
+            b.iter(|| {
+                cols.fill(0.0);
+                for row in black_box(&x).chunks_exact(ncols) {
+                    cols.iter_mut().zip(row).for_each(|(o, &v)| *o += v);
+                }
+            })
+        });
     }
     g.finish();
 }
 
+/// Nanoseconds of one call of `f`.
+fn time(f: &mut dyn FnMut()) -> f64 {
+    let t = std::time::Instant::now();
+    f();
+    t.elapsed().as_nanos() as f64
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// `rounds` rounds of (reference, kernel) calls, the order alternating; prints the medians and
+/// the median per-round ratio kernel / reference as a markdown row.
+fn paired(name: &str, rounds: usize, reference: &mut dyn FnMut(), kernel: &mut dyn FnMut()) {
+    let (mut tr, mut tk, mut ratio) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 0..rounds + 2 {
+        let (r, k) = if round % 2 == 0 {
+            let r = time(reference);
+            (r, time(kernel))
+        } else {
+            let k = time(kernel);
+            (time(reference), k)
+        };
+        if round >= 2 {
+            tr.push(r);
+            tk.push(k);
+            ratio.push(k / r);
+        }
+    }
+    let ms = |v: Vec<f64>| median(v) / 1e6;
+    println!("| {name} | {:.2} | {:.2} | {:.2} |", ms(tr), ms(tk), median(ratio));
+}
+
+/// The paired table: math through `map` against the copy, reductions against the read pass.
+fn paired_all() {
+    const ROUNDS: usize = 25;
+    println!("| kernel | reference median ms | kernel median ms | median ratio kernel/reference |");
+    println!("| --- | --- | --- | --- |");
+    let mut out = vec![0f32; N];
+    let funcs: [(&str, f32, f32, VecFn); 7] = [
+        ("exp", -10.0, 10.0, math::exp),
+        ("sqrt", 0.0, 100.0, math::sqrt),
+        ("ln", 1e-3, 100.0, math::ln),
+        ("log1p", -0.5, 10.0, math::log1p),
+        ("tanh", -5.0, 5.0, math::tanh),
+        ("sigmoid", -10.0, 10.0, math::sigmoid),
+        ("exp*sqrt*log1p", 0.0, 5.0, |v| FloatMath::exp(v) * math::sqrt(v) * math::log1p(v)),
+    ];
+    let mut copy = vec![0f32; N];
+    for (name, lo, hi, f) in funcs {
+        let x = data(N, lo, hi, 1);
+        let mut reference = || black_box(&mut copy).copy_from_slice(black_box(&x));
+        paired(&format!("{name} vs copy"), ROUNDS, &mut reference, &mut || {
+            map(black_box(&x), black_box(&mut out), f)
+        });
+    }
+    let x = data(N, -1.0, 1.0, 3);
+    let mut reference = || {
+        black_box(read_pass(black_box(&x)));
+    };
+    paired(
+        "map identity vs copy",
+        ROUNDS,
+        &mut || black_box(&mut copy).copy_from_slice(black_box(&x)),
+        &mut || map(black_box(&x), black_box(&mut out), |v| v),
+    );
+    type SumFn<'a> = &'a dyn Fn(&[f32]) -> f64;
+    let sums: [(&str, SumFn); 4] = [
+        ("sum pairwise", &|x| reduce::sum(x) as f64),
+        ("sum kbn", &|x| reduce::sum_kbn(x) as f64),
+        ("sum f64 accumulator", &|x| reduce::sum_f64(x)),
+        ("sum naive f32 loop", &|x| x.iter().fold(0f32, |s, &v| s + v) as f64),
+    ];
+    for (name, f) in sums {
+        paired(&format!("{name} vs read"), ROUNDS, &mut reference, &mut || {
+            black_box(f(black_box(&x)));
+        });
+    }
+    for ncols in [64usize, 1024] {
+        let nrows = N / ncols;
+        let (mut rows, mut cols) = (vec![0f32; nrows], vec![0f32; ncols]);
+        paired(&format!("sum_rows {nrows}x{ncols} vs read"), ROUNDS, &mut reference, &mut || {
+            reduce::sum_rows(black_box(&x), nrows, ncols, ncols, &mut rows)
+        });
+        paired(&format!("sum_cols {nrows}x{ncols} vs read"), ROUNDS, &mut reference, &mut || {
+            reduce::sum_cols(black_box(&x), nrows, ncols, ncols, &mut cols)
+        });
+    }
+}
+
 criterion_group!(benches, math_benches, reduce_benches);
-criterion_main!(benches);
+
+fn main() {
+    if std::env::var_os("KERNELS_PAIRED").is_some() {
+        println!("wide backend: {}", array_expr_kernels::simd_level());
+        paired_all();
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

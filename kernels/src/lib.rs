@@ -10,6 +10,8 @@
 //!   gathers/scatters and lane-wise arithmetic with defined semantics (see [`simd`]).
 //! - [`FloatMath`] (and the free functions of [`math`]) gives the same math on `f32`/`f64`
 //!   scalars and on `f32x8`/`f64x4` vectors, so generic code calls `x.exp()` on either.
+//! - [`map::map`] and [`map::map2`] apply a vector function over slices, tail included, and
+//!   write large outputs with streaming stores (memory speed for the math functions).
 //! - [`reduce`] gives deterministic sum (three accuracy classes), prod, mean, min, max, argmin,
 //!   argmax, any, all, over contiguous, strided and broadcast inputs, as block partials plus a
 //!   fixed combine tree for the parallel layer, and row/column sums of matrices.
@@ -114,6 +116,7 @@
 //! ```
 #![forbid(missing_docs)]
 
+pub mod map;
 pub mod math;
 pub mod mem;
 pub mod reduce;

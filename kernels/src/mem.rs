@@ -8,8 +8,13 @@
 //! are then read without per-lane bounds checks. Otherwise each lane is checked on its own and
 //! lanes that fall outside the slice read as the fill value (gather) or are skipped (scatter).
 //!
+//! [`streaming`] and [`Streamer`] give safe streaming stores of whole vectors (behind
+//! [`crate::map`]).
+//!
 //! These functions work on plain arrays `[T; N]`; [`crate::SimdElem`] wraps them into `wide`
 //! vectors, and the optimizer turns the array round trip into single vector loads and stores.
+
+use crate::simd::SimdElem;
 
 /// Reads the first `N` elements of `s` as an array; when `s` is shorter, the missing lanes are
 /// `fill`.
@@ -212,6 +217,154 @@ fn stream_bytes<T: Copy>(dst: &mut [T], src: &[T]) {
     }
 }
 
+/// Bytes per streaming store: 32 in AVX builds, 16 (SSE2, baseline x86-64) otherwise.
+#[cfg(all(target_arch = "x86_64", target_feature = "avx"))]
+const STREAM_BYTES: usize = 32;
+#[cfg(not(all(target_arch = "x86_64", target_feature = "avx")))]
+const STREAM_BYTES: usize = 16;
+
+/// Runs `f` with a [`Streamer`], the permission to write with non-temporal (streaming) stores,
+/// and issues a store fence when `f` returns (or unwinds), so that everything written through
+/// the streamer is visible to every thread, and ordered before every later store, once this
+/// call returns.
+///
+/// Streaming stores skip the read-for-ownership of the destination line and do not pollute the
+/// cache: use them for large write-once outputs (bigger than the cache), as `memcpy` does for
+/// large copies. [`crate::map::map`] decides that for you.
+///
+/// # Examples
+/// ```
+/// use array_expr_kernels::{mem, SimdElem};
+/// let mut out = vec![0.0f32; 100];
+/// mem::streaming(|s| {
+///     for chunk in out.chunks_mut(8) {
+///         s.store(f32::splat(2.5), chunk);
+///     }
+/// });
+/// assert!(out.iter().all(|&v| v == 2.5));
+/// ```
+pub fn streaming<R>(f: impl FnOnce(&Streamer) -> R) -> R {
+    let _fence = Fence;
+    f(&Streamer { _not_sync: core::marker::PhantomData })
+}
+
+/// Permission to write with streaming stores, handed out by [`streaming`] for the duration of
+/// one call (it cannot leave that call or reach another thread, so the fence at its end covers
+/// every streaming store made through it).
+#[derive(Debug)]
+pub struct Streamer {
+    _not_sync: core::marker::PhantomData<*const ()>,
+}
+
+impl Streamer {
+    /// Stores the lanes of `v` to the start of `out`, as many as fit: with a streaming store
+    /// when `out` holds a whole vector that starts on a vector-size boundary of memory (see
+    /// [`vector_offset`]), with an ordinary store otherwise. On targets without streaming stores,
+    /// or with the `force-scalar` feature, always an ordinary store.
+    ///
+    /// # Examples
+    /// ```
+    /// use array_expr_kernels::{mem, SimdElem};
+    /// let mut out = vec![0i32; 12];
+    /// let h = mem::vector_offset(&out).min(out.len());
+    /// mem::streaming(|s| s.store(i32::splat(7), &mut out[h..]));
+    /// assert_eq!(out.iter().filter(|&&v| v == 7).count(), 8.min(12 - h));
+    /// ```
+    #[inline(always)]
+    pub fn store<T: SimdElem>(&self, v: T::V, out: &mut [T]) {
+        let bytes = T::LANES * core::mem::size_of::<T>();
+        let can = STREAMS && bytes % STREAM_BYTES == 0 && bytes > 0;
+        if can && out.len() >= T::LANES && out.as_ptr().align_offset(bytes) == 0 {
+            // SAFETY: `out` is a unique borrow of at least LANES elements and starts on a
+            // `bytes` boundary, a multiple of STREAM_BYTES (all checked just above); the fence
+            // of the enclosing `streaming` call orders the store.
+            unsafe { stream_vector::<T>(out.as_mut_ptr(), v) };
+        } else {
+            T::store(v, out);
+        }
+    }
+}
+
+/// The number of leading elements of `out` before the first one that starts on a vector-size
+/// boundary of memory (`T::LANES * size_of::<T>()` bytes), i.e. where [`Streamer::store`] can
+/// start streaming; `usize::MAX` if no element does.
+///
+/// # Examples
+/// ```
+/// use array_expr_kernels::mem::vector_offset;
+/// let v = vec![0.0f64; 16];
+/// let h = vector_offset(&v);
+/// assert!(h < 4);
+/// assert_eq!(vector_offset(&v[h..]), 0);
+/// ```
+#[inline(always)]
+pub fn vector_offset<T: SimdElem>(out: &[T]) -> usize {
+    out.as_ptr().align_offset((T::LANES * core::mem::size_of::<T>()).max(1))
+}
+
+/// Whether this build writes with streaming stores (x86-64 without `force-scalar`).
+const STREAMS: bool = cfg!(all(target_arch = "x86_64", not(feature = "force-scalar")));
+
+/// Writes the lanes of `v` to `p[..LANES]` with streaming stores.
+///
+/// # Safety
+/// - `p[..T::LANES]` is valid for writes and not accessed through any other reference.
+/// - `p` is aligned to `T::LANES * size_of::<T>()` bytes, a multiple of [`STREAM_BYTES`].
+#[inline(always)]
+unsafe fn stream_vector<T: SimdElem>(p: *mut T, v: T::V) {
+    let a = T::to_array(v);
+    let s = a.as_ref();
+    if s.len() != T::LANES {
+        // A `SimdElem` implementation whose array is not `LANES` long: store what fits.
+        // SAFETY: the caller guarantees LANES writable elements at `p`.
+        let d = unsafe { core::slice::from_raw_parts_mut(p, T::LANES) };
+        store_partial_slice(d, s);
+        return;
+    }
+    #[cfg(all(target_arch = "x86_64", not(feature = "force-scalar")))]
+    {
+        #[cfg(not(target_feature = "avx"))]
+        use std::arch::x86_64::{__m128i as Chunk, _mm_stream_si128 as stream};
+        #[cfg(target_feature = "avx")]
+        use std::arch::x86_64::{__m256i as Chunk, _mm256_stream_si256 as stream};
+        let src = s.as_ptr().cast::<Chunk>();
+        for c in 0..core::mem::size_of_val(s) / STREAM_BYTES {
+            // SAFETY: `s` has LANES elements, i.e. size_of_val(s) bytes, a multiple of
+            // STREAM_BYTES (checked by `Streamer::store`), so chunk c is inside both `s` (read
+            // unaligned) and `p[..LANES]` (the caller's bound); `p + c STREAM_BYTES` is
+            // STREAM_BYTES-aligned by the caller's alignment. SSE2 is baseline on x86-64 and
+            // the AVX variant is compiled only when the build enables AVX.
+            unsafe { stream(p.cast::<Chunk>().add(c), src.add(c).read_unaligned()) };
+        }
+    }
+    #[cfg(not(all(target_arch = "x86_64", not(feature = "force-scalar"))))]
+    {
+        // SAFETY: the caller guarantees LANES writable elements at `p`.
+        let d = unsafe { core::slice::from_raw_parts_mut(p, T::LANES) };
+        store_partial_slice(d, s);
+    }
+}
+
+/// `d[..m] = s[..m]`, `m = min(d.len(), s.len())`.
+fn store_partial_slice<T: Copy>(d: &mut [T], s: &[T]) {
+    let m = d.len().min(s.len());
+    d[..m].copy_from_slice(&s[..m]);
+}
+
+/// Issues a store fence when dropped: orders the streaming stores before every later store.
+struct Fence;
+
+impl Drop for Fence {
+    #[inline(always)]
+    fn drop(&mut self) {
+        #[cfg(all(target_arch = "x86_64", not(feature = "force-scalar")))]
+        // SAFETY: sfence has no memory operands; SSE is baseline on x86-64.
+        unsafe {
+            std::arch::x86_64::_mm_sfence()
+        };
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -256,5 +409,36 @@ mod tests {
         let mut d = [0.0f64; 3];
         copy_nontemporal(&mut d, &[1.0, 2.0]);
         assert_eq!(d, [1.0, 2.0, 0.0]);
+    }
+
+    /// `Streamer::store` writes exactly the lanes that fit, at every alignment, for vectors of
+    /// 4, 8 and 32 lanes, whether it streams (aligned whole vector) or not.
+    fn streamer_case<T: SimdElem>(val: impl Fn(usize) -> T, fill: T) {
+        let lanes = T::LANES;
+        for off in 0..2 * lanes {
+            for len in [0, 1, lanes - 1, lanes, lanes + 3] {
+                let mut buf = vec![fill; 3 * lanes + 8];
+                let mut a = T::to_array(T::splat(fill));
+                for (k, x) in a.as_mut().iter_mut().enumerate() {
+                    *x = val(k);
+                }
+                streaming(|s| s.store::<T>(T::from_array(a), &mut buf[off..off + len]));
+                for (i, &x) in buf.iter().enumerate() {
+                    let inside = i >= off && i < off + len.min(lanes);
+                    let want = if inside { val(i - off) } else { fill };
+                    assert_eq!(x, want, "offset {off} length {len} index {i}");
+                }
+                let h = vector_offset(&buf[off..]);
+                assert!(h < lanes && vector_offset(&buf[off + h..]) == 0);
+            }
+        }
+    }
+
+    #[test]
+    fn streamer_stores_what_fits_at_every_alignment() {
+        streamer_case::<f64>(|k| k as f64 + 0.5, -1.0);
+        streamer_case::<f32>(|k| k as f32 * 3.0, -1.0);
+        streamer_case::<u8>(|k| k as u8 + 1, 0);
+        streamer_case::<bool>(|k| k % 3 == 0, false);
     }
 }

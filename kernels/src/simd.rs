@@ -66,7 +66,8 @@ pub trait SimdElem: ScalarElem + Send + Sync + 'static {
         + BitAnd<Output = Self::V>
         + BitOr<Output = Self::V>
         + BitXor<Output = Self::V>
-        + Not<Output = Self::V>;
+        + Not<Output = Self::V>
+        + 'static;
     /// `[Self; LANES]`.
     type Array: Copy + Debug + AsRef<[Self]> + AsMut<[Self]>;
     /// Number of lanes of [`V`](Self::V).

@@ -1,0 +1,254 @@
+//! Row and column sums of matrices.
+//!
+//! Both read the matrix in memory order, row after row, so that they run at the speed of a plain
+//! read pass; both add in an order that depends only on the shape (`nrows`, `ncols`), never on
+//! where the data sits in memory, so the results are deterministic. The orders are documented on
+//! [`sum_rows`] and [`sum_cols`]; `tests/schemes.rs` checks them bit for bit against scalar
+//! re-implementations.
+
+use super::{lanes, BLOCK};
+use crate::simd::SimdElem;
+use core::any::Any;
+use wide::{f32x8, f64x4};
+
+/// Rows interleaved by [`sum_rows`].
+const ROWS: usize = 8;
+
+/// Rows up to this many elements are read row after row by [`sum_rows`].
+const SHORT: usize = 256;
+
+/// Vectors of columns accumulated together by [`sum_cols`] (a 4 KiB tile: 1024 f32 columns).
+const TILE: usize = 128;
+
+/// Sums each of `nrows` rows of `ncols` elements, row `r` starting at `data[r * row_stride]`, into
+/// `out[r]` (rows beyond `out.len()` are skipped; elements outside `data` count as 0).
+///
+/// Short rows are where a per-row reduction is slow (a horizontal combine per few elements), so
+/// eight rows are accumulated together, one vector accumulator per row (eight independent add
+/// chains), and the eight accumulators are combined at once by an in-register transpose.
+///
+/// The order, for each row: lane `l` of the accumulator starts at 0 and adds the row's elements
+/// `j = l (mod LANES)` in column order (the last vector zero-filled past the row's end); then the
+/// lanes are combined by halving (lane `i` with lane `i + LANES/2`, repeated, as in
+/// [`block_partial`](super::block_partial)). Rows longer than [`BLOCK`] are cut into blocks of
+/// `BLOCK` columns whose sums are added in order. The order depends only on `ncols`: deterministic,
+/// but not bit-identical to [`sum`](super::sum) of the row.
+///
+/// # Examples
+/// ```
+/// use array_expr_kernels::reduce::sum_rows;
+/// let m: Vec<f32> = (0..6).map(|i| i as f32).collect(); // [[0, 1, 2], [3, 4, 5]]
+/// let mut out = [0.0; 2];
+/// sum_rows(&m, 2, 3, 3, &mut out);
+/// assert_eq!(out, [3.0, 12.0]);
+/// ```
+pub fn sum_rows<T: SimdElem>(data: &[T], nrows: usize, ncols: usize, row_stride: usize, out: &mut [T]) {
+    let nrows = nrows.min(out.len());
+    for (g, dst) in out[..nrows].chunks_mut(ROWS).enumerate() {
+        let mut acc = [T::ZERO; ROWS];
+        let mut c = 0;
+        while c < ncols {
+            let w = (ncols - c).min(BLOCK);
+            let part = rows_block::<T>(data, g * ROWS, dst.len(), (c, w), row_stride);
+            for (a, p) in acc.iter_mut().zip(part) {
+                *a = if c == 0 { p } else { T::add(*a, p) };
+            }
+            c += w;
+        }
+        match dst.first_chunk_mut::<ROWS>() {
+            Some(d) => *d = acc,
+            None => dst.copy_from_slice(&acc[..dst.len()]),
+        }
+    }
+}
+
+/// The sums of columns `c..c + w` of rows `r..r + group` (`group <= ROWS`; the last row is
+/// repeated to fill eight, and the copies are dropped by the caller).
+#[inline(always)]
+fn rows_block<T: SimdElem>(data: &[T], r: usize, group: usize, cols: (usize, usize), rs: usize) -> [T; ROWS] {
+    let (c, w) = cols;
+    if group == ROWS && rs >= w {
+        let s0 = r.wrapping_mul(rs).wrapping_add(c);
+        let g =
+            (ROWS - 1).checked_mul(rs).and_then(|x| x.checked_add(w)).and_then(|n| data.get(s0..)?.get(..n));
+        if let Some(g) = g {
+            let v = w / T::LANES;
+            if w % T::LANES == 0 && (v == 8 || v == 4 || v == 16 || v == 2) {
+                return hsum::<T>(match v {
+                    2 => whole_rows::<T, 2>(g, rs),
+                    4 => whole_rows::<T, 4>(g, rs),
+                    8 => whole_rows::<T, 8>(g, rs),
+                    _ => whole_rows::<T, 16>(g, rs),
+                });
+            }
+        }
+    }
+    let rows: [&[T]; ROWS] = core::array::from_fn(|i| {
+        let s = (r + i.min(group.max(1) - 1)).wrapping_mul(rs).wrapping_add(c);
+        data.get(s..).map_or(&[][..], |d| &d[..w.min(d.len())])
+    });
+    let z = T::splat(T::ZERO);
+    let mut a = [z; ROWS];
+    let l = T::LANES;
+    let mut j = 0;
+    if rows.iter().all(|x| x.len() == w) {
+        // Every row whole: no partial-vector path until the tail. Short rows are read in memory
+        // order (row after row: the eight add chains still overlap); long rows column-interleaved
+        // (one long chain per row would be latency-bound). Same additions either way.
+        let full = w / l * l;
+        if w <= SHORT {
+            for i in 0..ROWS {
+                for x in rows[i][..full].chunks_exact(l) {
+                    a[i] = a[i] + T::load(x);
+                }
+            }
+            j = full;
+        }
+        while j + l <= w {
+            for i in 0..ROWS {
+                a[i] = a[i] + rows[i].get(j..j + l).map_or(z, T::load);
+            }
+            j += l;
+        }
+    }
+    while j < w {
+        for i in 0..ROWS {
+            a[i] = a[i] + T::load(rows[i].get(j..).unwrap_or_default());
+        }
+        j += l;
+    }
+    hsum::<T>(a)
+}
+
+/// The accumulators of eight rows of `N` whole vectors, `g[i rs..][..N LANES]`, read row after
+/// row (the eight add chains overlap in the pipeline); the same additions as [`rows_block`].
+#[inline(always)]
+fn whole_rows<T: SimdElem, const N: usize>(g: &[T], rs: usize) -> [T::V; ROWS] {
+    let l = T::LANES;
+    let row = |i: usize| {
+        let row = g.get(i * rs..i * rs + N * l).unwrap_or_default();
+        let mut v = T::splat(T::ZERO);
+        for x in row.chunks_exact(l).take(N) {
+            v = v + T::load(x);
+        }
+        v
+    };
+    [row(0), row(1), row(2), row(3), row(4), row(5), row(6), row(7)]
+}
+
+/// The lanes of each of eight vectors combined by halving: `out[i]` is `lanes(a[i])`. For `f32`
+/// and `f64` by an in-register transpose and vertical adds (the same additions, in the same
+/// order, so the same bits).
+#[inline(always)]
+fn hsum<T: SimdElem>(a: [T::V; ROWS]) -> [T; ROWS] {
+    let any: &dyn Any = &a;
+    let sums: Option<[f32; 8]> = if let Some(v) = any.downcast_ref::<[f32x8; 8]>() {
+        let t = f32x8::transpose(*v);
+        Some((((t[0] + t[4]) + (t[2] + t[6])) + ((t[1] + t[5]) + (t[3] + t[7]))).to_array())
+    } else {
+        None
+    };
+    if let Some(out) = sums.as_ref().and_then(|s| (s as &dyn Any).downcast_ref::<[T; ROWS]>()) {
+        return *out;
+    }
+    let sums: Option<[f64; 8]> = if let Some(v) = any.downcast_ref::<[f64x4; 8]>() {
+        let half = |q: [f64x4; 4]| {
+            let t = f64x4::transpose(q);
+            ((t[0] + t[2]) + (t[1] + t[3])).to_array()
+        };
+        let (lo, hi) = (half([v[0], v[1], v[2], v[3]]), half([v[4], v[5], v[6], v[7]]));
+        Some([lo[0], lo[1], lo[2], lo[3], hi[0], hi[1], hi[2], hi[3]])
+    } else {
+        None
+    };
+    if let Some(out) = sums.as_ref().and_then(|s| (s as &dyn Any).downcast_ref::<[T; ROWS]>()) {
+        return *out;
+    }
+    a.map(|v| lanes::<T>(v, T::ZERO, T::add))
+}
+
+/// Sums each of `ncols` columns over `nrows` rows (row `r` starts at `data[r * row_stride]`) into
+/// `out[j]`; columns beyond `out.len()` are skipped, elements outside `data` count as 0.
+///
+/// The matrix is read row after row in runs of `clamp(32768 / ncols, 8, 256)` rows (a run stays
+/// in the L2 cache): for each tile of up to 128 vectors of columns (1024 `f32`), the run's rows
+/// are added into a tile of vector accumulators held in L1, then the tile is added to `out`.
+///
+/// The order, for each column: `out` starts at 0; each run's partial starts at 0 and adds the
+/// run's elements in row order; the partials are added to `out` in row order. It depends only
+/// on `nrows` and `ncols`: deterministic.
+///
+/// # Examples
+/// ```
+/// use array_expr_kernels::reduce::sum_cols;
+/// let m: Vec<i32> = (0..6).collect(); // [[0, 1, 2], [3, 4, 5]]
+/// let mut out = [0; 3];
+/// sum_cols(&m, 2, 3, 3, &mut out);
+/// assert_eq!(out, [3, 5, 7]);
+/// ```
+pub fn sum_cols<T: SimdElem>(data: &[T], nrows: usize, ncols: usize, row_stride: usize, out: &mut [T]) {
+    let ncols = ncols.min(out.len());
+    let out = &mut out[..ncols];
+    out.fill(T::ZERO);
+    let run = (32768 / ncols.max(1)).clamp(8, 256);
+    let width = TILE * T::LANES;
+    let mut acc = [T::splat(T::ZERO); TILE];
+    let mut r = 0;
+    while r < nrows {
+        let n = (nrows - r).min(run);
+        for (ti, dst) in out.chunks_mut(width).enumerate() {
+            let nv = dst.len().div_ceil(T::LANES);
+            let acc = &mut acc[..nv];
+            acc.fill(T::splat(T::ZERO));
+            let row = |i: usize| {
+                let s = i.wrapping_mul(row_stride).wrapping_add(ti * width);
+                data.get(s..).map_or(&[][..], |d| &d[..dst.len().min(d.len())])
+            };
+            let mut i = r;
+            while i < r + n {
+                let (a, b) = (row(i), row(i + 1));
+                if i + 1 < r + n && a.len() == dst.len() && b.len() == dst.len() {
+                    add_two_rows::<T>(acc, a, b);
+                    i += 2;
+                } else {
+                    add_row::<T>(acc, a);
+                    i += 1;
+                }
+            }
+            for (a, chunk) in acc.iter().zip(dst.chunks_mut(T::LANES)) {
+                T::store(T::vadd(T::load(chunk), *a), chunk);
+            }
+        }
+        r += n;
+    }
+}
+
+/// `acc[k] = (acc[k] + a[k LANES..][..LANES]) + b[k LANES..][..LANES]` for two whole rows (one
+/// load and store of the accumulators for two rows; the same additions as two [`add_row`]).
+#[inline(always)]
+fn add_two_rows<T: SimdElem>(acc: &mut [T::V], a: &[T], b: &[T]) {
+    let l = T::LANES;
+    let (mut ca, mut cb) = (a.chunks_exact(l), b.chunks_exact(l));
+    let mut k = 0;
+    for ((s, x), y) in acc.iter_mut().zip(&mut ca).zip(&mut cb) {
+        *s = (*s + T::load(x)) + T::load(y);
+        k += 1;
+    }
+    if let Some(s) = acc.get_mut(k) {
+        *s = (*s + T::load(ca.remainder())) + T::load(cb.remainder());
+    }
+}
+
+/// `acc[k] += row[k LANES..][..LANES]` (the last vector zero-filled past the row's end).
+#[inline(always)]
+fn add_row<T: SimdElem>(acc: &mut [T::V], row: &[T]) {
+    let mut chunks = row.chunks_exact(T::LANES);
+    let mut k = 0;
+    for (a, x) in acc.iter_mut().zip(&mut chunks) {
+        *a = *a + T::load(x);
+        k += 1;
+    }
+    if let Some(a) = acc.get_mut(k) {
+        *a = *a + T::load(chunks.remainder());
+    }
+}
