@@ -57,9 +57,12 @@ fn file_bytes(dtype: DType, shape: &[usize], order: Order, data_len: usize) -> V
 }
 
 /// Reads every element (an out-of-bounds read would fault or show under valgrind).
-fn touch_all<T: Copy + Default + PartialEq>(v: ArrayView<'_, T, 2>) -> usize {
+fn touch_all<T: Copy>(v: ArrayView<'_, T, 2>) -> usize {
     let mut n = 0;
-    v.for_each_ref(|x| n += usize::from(*x == *x));
+    v.for_each_ref(|x| {
+        std::hint::black_box(*x);
+        n += 1;
+    });
     n
 }
 
@@ -247,7 +250,7 @@ fn derive<'a>(
         3 => v.invert_axis(a).ok(),
         4 => v.split_at(a, b).ok().map(|(x, y)| if b % 2 == 0 { x } else { y }),
         5 => v.index_axis::<2>(a % 3, 0).ok()?.broadcast_to([b % 5, a % 3 + 1, b % 3]).ok(),
-        _ => v.reshape([a % 5, b % 5, 0usize.max(a % 3)], if b % 2 == 0 { Order::C } else { Order::F }).ok(),
+        _ => v.reshape([a % 5, b % 5, a % 3], if b % 2 == 0 { Order::C } else { Order::F }).ok(),
     }
 }
 
@@ -280,7 +283,7 @@ proptest! {
         // sufficient non-overlap test (interleaved axes that happen not to alias are refused)
         let exact = view_model(len, shape, strides, offset, true);
         let documented = view_model(len, shape, strides, offset, false) && sorted_strides_apart(shape, strides);
-        prop_assert!(!res.is_ok() || exact, "mutable view accepted but it aliases or leaves the buffer");
+        prop_assert!(res.is_err() || exact, "mutable view accepted but it aliases or leaves the buffer");
         prop_assert!(res.is_ok() || !documented, "mutable view refused although its strides are apart");
         if let Ok(mut m) = res {
             // every element written once: a view that aliased would double some
