@@ -41,6 +41,8 @@ impl<T: Element, const D: usize> Array<T, D> {
     /// let a = array_expr_runtime::Array::<u8, 3>::full([2, 1, 2], 7);
     /// assert_eq!(a.to_vec(), vec![7; 4]);
     /// ```
+    // Documented `# Panics` (like `vec!`); `try_full` is the fallible form.
+    #[allow(clippy::panic)]
     pub fn full(shape: [usize; D], value: T) -> Self {
         match Self::try_full(shape, value) {
             Ok(a) => a,
@@ -170,6 +172,8 @@ impl<T: Element, const D: usize> Array<T, D> {
     /// let eye = array_expr_runtime::Array::<f32, 2>::from_fn([2, 2], |[i, j]| if i == j { 1.0 } else { 0.0 });
     /// assert_eq!(eye.to_vec(), vec![1.0, 0.0, 0.0, 1.0]);
     /// ```
+    // Documented `# Panics`: an oversize shape, as `full` (and `vec!`).
+    #[allow(clippy::panic)]
     pub fn from_fn(shape: [usize; D], mut f: impl FnMut([usize; D]) -> T) -> Self {
         let n = match layout::checked_len("shape", &shape, std::mem::size_of::<T>()) {
             Ok(n) => n,
@@ -398,11 +402,11 @@ impl<T: Element, const D: usize> Array<T, D> {
     pub fn get_mut(&mut self, index: [usize; D]) -> Option<&mut T> {
         let g = self.geom;
         let mut off = self.origin_offset() as isize;
-        for k in 0..D {
-            if index[k] >= g.shape[k] {
+        for ((&i, &n), &st) in index.iter().zip(&g.shape).zip(&g.strides) {
+            if i >= n {
                 return None;
             }
-            off += index[k] as isize * g.strides[k];
+            off += i as isize * st;
         }
         self.data.get_mut(usize::try_from(off).ok()?)
     }
@@ -696,6 +700,8 @@ where
     /// # Panics
     ///
     /// When an index is out of bounds (use [`Array::get`] for a checked access).
+    // `Index` has no way to fail but to panic, as slices do; `get` is the checked form.
+    #[allow(clippy::panic)]
     fn index(&self, index: [usize; D]) -> &T {
         match self.get(index) {
             Some(x) => x,
@@ -708,6 +714,8 @@ impl<T: Element, const D: usize> std::ops::IndexMut<[usize; D]> for Array<T, D> 
     /// # Panics
     ///
     /// When an index is out of bounds (use [`Array::get_mut`] for a checked access).
+    // As `index`: `get_mut` is the checked form.
+    #[allow(clippy::panic)]
     fn index_mut(&mut self, index: [usize; D]) -> &mut T {
         let shape = self.shape();
         match self.get_mut(index) {
@@ -742,17 +750,18 @@ pub(crate) fn for_each_index<const D: usize>(shape: [usize; D], mut f: impl FnMu
     let mut idx = [0usize; D];
     loop {
         f(idx);
-        let mut k = D;
-        loop {
-            if k == 0 {
-                return;
-            }
-            k -= 1;
-            idx[k] += 1;
-            if idx[k] < shape[k] {
+        // odometer: the last axis fastest; done when every axis wrapped
+        let mut carry = true;
+        for (i, &n) in idx.iter_mut().zip(&shape).rev() {
+            *i += 1;
+            if *i < n {
+                carry = false;
                 break;
             }
-            idx[k] = 0;
+            *i = 0;
+        }
+        if carry {
+            return;
         }
     }
 }

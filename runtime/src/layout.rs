@@ -67,13 +67,13 @@ pub fn checked_len(what: &str, shape: &[usize], elem_size: usize) -> Result<usiz
 pub(crate) fn contiguous_strides<const D: usize>(shape: [usize; D], order: Order) -> [isize; D] {
     let mut strides = [0isize; D];
     let mut acc: isize = 1;
-    let mut step = |i: usize| {
-        strides[i] = acc;
-        acc = acc.wrapping_mul(shape[i].max(1) as isize);
+    let mut step = |(st, &n): (&mut isize, &usize)| {
+        *st = acc;
+        acc = acc.wrapping_mul(n.max(1) as isize);
     };
     match order {
-        Order::C => (0..D).rev().for_each(&mut step),
-        Order::F => (0..D).for_each(&mut step),
+        Order::C => strides.iter_mut().zip(&shape).rev().for_each(&mut step),
+        Order::F => strides.iter_mut().zip(&shape).for_each(&mut step),
     }
     strides
 }
@@ -291,45 +291,59 @@ impl<const D: usize> Geometry<D> {
         (g, delta)
     }
 
-    fn check_axis(&self, op: &str, axis: usize) -> Result<()> {
-        if axis >= D {
-            bail!(OutOfBounds, "{op}: axis {axis} is out of range for an array of rank {D}");
+    /// Length and stride of `axis`, or the out-of-range error for operation `op`.
+    fn axis(&self, op: &str, axis: usize) -> Result<(usize, isize)> {
+        match (self.shape.get(axis), self.strides.get(axis)) {
+            (Some(&n), Some(&s)) => Ok((n, s)),
+            _ => bail!(OutOfBounds, "{op}: axis {axis} is out of range for an array of rank {D}"),
         }
-        Ok(())
+    }
+
+    /// Sets the length and stride of `axis` (an axis already checked by [`Self::axis`]).
+    fn set(&mut self, axis: usize, n: usize, stride: isize) {
+        if let (Some(dn), Some(ds)) = (self.shape.get_mut(axis), self.strides.get_mut(axis)) {
+            (*dn, *ds) = (n, stride);
+        }
+    }
+
+    /// The (length, stride) pairs of every axis, mutably.
+    fn axes_mut(&mut self) -> impl DoubleEndedIterator<Item = (&mut usize, &mut isize)> {
+        self.shape.iter_mut().zip(self.strides.iter_mut())
+    }
+
+    /// The (length, stride) pairs of every axis.
+    fn axes(&self) -> impl DoubleEndedIterator<Item = (usize, isize)> + Clone + '_ {
+        self.shape.iter().copied().zip(self.strides.iter().copied())
     }
 
     pub(crate) fn slice(&self, spec: &[Slice; D]) -> Result<Moved<D>> {
         let mut g = *self;
         let mut delta: isize = 0;
-        for (axis, s) in spec.iter().enumerate() {
-            let (start, count) = s.resolve(axis, self.shape[axis])?;
-            let stride = self.strides[axis];
+        for (axis, (s, (n, stride))) in spec.iter().zip(g.axes_mut()).enumerate() {
+            let (start, count) = s.resolve(axis, *n)?;
             if count > 0 {
-                delta += start as isize * stride;
+                delta += start as isize * *stride;
             }
-            g.shape[axis] = count;
-            g.strides[axis] = if count > 1 { stride * s.step } else { stride };
+            *n = count;
+            if count > 1 {
+                *stride *= s.step;
+            }
         }
         Ok(Self::moved(g, delta))
     }
 
     pub(crate) fn index_axis<const E: usize>(&self, axis: usize, index: usize) -> Result<Moved<E>> {
         const { assert!(E + 1 == D, "index_axis removes one axis: the result rank must be D - 1") };
-        self.check_axis("index_axis", axis)?;
-        if index >= self.shape[axis] {
-            bail!(
-                OutOfBounds,
-                "index_axis: index {index} is out of bounds for axis {axis} with size {}",
-                self.shape[axis]
-            );
+        let (n, stride) = self.axis("index_axis", axis)?;
+        if index >= n {
+            bail!(OutOfBounds, "index_axis: index {index} is out of bounds for axis {axis} with size {n}");
         }
         let mut g = Geometry { shape: [0; E], strides: [0; E] };
-        let kept = (0..D).filter(|&a| a != axis);
-        for (k, a) in kept.enumerate() {
-            g.shape[k] = self.shape[a];
-            g.strides[k] = self.strides[a];
+        let kept = self.axes().enumerate().filter(|&(a, _)| a != axis);
+        for ((dn, ds), (_, (n, s))) in g.axes_mut().zip(kept) {
+            (*dn, *ds) = (n, s);
         }
-        Ok(Self::moved(g, index as isize * self.strides[axis]))
+        Ok(Self::moved(g, index as isize * stride))
     }
 
     pub(crate) fn insert_axis<const E: usize>(&self, axis: usize) -> Result<Geometry<E>> {
@@ -338,10 +352,9 @@ impl<const D: usize> Geometry<D> {
             bail!(OutOfBounds, "insert_axis: axis {axis} is out of range for a result of rank {E}");
         }
         let mut g = Geometry { shape: [1; E], strides: [0; E] };
-        let src = (0..E).filter(|&a| a != axis);
-        for (from, to) in src.enumerate() {
-            g.shape[to] = self.shape[from];
-            g.strides[to] = self.strides[from];
+        let targets = g.axes_mut().enumerate().filter(|(a, _)| *a != axis);
+        for ((_, (dn, ds)), (n, s)) in targets.zip(self.axes()) {
+            (*dn, *ds) = (n, s);
         }
         Ok(g)
     }
@@ -349,12 +362,12 @@ impl<const D: usize> Geometry<D> {
     pub(crate) fn permute(&self, perm: [usize; D]) -> Result<Geometry<D>> {
         let mut seen = [false; D];
         let mut g = *self;
-        for (k, &p) in perm.iter().enumerate() {
-            if p >= D || std::mem::replace(&mut seen[p], true) {
-                bail!(InvalidArgument, "permute_axes: {perm:?} is not a permutation of the {D} axes");
+        for ((dn, ds), &p) in g.axes_mut().zip(&perm) {
+            let fresh = seen.get_mut(p).is_some_and(|s| !std::mem::replace(s, true));
+            match (fresh, self.axis("permute_axes", p)) {
+                (true, Ok((n, s))) => (*dn, *ds) = (n, s),
+                _ => bail!(InvalidArgument, "permute_axes: {perm:?} is not a permutation of the {D} axes"),
             }
-            g.shape[k] = self.shape[p];
-            g.strides[k] = self.strides[p];
         }
         Ok(g)
     }
@@ -364,17 +377,17 @@ impl<const D: usize> Geometry<D> {
     pub(crate) fn remap<const E: usize>(&self, map: [Option<usize>; E]) -> Result<Geometry<E>> {
         let mut g = Geometry { shape: [1; E], strides: [0; E] };
         let mut seen = [false; D];
-        for (k, m) in map.iter().enumerate() {
-            if let Some(a) = *m {
-                if a >= D || std::mem::replace(&mut seen[a], true) {
-                    bail!(InvalidArgument, "remap_axes: {map:?} does not use each of the {D} axes once");
-                }
-                g.shape[k] = self.shape[a];
-                g.strides[k] = self.strides[a];
+        for ((dn, ds), m) in g.axes_mut().zip(&map) {
+            let Some(a) = *m else { continue };
+            let fresh = seen.get_mut(a).is_some_and(|s| !std::mem::replace(s, true));
+            match (fresh, self.axis("remap_axes", a)) {
+                (true, Ok((n, s))) => (*dn, *ds) = (n, s),
+                _ => bail!(InvalidArgument, "remap_axes: {map:?} does not use each of the {D} axes once"),
             }
         }
-        if let Some(a) = (0..D).find(|&a| !seen[a] && self.shape[a] != 1) {
-            bail!(InvalidArgument, "remap_axes: {map:?} drops axis {a} of length {}", self.shape[a]);
+        let dropped = self.shape.iter().zip(&seen).enumerate().find(|(_, (&n, &s))| !s && n != 1);
+        if let Some((a, (n, _))) = dropped {
+            bail!(InvalidArgument, "remap_axes: {map:?} drops axis {a} of length {n}");
         }
         Ok(g)
     }
@@ -387,24 +400,22 @@ impl<const D: usize> Geometry<D> {
     }
 
     pub(crate) fn invert_axis(&self, axis: usize) -> Result<Moved<D>> {
-        self.check_axis("invert_axis", axis)?;
+        let (n, stride) = self.axis("invert_axis", axis)?;
         let mut g = *self;
-        let n = self.shape[axis];
-        g.strides[axis] = -self.strides[axis];
-        let delta = if n > 0 { (n - 1) as isize * self.strides[axis] } else { 0 };
+        g.set(axis, n, -stride);
+        let delta = if n > 0 { (n - 1) as isize * stride } else { 0 };
         Ok(Self::moved(g, delta))
     }
 
     pub(crate) fn split_at(&self, axis: usize, index: usize) -> Result<(Geometry<D>, Moved<D>)> {
-        self.check_axis("split_at", axis)?;
-        let n = self.shape[axis];
+        let (n, stride) = self.axis("split_at", axis)?;
         if index > n {
             bail!(OutOfBounds, "split_at: index {index} is past the end of axis {axis} with size {n}");
         }
         let (mut a, mut b) = (*self, *self);
-        a.shape[axis] = index;
-        b.shape[axis] = n - index;
-        Ok((a, Self::moved(b, index as isize * self.strides[axis])))
+        a.set(axis, index, stride);
+        b.set(axis, n - index, stride);
+        Ok((a, Self::moved(b, index as isize * stride)))
     }
 
     pub(crate) fn broadcast_to<const E: usize>(&self, target: [usize; E]) -> Result<Geometry<E>> {
@@ -416,11 +427,11 @@ impl<const D: usize> Geometry<D> {
             );
         }
         let mut g = Geometry { shape: target, strides: [0; E] };
-        for k in 0..D {
+        let trailing = g.axes_mut().skip(E - D);
+        for (k, ((n, stride), (&mut want, st))) in self.axes().zip(trailing).enumerate() {
             let t = E - D + k;
-            let (n, want) = (self.shape[k], target[t]);
-            g.strides[t] = match (n == want, n == 1) {
-                (true, _) => self.strides[k],
+            *st = match (n == want, n == 1) {
+                (true, _) => stride,
                 (false, true) => 0,
                 (false, false) => bail!(
                     Broadcast,
@@ -488,7 +499,7 @@ fn reshape_c<const E: usize>(
         *buf.get_mut(len)? = (n, st);
         len += 1;
     }
-    let old = &buf[..len];
+    let old = buf.get(..len)?;
     let mut out = [0isize; E];
     let (mut oi, mut ni) = (0usize, 0usize);
     while oi < old.len() && ni < E {

@@ -46,14 +46,26 @@
 //! # Ok::<(), array_expr_runtime::Error>(())
 //! ```
 #![warn(missing_docs)]
+// Panic audit: nothing reachable from user input may panic. Every remaining `unwrap`,
+// `expect`, `panic!` or unchecked index carries an `#[allow]` with the reason it cannot fail.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)
+)]
 
 mod alloc;
 pub mod array;
 pub mod cow;
+// driver.rs, gemm.rs and diagnostics.rs (and parallel.rs when it lands) are being rewritten by
+// the parallel/fusion work; their panic audit is pending (see the reliability report), so the
+// audit lints are allowed on them for now.
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 pub mod diagnostics;
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 pub mod driver;
 pub mod element;
 pub mod error;
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 pub mod gemm;
 pub mod io;
 pub mod layout;

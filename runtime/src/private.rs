@@ -193,19 +193,21 @@ pub mod ops {
     pub fn square<T: Num>(a: T) -> T {
         a.mul(a)
     }
-    /// Elementwise minimum; NaN if either is NaN (NumPy's `minimum`).
+    /// Elementwise minimum; NaN if either is NaN (NumPy's `minimum`); between equal values
+    /// (`0.0` and `-0.0`) the second operand, as the kernels crate's vector `min` (x86 `minps`).
     #[inline(always)]
     pub fn minimum<T: Num>(a: T, b: T) -> T {
-        if a.is_nan() || (!b.is_nan() && a <= b) {
+        if a.is_nan() || a < b {
             a
         } else {
             b
         }
     }
-    /// Elementwise maximum; NaN if either is NaN (NumPy's `maximum`).
+    /// Elementwise maximum; NaN if either is NaN (NumPy's `maximum`); between equal values the
+    /// second operand, as the kernels crate's vector `max`.
     #[inline(always)]
     pub fn maximum<T: Num>(a: T, b: T) -> T {
-        if a.is_nan() || (!b.is_nan() && a >= b) {
+        if a.is_nan() || a > b {
             a
         } else {
             b

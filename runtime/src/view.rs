@@ -234,11 +234,11 @@ macro_rules! common_view_methods {
             /// Element offset of `index`, or `None` when out of bounds.
             fn offset_of(&self, index: [usize; D]) -> Option<isize> {
                 let mut off = 0isize;
-                for k in 0..D {
-                    if index[k] >= self.geom.shape[k] {
+                for ((&i, &n), &st) in index.iter().zip(&self.geom.shape).zip(&self.geom.strides) {
+                    if i >= n {
                         return None;
                     }
-                    off += index[k] as isize * self.geom.strides[k];
+                    off += i as isize * st;
                 }
                 Some(off)
             }
@@ -524,13 +524,13 @@ pub(crate) fn for_each_offset(shape: &[usize], strides: &[isize], mut f: impl Fn
     if shape.contains(&0) {
         return;
     }
-    let d = shape.len();
-    if d == 0 {
-        f(0);
+    let (Some((&inner_n, outer_shape)), Some((&inner_s, outer_strides))) =
+        (shape.split_last(), strides.split_last())
+    else {
+        f(0); // rank 0: one element
         return;
-    }
-    let (inner_n, inner_s) = (shape[d - 1], strides[d - 1]);
-    let mut idx = vec![0usize; d];
+    };
+    let mut idx = vec![0usize; outer_shape.len()];
     let mut base = 0isize;
     loop {
         let mut off = base;
@@ -538,20 +538,20 @@ pub(crate) fn for_each_offset(shape: &[usize], strides: &[isize], mut f: impl Fn
             f(off);
             off += inner_s;
         }
-        // advance the outer index (axes 0..d-1) like an odometer
-        let mut k = d - 1;
-        loop {
-            if k == 0 {
-                return;
-            }
-            k -= 1;
-            idx[k] += 1;
-            base += strides[k];
-            if idx[k] < shape[k] {
+        // advance the outer index like an odometer, last outer axis fastest
+        let mut carry = true;
+        for ((i, &n), &st) in idx.iter_mut().zip(outer_shape).zip(outer_strides).rev() {
+            *i += 1;
+            base += st;
+            if *i < n {
+                carry = false;
                 break;
             }
-            base -= strides[k] * shape[k] as isize;
-            idx[k] = 0;
+            base -= st * n as isize;
+            *i = 0;
+        }
+        if carry {
+            return;
         }
     }
 }
@@ -1038,19 +1038,19 @@ mod ndarray_interop {
     /// `ndarray`'s `from_shape_ptr` takes; the caller then inverts the negative-stride axes.
     fn low_address_parts<const D: usize>(shape: [usize; D], strides: [isize; D]) -> (isize, [usize; D]) {
         let mut low = 0isize;
-        let mut abs = [0usize; D];
-        for k in 0..D {
-            if strides[k] < 0 && shape[k] > 0 {
-                low += (shape[k] as isize - 1) * strides[k];
+        for (&n, &st) in shape.iter().zip(&strides) {
+            if st < 0 && n > 0 {
+                low += (n as isize - 1) * st;
             }
-            abs[k] = strides[k].unsigned_abs();
         }
-        (low, abs)
+        (low, strides.map(isize::unsigned_abs))
     }
 
     macro_rules! interop {
         ($($d:literal => $ix:ident),*) => {$(
             impl<'a, T> From<ndarray::ArrayView<'a, T, ndarray::$ix>> for ArrayView<'a, T, $d> {
+                // ndarray's `$ix` has exactly $d axes, so `k < $d` indexes its shape and strides
+                #[allow(clippy::indexing_slicing)]
                 fn from(v: ndarray::ArrayView<'a, T, ndarray::$ix>) -> Self {
                     let shape: [usize; $d] = std::array::from_fn(|k| v.shape()[k]);
                     let strides: [isize; $d] = std::array::from_fn(|k| v.strides()[k]);
@@ -1061,6 +1061,8 @@ mod ndarray_interop {
             }
 
             impl<'a, T> From<ndarray::ArrayViewMut<'a, T, ndarray::$ix>> for ArrayViewMut<'a, T, $d> {
+                // ndarray's `$ix` has exactly $d axes, so `k < $d` indexes its shape and strides
+                #[allow(clippy::indexing_slicing)]
                 fn from(mut v: ndarray::ArrayViewMut<'a, T, ndarray::$ix>) -> Self {
                     let shape: [usize; $d] = std::array::from_fn(|k| v.shape()[k]);
                     let strides: [isize; $d] = std::array::from_fn(|k| v.strides()[k]);

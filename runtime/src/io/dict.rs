@@ -137,13 +137,13 @@ impl<'h> Parser<'h> {
             _ => return Err(self.error("expected a quoted string")),
         };
         let start = self.pos + 1;
-        let len =
-            self.text[start..].iter().position(|&b| b == quote || b == b'\\' || !(b' '..=b'~').contains(&b));
-        match len.map(|n| (n, self.text[start + n])) {
+        let rest: &'h [u8] = self.text.get(start..).unwrap_or_default();
+        let len = rest.iter().position(|&b| b == quote || b == b'\\' || !(b' '..=b'~').contains(&b));
+        match len.and_then(|n| Some((n, *rest.get(n)?))) {
             Some((n, b)) if b == quote => {
                 self.pos = start + n + 1;
                 // only printable ASCII bytes were accepted, so this is valid UTF-8
-                std::str::from_utf8(&self.text[start..start + n])
+                std::str::from_utf8(rest.get(..n).unwrap_or_default())
                     .map_err(|_| self.error("expected an ASCII string"))
             }
             Some((n, _)) => Err(self.error_at(
@@ -162,12 +162,12 @@ impl<'h> Parser<'h> {
     }
 
     fn boolean(&mut self) -> Result<bool> {
-        let rest = &self.text[self.pos..];
+        let rest: &[u8] = self.text.get(self.pos..).unwrap_or_default();
         let word_end =
             rest.iter().position(|b| !b.is_ascii_alphanumeric() && *b != b'_').unwrap_or(rest.len());
-        let value = match &rest[..word_end] {
-            b"True" => true,
-            b"False" => false,
+        let value = match rest.get(..word_end) {
+            Some(b"True") => true,
+            Some(b"False") => false,
             _ => return Err(self.error("expected `True` or `False`")),
         };
         self.pos += word_end;
@@ -203,12 +203,13 @@ impl<'h> Parser<'h> {
     /// A decimal integer (Python syntax: no leading zeros; an old-style `L` suffix is allowed).
     fn uint(&mut self) -> Result<usize> {
         let start = self.pos;
-        let digits = self.text[start..].iter().take_while(|b| b.is_ascii_digit()).count();
+        let rest: &[u8] = self.text.get(start..).unwrap_or_default();
+        let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
         if digits == 0 {
             return Err(self.error("expected a non-negative integer"));
         }
-        let text = &self.text[start..start + digits];
-        if digits > 1 && text[0] == b'0' {
+        let text: &[u8] = rest.get(..digits).unwrap_or_default();
+        if digits > 1 && text.first() == Some(&b'0') {
             return Err(self.error("integers must not have leading zeros"));
         }
         let value =
@@ -230,7 +231,9 @@ impl<'h> Parser<'h> {
 /// The header text for error messages: trailing padding removed, escaped, at most 160 chars.
 fn excerpt(text: &[u8]) -> String {
     let end = text.iter().rposition(|b| !matches!(b, b' ' | b'\n')).map_or(0, |i| i + 1);
-    let shown: String = text[..end]
+    let shown: String = text
+        .get(..end)
+        .unwrap_or_default()
         .iter()
         .flat_map(|&b| match b {
             b' '..=b'~' => vec![b as char],

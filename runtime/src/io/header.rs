@@ -160,7 +160,8 @@ impl NpyHeader {
     ) -> Result<NpyHeader> {
         let mut start = [0u8; 8];
         let got = read_full(&mut reader, &mut start, label)?;
-        if start[..got.min(6)] != MAGIC[..got.min(6)] {
+        let seen = got.min(MAGIC.len());
+        if start.get(..seen) != MAGIC.get(..seen) {
             bail!(
                 Format,
                 "{label}: not a `.npy` file (it does not start with the magic string `\\x93NUMPY`)"
@@ -180,7 +181,7 @@ impl NpyHeader {
             ),
         };
         let mut len_field = [0u8; 4];
-        if read_full(&mut reader, &mut len_field[..len_bytes], label)? < len_bytes {
+        if read_full(&mut reader, len_field.get_mut(..len_bytes).unwrap_or_default(), label)? < len_bytes {
             bail!(Format, "{label}: truncated `.npy` header: the input ends inside the header length");
         }
         let header_len = u32::from_le_bytes(len_field);
@@ -370,7 +371,7 @@ impl NpyHeader {
 pub(crate) fn read_full<R: Read>(reader: &mut R, buf: &mut [u8], label: &str) -> Result<usize> {
     let mut got = 0;
     while got < buf.len() {
-        match reader.read(&mut buf[got..]) {
+        match reader.read(buf.get_mut(got..).unwrap_or_default()) {
             Ok(0) => break,
             Ok(n) => got += n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
@@ -419,7 +420,7 @@ fn encode(dtype: DType, shape: &[usize], fortran_order: bool) -> ((u8, u8), Vec<
     let mut out = Vec::with_capacity(8 + len_bytes + header_len);
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&[version.0, version.1]);
-    out.extend_from_slice(&(header_len as u32).to_le_bytes()[..len_bytes]);
+    out.extend_from_slice((header_len as u32).to_le_bytes().get(..len_bytes).unwrap_or_default());
     out.extend_from_slice(dict.as_bytes());
     out.resize(out.len() + pad, b' ');
     out.push(b'\n');

@@ -203,7 +203,8 @@ impl<T: Element, const D: usize> MmapArray<T, D> {
             bail!(Format, "{label}: data at byte {start} is not aligned for {}", T::DTYPE);
         }
         if T::DTYPE == DType::Bool {
-            check_bool_bytes(&map[start..start + len], label)?;
+            let bytes = map.get(start..start + len);
+            check_bool_bytes(bytes.unwrap_or_default(), label)?;
         }
         let mut this = MmapArray { map, start, len, shape, strides: [0; D], order, elem: PhantomData };
         // The strides come from the checked constructor, which verifies that the layout
@@ -426,12 +427,10 @@ impl<T: Element, const D: usize> std::fmt::Debug for MmapArray<T, D> {
 
 /// Checks that every byte is a valid `bool` (0 or 1).
 fn check_bool_bytes(bytes: &[u8], label: &str) -> Result<()> {
-    match bytes.iter().position(|&b| b > 1) {
-        Some(i) => bail!(
-            Format,
-            "{label}: bool element {i} (in file order) is the byte {}, expected 0 or 1",
-            bytes[i]
-        ),
+    match bytes.iter().enumerate().find(|(_, &b)| b > 1) {
+        Some((i, b)) => {
+            bail!(Format, "{label}: bool element {i} (in file order) is the byte {b}, expected 0 or 1")
+        }
         None => Ok(()),
     }
 }
@@ -490,7 +489,7 @@ impl<'a, T, const D: usize> Iterator for AxisChunks<'a, T, D> {
     type Item = ArrayView<'a, T, D>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let left = self.rest.shape()[self.axis];
+        let left = self.rest.shape().get(self.axis).copied().unwrap_or(0);
         if left == 0 {
             return None;
         }
@@ -500,7 +499,7 @@ impl<'a, T, const D: usize> Iterator for AxisChunks<'a, T, D> {
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let n = self.rest.shape()[self.axis].div_ceil(self.size);
+        let n = self.rest.shape().get(self.axis).map_or(0, |left| left.div_ceil(self.size));
         (n, Some(n))
     }
 }

@@ -139,11 +139,12 @@ fn read_elements<T: Element, R: Read>(
     let mut done = 0;
     while done < need {
         let want = (need - done).min(buf.len());
-        let got = read_full(&mut reader, &mut buf[..want], label)?;
+        let chunk = buf.get_mut(..want).unwrap_or_default();
+        let got = read_full(&mut reader, chunk, label)?;
         if got < want {
             return Err(header.truncated(label, (done + got) as u64));
         }
-        decode_into(&buf[..want], &mut out, label)?;
+        decode_into(chunk, &mut out, label)?;
         done += want;
     }
     Ok(out)
@@ -156,7 +157,8 @@ fn decode_into<T: Element>(bytes: &[u8], out: &mut Vec<T>, label: &str) -> Resul
     out.resize(before + bytes.len() / size, T::ZERO);
     // branch-free over the chunk so the loop vectorizes; only `bool` can see an invalid value
     let mut invalid = false;
-    for (dst, src) in out[before..].iter_mut().zip(bytes.chunks_exact(size)) {
+    let fresh: &mut [T] = out.get_mut(before..).unwrap_or_default();
+    for (dst, src) in fresh.iter_mut().zip(bytes.chunks_exact(size)) {
         let value = T::read_le(src);
         invalid |= value.is_none();
         *dst = value.unwrap_or(T::ZERO);
@@ -445,7 +447,7 @@ impl<T: Element, W: Write> NpyWriter<T, W> {
             }
             let at = self.buf.len();
             self.buf.resize(at + size, 0);
-            x.write_le(&mut self.buf[at..]);
+            x.write_le(self.buf.get_mut(at..).unwrap_or_default());
             if self.buf.len() >= WRITE_CHUNK * size {
                 failed = self.flush_buf().err();
             }

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Memory checking: runs a chosen subset of the integration tests under valgrind memcheck and
+# fails on any error (invalid read or write, use of uninitialised memory, invalid free, a
+# definite leak). The subset covers the unsafe code: views and layouts (view.rs, layout.rs),
+# the loop drivers and generated kernels (every layout, in-place updates, edge values), .npy
+# files and memory maps (fuzzed), GEMM and the kernels' loads/stores.
+#
+# Usage: .ci/valgrind.sh [test-name ...]   (default: the subset below)
+# Uses the same release build as `cargo test --workspace --features ndarray --release`, so after
+# that step nothing is rebuilt. The binaries have no debug info; to get line numbers in a
+# report, rerun with CARGO_PROFILE_RELEASE_DEBUG=1 (a full rebuild).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR=never
+
+if ! command -v valgrind >/dev/null; then
+    echo "installing valgrind"
+    (apt-get update -qq && apt-get install -y -qq valgrind) >/dev/null
+fi
+
+# package:test-target ("lib" for a crate's unit tests)
+tests=("$@")
+if [ ${#tests[@]} -eq 0 ]; then
+    tests=(array-expr:edge_cases array-expr:fuzz array-expr:differential array-expr:layouts array-expr:npy
+        array-expr:mmap array-expr:ops_dtypes array-expr:elementwise array-expr:alloc_counts array-expr:gemm
+        array-expr-runtime:lib array-expr-kernels:lib array-expr-kernels:differential)
+fi
+
+# The workspace build CI already made; list its test binaries as "package:target path".
+listing=$(cargo test --workspace --features ndarray --release --no-run --message-format=json 2>/dev/null |
+    python3 -c '
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["profile"]["test"]:
+        pkg = m["package_id"].split("#")[-1].split("@")[0]  # path+file:///..#name@version
+        name = "lib" if "lib" in m["target"]["kind"] else m["target"]["name"]
+        print(pkg + ":" + name, m["executable"])
+')
+exes=()
+for t in "${tests[@]}"; do
+    exe=$(awk -v t="$t" '$1 == t { print $2 }' <<<"$listing")
+    if [ -z "$exe" ]; then
+        echo "no test binary for $t; known: $(cut -d' ' -f1 <<<"$listing" | tr '\n' ' ')" >&2
+        exit 1
+    fi
+    exes+=("$exe")
+done
+
+# Fewer fuzz cases under valgrind (each case runs ~50x slower); the native run does the rest.
+export FUZZ_CASES=${FUZZ_CASES:-150}
+status=0
+for exe in "${exes[@]}"; do
+    start=$(date +%s)
+    log=$(mktemp)
+    if valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite \
+        --errors-for-leak-kinds=definite "$exe" --test-threads=2 -q >"$log" 2>&1; then
+        echo "ok   $(basename "$exe") ($(( $(date +%s) - start ))s)"
+    else
+        echo "FAIL $(basename "$exe") ($(( $(date +%s) - start ))s)"
+        cat "$log"
+        status=1
+    fi
+    rm -f "$log"
+done
+exit $status

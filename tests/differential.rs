@@ -1,0 +1,39 @@
+//! Differential testing of generated kernels: a few hundred random, well-typed `array_expr!`
+//! kernels (written by `tools/gen_kernels.py` with a fixed seed, committed) run on random data
+//! in C, F, permuted, odd-offset, step-sliced, reversed, broadcast and mixed layouts, through the
+//! allocating, `_into` and in-place forms, and every element is compared with a straightforward
+//! reference evaluator (plain loops over indices).
+//!
+//! The comparison is exact (bit for bit, up to the sign of zero) for integers, masks, indices,
+//! `min`/`max` and every float result computed only with correctly rounded operations; float
+//! results that depend on an approximated math function or a reduction are compared within a
+//! bound propagated through the expression from each operation's documented accuracy (see
+//! `differential/values.rs`). Elements the bound cannot decide are counted and skipped; a kernel
+//! fails when more than half of its elements are undecided.
+//!
+//! Run one kernel with `cargo test --release --features ndarray --test differential k042`.
+
+// The support modules serve every generated kernel; which of their functions a given seed's
+// kernels call varies, so unused ones are not an error.
+#![allow(dead_code)]
+
+#[path = "differential/data.rs"]
+mod data;
+#[path = "differential/generated.rs"]
+mod generated;
+#[path = "differential/ints.rs"]
+mod ints;
+#[path = "differential/reduce.rs"]
+mod reduce;
+#[path = "differential/runner.rs"]
+mod runner;
+#[path = "differential/values.rs"]
+mod values;
+
+mod prelude {
+    pub(crate) use super::ints::*;
+    pub(crate) use super::reduce::*;
+    pub(crate) use super::runner::run;
+    pub(crate) use super::values::*;
+    pub(crate) use array_expr::{array_expr, Array};
+}
