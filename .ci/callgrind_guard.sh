@@ -18,6 +18,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
+# one thread: counts must not depend on how rayon's workers are scheduled
+export ARRAY_EXPR_NUM_THREADS=1
 baseline=.ci/callgrind_baseline.txt
 limit=10 # percent
 
