@@ -80,6 +80,7 @@ fn main() -> Result<(), array_expr::Error> {
     println!("first assignments: {:?}", &idx.to_vec()[..8]);
 
     tour(&x)?;
+    println!("\n== what softmax actually runs (SOFTMAX_PLAN, generated at compile time) ==\n{SOFTMAX_PLAN}");
     Ok(())
 }
 

@@ -129,6 +129,18 @@ array_expr! {
         matmul(a, b)
     }
 
+    fn alpha_folded(a: f64[m, k], b: f64[k, n], s: f64) -> f64[m, n] {
+        -0.5 * matmul(a * s, 2.0 * b)
+    }
+
+    fn bias_prefilled(a: f64[m, k], b: f64[k, n], c: f64[n], d: f64[m, 1]) -> f64[m, n] {
+        c * d + matmul(a, b) * 3.0
+    }
+
+    fn int_alpha(a: i32[m, k], b: i32[k, n], s: i32) -> i32[m, n] {
+        matmul(a, b) * s + 7
+    }
+
     fn col_stats(x: f64[n, m]) -> (f64[m], f64[m]) {
         let mu = mean(x, axis = 0);
         (mu, sqrt(mean(square(x - mu), axis = 0)))
@@ -463,6 +475,29 @@ fn matmul_dot_and_epilogues() {
     for i in 0..3 {
         for j in 0..2 {
             let want: i32 = (0..4).map(|p| ia[[i, p]] * ib[[p, j]]).sum();
+            assert_eq!(got[[i, j]], want);
+        }
+    }
+    // scalar factors fold into GEMM's alpha; an addend pre-fills the output (beta = 1)
+    let p = naive_mm(&a.view(), &b.view());
+    let got = alpha_folded(&a, &b, 1.5).unwrap().to_vec();
+    assert!(close(&got, &p.iter().map(|v| -1.5 * v).collect::<Vec<_>>()));
+    let c = Array::<f64, 1>::random_normal([3], 7, 0.0, 1.0);
+    let d = Array::<f64, 2>::random_normal([7, 1], 8, 0.0, 1.0);
+    let got = bias_prefilled(&a, &b, &c, &d).unwrap();
+    for i in 0..7 {
+        for j in 0..3 {
+            assert!((got[[i, j]] - (c[[j]] * d[[i, 0]] + 3.0 * p[i * 3 + j])).abs() < 1e-12);
+        }
+    }
+    // F-order output, written through `_into` with the pre-fill
+    let mut out = Array::<f64, 2>::zeros([3, 7]);
+    bias_prefilled_into(&a, &b, &c, &d, out.view_mut().reversed_axes()).unwrap();
+    assert!(close(&out.t().to_owned_order(Order::C).to_vec(), &got.to_vec()));
+    let got = int_alpha(&ia, &ib, -3).unwrap();
+    for i in 0..3 {
+        for j in 0..2 {
+            let want: i32 = (0..4).map(|p| ia[[i, p]] * ib[[p, j]]).sum::<i32>() * -3 + 7;
             assert_eq!(got[[i, j]], want);
         }
     }

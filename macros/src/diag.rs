@@ -62,3 +62,10 @@ pub(crate) fn unknown_dtype(id: &Ident) -> String {
 pub(crate) fn unknown_named_arg(id: &Ident) -> String {
     format!("unknown argument `{id}`; reductions take `axis = k`, `axis = (i, j)` and `keepdims`")
 }
+
+/// A pass reading more arrays than the loop drivers take.
+pub(crate) fn too_many_operands(count: usize, max: usize) -> String {
+    format!(
+        "this expression reads {count} arrays in one fused pass; a pass reads at most {max}: compute part of it in a separate kernel and pass the result in"
+    )
+}

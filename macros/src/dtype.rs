@@ -57,6 +57,16 @@ impl Dtype {
         matches!(self, Dtype::F32 | Dtype::F64)
     }
 
+    /// Size of one element in bytes.
+    pub(crate) fn bytes(self) -> usize {
+        match self {
+            Dtype::Bool | Dtype::I8 | Dtype::U8 => 1,
+            Dtype::I16 | Dtype::U16 => 2,
+            Dtype::I32 | Dtype::U32 | Dtype::F32 => 4,
+            Dtype::I64 | Dtype::U64 | Dtype::F64 => 8,
+        }
+    }
+
     pub(crate) fn is_int(self) -> bool {
         !self.is_float() && self != Dtype::Bool
     }

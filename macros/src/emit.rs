@@ -5,6 +5,7 @@
 
 use crate::ast::{BinOp, Param, UnOp};
 use crate::dtype::Dtype;
+use crate::explain::{Dest, PassKind, PassRecord};
 use crate::ir::{Const, Ir, NodeId, Op, ReduceKind};
 use crate::shape::{Dim, Shape};
 use proc_macro2::{Ident, Literal, Span, TokenStream};
@@ -23,7 +24,16 @@ pub(crate) struct Emitter<'a> {
     /// In the final pass, a GEMM result already written to the output, read from it.
     epilogue: Option<NodeId>,
     in_final: bool,
+    /// The passes emitted so far, for the explain plan.
+    records: Vec<PassRecord>,
+    /// The temporary the next pass writes (set by the temporary emitters), else an output.
+    pending_temp: Option<NodeId>,
+    /// The output the next non-temporary pass writes (several-output kernels).
+    output: usize,
 }
+
+/// Arrays one fused pass may read (the drivers are `zip1`..`zip8`, `reduce1`..`reduce8`).
+const MAX_OPERANDS: usize = 8;
 
 fn rt() -> TokenStream {
     quote!(::array_expr::__private)
@@ -53,7 +63,59 @@ impl<'a> Emitter<'a> {
             inplace: None,
             epilogue: None,
             in_final: false,
+            records: Vec::new(),
+            pending_temp: None,
+            output: 0,
         }
+    }
+
+    /// Selects the output the following passes write (several-output kernels).
+    pub(crate) fn set_output(&mut self, k: usize) {
+        self.output = k;
+    }
+
+    /// The passes emitted so far, in execution order.
+    pub(crate) fn take_records(&mut self) -> Vec<PassRecord> {
+        std::mem::take(&mut self.records)
+    }
+
+    /// Where the pass being emitted writes; consumes the pending temporary.
+    fn dest(&mut self) -> Dest {
+        match self.pending_temp.take() {
+            Some(t) => Dest::Temp(t),
+            None => Dest::Output(self.output),
+        }
+    }
+
+    fn record(
+        &mut self,
+        kind: PassKind,
+        root: NodeId,
+        dest: Dest,
+        nodes: &BTreeSet<NodeId>,
+        reads: &[NodeId],
+        vector: bool,
+    ) {
+        let epilogue = matches!(kind, PassKind::Map) && self.epilogue.is_some();
+        let rereads_output = matches!(kind, PassKind::Map)
+            && (epilogue || self.inplace.is_some())
+            && matches!(dest, Dest::Output(_));
+        // the GEMM result an epilogue reads from the output is not computed by this pass
+        let nodes =
+            nodes.iter().copied().filter(|n| !reads.contains(n) && Some(*n) != self.epilogue).collect();
+        let (alpha, beta_one) = (Vec::new(), false);
+        self.records.push(PassRecord {
+            kind,
+            root,
+            dest,
+            nodes,
+            reads: reads.to_vec(),
+            vector,
+            epilogue,
+            rereads_output,
+            alpha,
+            beta_one,
+        });
     }
 
     pub(crate) fn set_inplace(&mut self, p: Option<usize>) {
@@ -231,6 +293,7 @@ impl<'a> Emitter<'a> {
     /// Emits an elementwise pass computing `root` into the mutable view expression `dst`.
     pub(crate) fn emit_elementwise(&mut self, root: NodeId, dst: TokenStream, final_pass: bool) {
         let rt = rt();
+        let dest = self.dest();
         let rw = final_pass && (self.inplace.is_some() || self.epilogue.is_some());
         self.in_final = rw;
         let (_, first) = self.pass_nodes(root);
@@ -248,6 +311,7 @@ impl<'a> Emitter<'a> {
         self.in_final = false;
         let rv = v(root);
         if operands.is_empty() {
+            self.record(PassKind::Map, root, dest, &nodes, &operands, false);
             self.stmts.push(quote! {
                 {
                     let mut __ae_d = #dst;
@@ -264,6 +328,7 @@ impl<'a> Emitter<'a> {
         self.in_final = rw;
         let vector = self.vector_body(&nodes, &operands, root);
         self.in_final = false;
+        self.record(PassKind::Map, root, dest, &nodes, &operands, vector.is_some());
         let loop_body = match vector {
             Some(vbody) => vbody,
             None => quote! {
@@ -273,6 +338,9 @@ impl<'a> Emitter<'a> {
                 }
             },
         };
+        if self.too_many_operands(root, operands.len()) {
+            return;
+        }
         let cost = self.pass_cost(&nodes);
         let zip = if rw {
             format_ident!("zip{}_rw", operands.len())
@@ -431,10 +499,23 @@ impl<'a> Emitter<'a> {
         })
     }
 
+    /// The loop drivers take at most [`MAX_OPERANDS`] arrays: a pass reading more becomes a
+    /// `compile_error!` at the expression (returns true).
+    fn too_many_operands(&mut self, root: NodeId, count: usize) -> bool {
+        if count <= MAX_OPERANDS {
+            return false;
+        }
+        let span = self.ir.get(root).map_or_else(Span::call_site, |n| n.span);
+        let msg = crate::diag::too_many_operands(count, MAX_OPERANDS);
+        self.stmts.push(quote::quote_spanned!(span=> ::core::compile_error!(#msg);));
+        true
+    }
+
     /// Emits a reduction pass for `id` writing into `dst`, a mutable view whose shape is the
     /// input's with the reduced axes of length 1.
     pub(crate) fn emit_reduce(&mut self, id: NodeId, dst: TokenStream) {
         let rt = rt();
+        let dest = self.dest();
         let Some(n) = self.ir.get(id).cloned() else { return };
         let Op::Reduce { kind, input, axes, acc, .. } = n.op.clone() else { return };
         let (nodes, operands) = self.pass_nodes(id);
@@ -454,6 +535,9 @@ impl<'a> Emitter<'a> {
         let r = reduce_parts(kind, in_dtype, acc, n.dtype, &iv);
         let (ptype, init, step, combine, finish) = (r.ptype, r.init, r.step, r.combine, r.finish);
         let count = axes.iter().map(|a| quote!(__ae_shape[#a]));
+        if self.too_many_operands(id, operands.len()) {
+            return;
+        }
         let reduce = format_ident!("reduce{}", operands.len().max(1));
         let cost = self.pass_cost(&nodes);
         let logical = matches!(kind, ReduceKind::ArgMin | ReduceKind::ArgMax);
@@ -463,6 +547,7 @@ impl<'a> Emitter<'a> {
             && (acc == Dtype::F64 || acc == in_dtype);
         let simd_minmax = matches!(kind, ReduceKind::Min | ReduceKind::Max) && in_dtype != Dtype::Bool;
         let buffered = simd_sum || simd_minmax;
+        self.record(PassKind::Reduce, id, dest, &nodes, &operands, buffered);
         // the block buffer of a SIMD reduction is the driver's per-task scratch (zeroed once
         // per task, not per block; block closures run on several threads at once)
         let vals_t = dtype_tokens(in_dtype);
@@ -558,26 +643,123 @@ impl<'a> Emitter<'a> {
         self.stmts.push(quote! {
             let mut #t = #rt::runtime::diagnostics::alloc_counted::<#ty, #rank>(#shape_e, true)?;
         });
+        self.pending_temp = Some(id);
         self.emit_elementwise(id, quote!(#t.view_mut()), false);
         quote!(#t.view())
     }
 
     /// Emits `dst = a @ b` through GEMM.
     pub(crate) fn emit_matmul(&mut self, id: NodeId, dst: TokenStream) {
+        self.emit_gemm(id, dst, Vec::new(), false);
+    }
+
+    /// Emits `dst = alpha * (a @ b) + beta * dst` through GEMM, where alpha is the product of
+    /// `outer` scalar factors and of those found on the operands (`(2.0 * x) @ w` reads `x`
+    /// directly with alpha = 2), and beta is 1 when `dst` was pre-filled with an addend.
+    fn emit_gemm(&mut self, id: NodeId, dst: TokenStream, outer: Vec<NodeId>, beta_one: bool) {
+        let dest = self.dest();
         let Some(n) = self.ir.get(id).cloned() else { return };
         let Op::MatMul(a, b) = n.op else { return };
+        let (fa, ma, a) = self.scaled_path(a);
+        let (fb, mb, b) = self.scaled_path(b);
+        let factors: Vec<NodeId> = outer.into_iter().chain(fa).chain(fb).collect();
         let (av, bv) = (self.gemm_input(a), self.gemm_input(b));
+        let folded: BTreeSet<NodeId> = std::iter::once(id).chain(ma).chain(mb).collect();
+        self.record(PassKind::Gemm, id, dest, &folded, &[a, b], true);
+        if let Some(r) = self.records.last_mut() {
+            r.alpha = factors.clone();
+            r.beta_one = beta_one;
+        }
         let ty = dtype_tokens(n.dtype);
         let rt = rt();
-        self.stmts.push(quote! {
-            #rt::runtime::gemm::gemm(
-                <#ty as #rt::runtime::Element>::ONE,
-                &#av,
-                &#bv,
-                <#ty as #rt::runtime::Element>::ZERO,
-                &mut #dst,
-            )?;
+        let one = quote!(<#ty as #rt::runtime::Element>::ONE);
+        let alpha = factors.iter().fold(one.clone(), |acc, f| {
+            let f = self.scalar_tokens(*f).unwrap_or_else(|| one.clone());
+            quote!(#rt::ops::mul(#acc, #f))
         });
+        let beta = if beta_one { one } else { quote!(<#ty as #rt::runtime::Element>::ZERO) };
+        self.stmts.push(quote! {
+            #rt::runtime::gemm::gemm(#alpha, &#av, &#bv, #beta, &mut #dst)?;
+        });
+    }
+
+    /// The value of a scalar-shaped leaf factor: a scalar parameter, a constant, or the
+    /// negation of one; `None` for anything else.
+    fn scalar_tokens(&self, id: NodeId) -> Option<TokenStream> {
+        let n = self.ir.get(id)?;
+        if !n.shape.is_empty() {
+            return None;
+        }
+        match &n.op {
+            Op::Scalar(p) => {
+                let name = self.params.get(*p)?.name.clone();
+                Some(quote!(#name))
+            }
+            Op::Const(c) => Some(const_tokens(c, n.dtype)),
+            Op::Unary(UnOp::Neg, a) => {
+                let a = self.scalar_tokens(*a)?;
+                let rt = rt();
+                Some(quote!(#rt::ops::neg(#a)))
+            }
+            _ => None,
+        }
+    }
+
+    /// Peels scalar factors off `id`: `s * e`, `e * s` and `-e` (as the factor -1) give the
+    /// factors and `e`. Multiplication distributes over the product exactly for integers
+    /// (wrapping) and up to rounding for floats.
+    pub(crate) fn scaled(&self, id: NodeId) -> (Vec<NodeId>, NodeId) {
+        let (factors, _, core) = self.scaled_path(id);
+        (factors, core)
+    }
+
+    /// Like [`scaled`](Self::scaled), also giving the multiplication nodes peeled off.
+    fn scaled_path(&self, mut id: NodeId) -> (Vec<NodeId>, Vec<NodeId>, NodeId) {
+        let (mut factors, mut muls) = (Vec::new(), Vec::new());
+        while let Some(n) = self.ir.get(id) {
+            let Op::Binary(BinOp::Mul, a, b) = &n.op else { break };
+            if n.shape.len() != 2 {
+                break;
+            }
+            let (f, rest) = if self.scalar_tokens(*a).is_some() {
+                (*a, *b)
+            } else if self.scalar_tokens(*b).is_some() {
+                (*b, *a)
+            } else {
+                break;
+            };
+            factors.push(f);
+            muls.push(id);
+            id = rest;
+        }
+        (factors, muls, id)
+    }
+
+    /// A matrix product of `shape` (the output's), if `id` is one.
+    fn is_product(&self, id: NodeId, shape: &Option<Shape>) -> bool {
+        let n = self.ir.get(id);
+        matches!(n.map(|n| &n.op), Some(Op::MatMul(..))) && n.map(|n| n.shape.clone()) == *shape
+    }
+
+    /// The root as `alpha * (a @ b) + addend` when it has that form: (alpha factors, product,
+    /// addend). The addend may not read the product itself.
+    fn gemm_form(
+        &self,
+        root: NodeId,
+        shape: &Option<Shape>,
+    ) -> Option<(Vec<NodeId>, NodeId, Option<NodeId>)> {
+        let (f, core) = self.scaled(root);
+        if self.is_product(core, shape) {
+            return Some((f, core, None));
+        }
+        let Some(Op::Binary(BinOp::Add, a, b)) = self.ir.get(root).map(|n| &n.op) else { return None };
+        for (p, addend) in [(*a, *b), (*b, *a)] {
+            let (f, core) = self.scaled(p);
+            if self.is_product(core, shape) && !self.pass_nodes(addend).0.contains(&core) {
+                return Some((f, core, Some(addend)));
+            }
+        }
+        None
     }
 
     /// A GEMM result another pass reads: a temporary of the product's shape.
@@ -591,6 +773,7 @@ impl<'a> Emitter<'a> {
         self.stmts.push(quote! {
             let mut #t = #rt::runtime::diagnostics::alloc_counted::<#ty, 2>(#shape_e, true)?;
         });
+        self.pending_temp = Some(id);
         self.emit_matmul(id, quote!(#t.view_mut()));
         self.stmts.push(quote!(let #tv = #t.view();));
         self.temps.insert(id, tv);
@@ -601,6 +784,16 @@ impl<'a> Emitter<'a> {
     /// place), otherwise a plain elementwise pass.
     pub(crate) fn emit_final(&mut self, root: NodeId, dst: TokenStream) {
         let shape = self.ir.get(root).map(|n| n.shape.clone());
+        if self.inplace.is_none() {
+            if let Some((factors, core, addend)) = self.gemm_form(root, &shape) {
+                // scalar factors fold into alpha; an addend pre-fills the output (beta = 1)
+                if let Some(addend) = addend {
+                    self.emit_elementwise(addend, dst.clone(), false);
+                }
+                self.emit_gemm(core, dst, factors, addend.is_some());
+                return;
+            }
+        }
         let (nodes, _) = self.pass_nodes(root);
         let products: Vec<NodeId> = nodes
             .iter()
@@ -627,6 +820,8 @@ impl<'a> Emitter<'a> {
     pub(crate) fn emit_assign_from_temp(&mut self, id: NodeId, dst: TokenStream) {
         self.emit_reduce_temp(id);
         let t = self.temps.get(&id).cloned().unwrap_or_else(|| format_ident!("__ae_missing"));
+        let dest = self.dest();
+        self.record(PassKind::Copy, id, dest, &BTreeSet::new(), &[id], false);
         self.stmts.push(quote!({
             let mut __ae_d = #dst;
             let __ae_shape = __ae_d.shape();
@@ -653,6 +848,7 @@ impl<'a> Emitter<'a> {
         self.stmts.push(quote! {
             let mut #t = #rt::runtime::diagnostics::alloc_counted::<#ty, #rank>(#kept_e, true)?;
         });
+        self.pending_temp = Some(id);
         self.emit_reduce(id, quote!(#t.view_mut()));
         let view = if *keepdims {
             quote!(#t.view())

@@ -14,6 +14,7 @@ mod diag;
 mod dtype;
 mod emit;
 mod expand;
+mod explain;
 mod fallback;
 mod ir;
 mod parse;

@@ -62,7 +62,7 @@ impl<T: Element, const D: usize> Array<T, D> {
     /// [`ErrorKind::Overflow`](crate::ErrorKind::Overflow) when the size does not fit.
     pub fn try_full(shape: [usize; D], value: T) -> Result<Self> {
         let n = layout::checked_len("shape", &shape, std::mem::size_of::<T>())?;
-        Ok(Self::from_vec_unchecked(vec![value; n], shape, Order::C))
+        Ok(Self::from_vec_unchecked(crate::alloc::filled(n, value), shape, Order::C))
     }
 
     /// An array of zeros (`false` for bool).
@@ -238,6 +238,15 @@ impl<T: Element, const D: usize> Array<T, D> {
     }
 
     /// A read-only view of the whole array.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use array_expr_runtime::Array;
+    /// let a = Array::<f32, 2>::zeros([2, 3]);
+    /// let v = a.view();
+    /// assert_eq!(v.shape(), [2, 3]);
+    /// ```
     pub fn view(&self) -> ArrayView<'_, T, D> {
         // SAFETY: the array invariant: the geometry addresses elements of `self.data` only
         // (established by every constructor and kept by the consuming geometry operations).
@@ -245,6 +254,15 @@ impl<T: Element, const D: usize> Array<T, D> {
     }
 
     /// A mutable view of the whole array.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use array_expr_runtime::Array;
+    /// let mut a = Array::<f32, 1>::zeros([3]);
+    /// a.view_mut().fill(2.0);
+    /// assert_eq!(a.to_vec(), vec![2.0; 3]);
+    /// ```
     pub fn view_mut(&mut self) -> ArrayViewMut<'_, T, D> {
         let (shape, strides) = (self.geom.shape, self.geom.strides);
         let off = self.origin_offset();
@@ -273,41 +291,110 @@ impl<T: Element, const D: usize> Array<T, D> {
     }
 
     /// The length of every axis.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use array_expr_runtime::Array;
+    /// assert_eq!(Array::<u8, 3>::zeros([2, 3, 4]).shape(), [2, 3, 4]);
+    /// ```
     pub fn shape(&self) -> [usize; D] {
         self.geom.shape
     }
 
     /// The element strides.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use array_expr_runtime::Array;
+    /// let a = Array::<f32, 2>::zeros([2, 3]);
+    /// assert_eq!(a.strides(), [3, 1]);
+    /// assert_eq!(a.into_reversed_axes().strides(), [1, 3]);
+    /// ```
     pub fn strides(&self) -> [isize; D] {
         self.geom.strides
     }
 
     /// Number of elements.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use array_expr_runtime::Array;
+    /// assert_eq!(Array::<i32, 2>::zeros([2, 3]).len(), 6);
+    /// ```
     pub fn len(&self) -> usize {
         self.data.len()
     }
 
     /// True when some axis has length 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use array_expr_runtime::Array;
+    /// assert!(Array::<i32, 2>::zeros([2, 0]).is_empty());
+    /// assert!(!Array::<i32, 0>::zeros([]).is_empty()); // a scalar has one element
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.data.is_empty()
     }
 
     /// True when the data is in C order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use array_expr_runtime::Array;
+    /// let a = Array::<f32, 2>::zeros([2, 3]);
+    /// assert!(a.is_c_contiguous());
+    /// assert!(!a.into_reversed_axes().is_c_contiguous());
+    /// ```
     pub fn is_c_contiguous(&self) -> bool {
         self.view().is_c_contiguous()
     }
 
     /// True when the data is in F order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use array_expr_runtime::{Array, Order};
+    /// let a = Array::<f32, 2>::from_shape_vec_order([2, 3], vec![0.0; 6], Order::F)?;
+    /// assert!(a.is_f_contiguous());
+    /// # Ok::<(), array_expr_runtime::Error>(())
+    /// ```
     pub fn is_f_contiguous(&self) -> bool {
         self.view().is_f_contiguous()
     }
 
     /// The element at `index`, or `None` when out of bounds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use array_expr_runtime::Array;
+    /// let a = Array::<i32, 2>::from_fn([2, 2], |[i, j]| (10 * i + j) as i32);
+    /// assert_eq!(a.get([1, 0]), Some(&10));
+    /// assert_eq!(a.get([2, 0]), None);
+    /// ```
     pub fn get(&self, index: [usize; D]) -> Option<&T> {
         self.view().get_ref(index)
     }
 
     /// The element at `index` for writing, or `None` when out of bounds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use array_expr_runtime::Array;
+    /// let mut a = Array::<i32, 2>::zeros([2, 2]);
+    /// if let Some(x) = a.get_mut([0, 1]) {
+    ///     *x = 7;
+    /// }
+    /// assert_eq!(a.to_vec(), vec![0, 7, 0, 0]);
+    /// ```
     pub fn get_mut(&mut self, index: [usize; D]) -> Option<&mut T> {
         let g = self.geom;
         let mut off = self.origin_offset() as isize;
@@ -321,22 +408,59 @@ impl<T: Element, const D: usize> Array<T, D> {
     }
 
     /// The elements in logical C order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use array_expr_runtime::Array;
+    /// let a = Array::<i32, 2>::from_shape_vec([2, 2], vec![1, 2, 3, 4])?;
+    /// assert_eq!(a.t().to_vec(), vec![1, 3, 2, 4]); // logical order of the view, not memory order
+    /// # Ok::<(), array_expr_runtime::Error>(())
+    /// ```
     pub fn to_vec(&self) -> Vec<T> {
         self.view().to_vec()
     }
 
     /// The underlying storage in memory order, with the order it is packed in.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use array_expr_runtime::Array;
+    /// let a = Array::<i32, 2>::from_shape_vec([2, 2], vec![1, 2, 3, 4])?.into_reversed_axes();
+    /// assert_eq!(a.as_slice_memory_order(), &[1, 2, 3, 4]); // storage order is unchanged
+    /// assert_eq!(a.to_vec(), vec![1, 3, 2, 4]);
+    /// # Ok::<(), array_expr_runtime::Error>(())
+    /// ```
     pub fn as_slice_memory_order(&self) -> &[T] {
         &self.data
     }
 
     /// Mutable storage in memory order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use array_expr_runtime::Array;
+    /// let mut a = Array::<f32, 2>::zeros([2, 2]);
+    /// a.as_slice_memory_order_mut().iter_mut().for_each(|x| *x += 1.0);
+    /// assert_eq!(a.to_vec(), vec![1.0; 4]);
+    /// ```
     pub fn as_slice_memory_order_mut(&mut self) -> &mut [T] {
         &mut self.data
     }
 
     /// The storage vector and the order it is laid out in (`None` when the axes were permuted
     /// into a layout that is neither C nor F).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use array_expr_runtime::{Array, Order};
+    /// let a = Array::<u8, 2>::from_shape_vec([2, 2], vec![1, 2, 3, 4])?;
+    /// assert_eq!(a.into_reversed_axes().into_raw_vec(), (vec![1, 2, 3, 4], Some(Order::F)));
+    /// # Ok::<(), array_expr_runtime::Error>(())
+    /// ```
     pub fn into_raw_vec(self) -> (Vec<T>, Option<Order>) {
         let order = if self.is_c_contiguous() {
             Some(Order::C)
@@ -349,11 +473,29 @@ impl<T: Element, const D: usize> Array<T, D> {
     }
 
     /// The transpose as a view (axes reversed).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use array_expr_runtime::Array;
+    /// let a = Array::<f32, 2>::zeros([2, 3]);
+    /// assert_eq!(a.t().shape(), [3, 2]);
+    /// assert!(a.t().is_f_contiguous()); // a view: nothing was copied
+    /// ```
     pub fn t(&self) -> ArrayView<'_, T, D> {
         self.view().reversed_axes()
     }
 
     /// Reverses the axes in place (no copy): an F-order array becomes C order and vice versa.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use array_expr_runtime::Array;
+    /// let a = Array::<f32, 2>::zeros([2, 3]).into_reversed_axes();
+    /// assert_eq!(a.shape(), [3, 2]);
+    /// assert!(a.is_f_contiguous());
+    /// ```
     pub fn into_reversed_axes(mut self) -> Self {
         self.geom = self.geom.reversed();
         self
@@ -364,6 +506,16 @@ impl<T: Element, const D: usize> Array<T, D> {
     /// # Errors
     ///
     /// `perm` is not a permutation.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use array_expr_runtime::Array;
+    /// let a = Array::<f32, 3>::zeros([2, 3, 4]).into_permuted_axes([2, 0, 1])?;
+    /// assert_eq!(a.shape(), [4, 2, 3]);
+    /// assert!(Array::<f32, 2>::zeros([2, 2]).into_permuted_axes([0, 0]).is_err());
+    /// # Ok::<(), array_expr_runtime::Error>(())
+    /// ```
     pub fn into_permuted_axes(mut self, perm: [usize; D]) -> Result<Self> {
         self.geom = self.geom.permute(perm)?;
         Ok(self)
@@ -375,17 +527,45 @@ impl<T: Element, const D: usize> Array<T, D> {
     ///
     /// [`ErrorKind::Reshape`](crate::ErrorKind::Reshape) when the element counts differ or the
     /// layout cannot express the shape.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use array_expr_runtime::{Array, Order};
+    /// let a = Array::<i32, 1>::from_vec((0..6).collect());
+    /// let m = a.into_shape([2, 3], Order::C)?;
+    /// assert_eq!(m.get([1, 0]), Some(&3));
+    /// assert!(m.into_shape([4, 2], Order::C).is_err()); // 6 elements do not make 4 x 2
+    /// # Ok::<(), array_expr_runtime::Error>(())
+    /// ```
     pub fn into_shape<const E: usize>(self, shape: [usize; E], order: Order) -> Result<Array<T, E>> {
         let g = self.geom.reshape(shape, order)?;
         Ok(Array { data: self.data, geom: g })
     }
 
     /// A report of shape, strides and flags (this array owns its data).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use array_expr_runtime::Array;
+    /// let r = Array::<f32, 2>::zeros([2, 3]).layout_report();
+    /// assert!(r.to_string().contains("C_CONTIGUOUS   : True"));
+    /// ```
     pub fn layout_report(&self) -> crate::LayoutReport {
         crate::LayoutReport::new(&self.geom.shape, &self.geom.strides, std::mem::size_of::<T>(), true)
     }
 
     /// Sets every element to `value`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use array_expr_runtime::Array;
+    /// let mut a = Array::<i64, 1>::zeros([3]);
+    /// a.fill(-1);
+    /// assert_eq!(a.to_vec(), vec![-1, -1, -1]);
+    /// ```
     pub fn fill(&mut self, value: T) {
         self.data.fill(value);
     }
@@ -587,8 +767,22 @@ pub(crate) fn for_each_index<const D: usize>(shape: [usize; D], mut f: impl FnMu
 /// ```
 pub trait RandomElement: Element {
     /// Maps `u` in `[0, 1)` to `[low, high)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use array_expr_runtime::RandomElement;
+    /// assert_eq!(<f64 as RandomElement>::uniform(0.25, -1.0, 1.0), -0.5);
+    /// ```
     fn uniform(u: f64, low: Self, high: Self) -> Self;
     /// Maps a standard normal `z` to `mean + std * z`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use array_expr_runtime::RandomElement;
+    /// assert_eq!(<f32 as RandomElement>::normal(-1.0, 10.0, 2.0), 8.0);
+    /// ```
     fn normal(z: f64, mean: Self, std: Self) -> Self;
 }
 

@@ -27,6 +27,16 @@ pub enum CowArray<'a, T, const D: usize> {
 
 impl<T: Element, const D: usize> CowArray<'_, T, D> {
     /// A view of the data, whichever variant.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use array_expr_runtime::Array;
+    /// let a = Array::<f32, 2>::zeros([2, 3]);
+    /// let c = a.t().to_c_contiguous(); // a copy
+    /// assert_eq!(c.view().shape(), [3, 2]);
+    /// assert!(c.view().is_c_contiguous());
+    /// ```
     pub fn view(&self) -> ArrayView<'_, T, D> {
         match self {
             CowArray::Borrowed(v) => *v,
@@ -35,6 +45,15 @@ impl<T: Element, const D: usize> CowArray<'_, T, D> {
     }
 
     /// True when a copy was made.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use array_expr_runtime::Array;
+    /// let a = Array::<f32, 2>::zeros([2, 3]);
+    /// assert!(!a.view().to_c_contiguous().is_owned());
+    /// assert!(a.t().to_c_contiguous().is_owned());
+    /// ```
     pub fn is_owned(&self) -> bool {
         matches!(self, CowArray::Owned(_))
     }
@@ -51,16 +70,45 @@ impl<T: Element, const D: usize> fmt::Debug for CowArray<'_, T, D> {
 
 impl<'a, T: Element, const D: usize> ArrayView<'a, T, D> {
     /// This view if it is C-contiguous, otherwise a counted C-order copy.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use array_expr_runtime::Array;
+    /// use array_expr_runtime::diagnostics::layout_copies;
+    /// let a = Array::<f32, 2>::zeros([2, 3]);
+    /// let before = layout_copies().copies;
+    /// let c = a.t().to_c_contiguous();
+    /// assert!(c.is_owned() && c.view().is_c_contiguous());
+    /// assert!(layout_copies().copies > before); // every copy is counted
+    /// ```
     pub fn to_c_contiguous(self) -> CowArray<'a, T, D> {
         self.to_contiguous(Order::C)
     }
 
     /// This view if it is F-contiguous, otherwise a counted F-order copy.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use array_expr_runtime::Array;
+    /// let a = Array::<f32, 2>::zeros([2, 3]);
+    /// assert!(!a.t().to_f_contiguous().is_owned()); // already F: borrowed
+    /// ```
     pub fn to_f_contiguous(self) -> CowArray<'a, T, D> {
         self.to_contiguous(Order::F)
     }
 
     /// This view if it is contiguous in `order`, otherwise a counted copy in that order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use array_expr_runtime::{Array, Order};
+    /// let a = Array::<f32, 2>::zeros([2, 3]);
+    /// assert!(!a.view().to_contiguous(Order::C).is_owned());
+    /// assert!(a.view().to_contiguous(Order::F).is_owned());
+    /// ```
     pub fn to_contiguous(self, order: Order) -> CowArray<'a, T, D> {
         let ok = match order {
             Order::C => self.is_c_contiguous(),

@@ -41,6 +41,14 @@ pub enum DType {
 
 impl DType {
     /// Every dtype, in declaration order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use array_expr_runtime::DType;
+    /// assert_eq!(DType::ALL.len(), 11);
+    /// assert!(DType::ALL.iter().all(|d| DType::from_npy_descr(d.npy_descr()) == Some(*d)));
+    /// ```
     pub const ALL: [DType; 11] = [
         DType::Bool,
         DType::I8,
@@ -174,9 +182,27 @@ pub trait Element: sealed::Sealed + Copy + Default + PartialEq + fmt::Debug + Se
     /// The multiplicative identity (`true` for bool).
     const ONE: Self;
     /// Writes the value as little-endian bytes into `out` (`out.len() == DTYPE.size()`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use array_expr_runtime::Element;
+    /// let mut b = [0u8; 2];
+    /// 0x0102u16.write_le(&mut b);
+    /// assert_eq!(b, [2, 1]);
+    /// ```
     fn write_le(self, out: &mut [u8]);
     /// Reads a value from little-endian bytes; `None` when the bytes are not a valid value
     /// (only possible for `bool`) or `bytes` has the wrong length.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use array_expr_runtime::Element;
+    /// assert_eq!(i16::read_le(&[0xff, 0xff]), Some(-1));
+    /// assert_eq!(bool::read_le(&[2]), None);
+    /// assert_eq!(f32::read_le(&[0; 3]), None);
+    /// ```
     fn read_le(bytes: &[u8]) -> Option<Self>;
 }
 

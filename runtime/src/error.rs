@@ -3,6 +3,14 @@
 use std::fmt;
 
 /// What went wrong, for matching in code; the [`Error`] message says it for people.
+///
+/// # Examples
+///
+/// ```
+/// use array_expr_runtime::{Array, ErrorKind};
+/// let err = Array::<f32, 1>::from_vec(vec![1.0, 2.0]).view().broadcast_to([2, 3]).unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::Broadcast);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -47,6 +55,17 @@ pub struct Error {
 }
 
 /// `Result` with this crate's [`Error`].
+///
+/// # Examples
+///
+/// ```
+/// use array_expr_runtime::{Array, Result};
+/// fn rows(a: &Array<f32, 2>) -> Result<usize> {
+///     Ok(a.view().index_axis::<1>(1, 0)?.len())
+/// }
+/// assert_eq!(rows(&Array::zeros([3, 2]))?, 3);
+/// # Ok::<(), array_expr_runtime::Error>(())
+/// ```
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {

@@ -47,6 +47,7 @@
 //! ```
 #![warn(missing_docs)]
 
+mod alloc;
 pub mod array;
 pub mod cow;
 pub mod diagnostics;

@@ -40,6 +40,14 @@ pub struct ShapeBinder<const S: usize> {
 
 impl<const S: usize> ShapeBinder<S> {
     /// A binder for the symbols `names` (indexed by position), all unbound.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use array_expr_runtime::ShapeBinder;
+    /// let b = ShapeBinder::new(["n", "m"]);
+    /// assert_eq!(b.get(0), None);
+    /// ```
     pub fn new(names: [&'static str; S]) -> Self {
         ShapeBinder { names, bound: [None; S] }
     }
@@ -52,6 +60,17 @@ impl<const S: usize> ShapeBinder<S> {
     /// [`ErrorKind::ShapeMismatch`](crate::ErrorKind::ShapeMismatch) when the symbol is already
     /// bound to another size; [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument)
     /// when `sym` is not a symbol of this binder (a bug in the caller).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use array_expr_runtime::ShapeBinder;
+    /// let mut b = ShapeBinder::new(["n", "m"]);
+    /// b.bind("x", 1, 1, 4096)?;
+    /// let err = b.bind("b", 0, 1, 4095).unwrap_err();
+    /// assert_eq!(err.to_string(), "argument `b` axis 0: expected `m` = 4096 (bound by `x` axis 1), found 4095");
+    /// # Ok::<(), array_expr_runtime::Error>(())
+    /// ```
     pub fn bind(&mut self, arg: &'static str, axis: usize, sym: usize, size: usize) -> Result<()> {
         let (Some(name), Some(slot)) = (self.names.get(sym), self.bound.get_mut(sym)) else {
             bail!(InvalidArgument, "argument `{arg}` axis {axis}: unknown symbol #{sym}");
@@ -124,6 +143,17 @@ impl<const S: usize> ShapeBinder<S> {
     }
 
     /// The size bound to symbol number `sym`, if bound.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use array_expr_runtime::ShapeBinder;
+    /// let mut b = ShapeBinder::new(["n"]);
+    /// b.bind("x", 0, 0, 5)?;
+    /// assert_eq!(b.get(0), Some(5));
+    /// assert_eq!(b.get(1), None); // not a symbol of this binder
+    /// # Ok::<(), array_expr_runtime::Error>(())
+    /// ```
     pub fn get(&self, sym: usize) -> Option<usize> {
         self.bound.get(sym).copied().flatten().map(|b| b.size)
     }
@@ -133,6 +163,17 @@ impl<const S: usize> ShapeBinder<S> {
     /// # Errors
     ///
     /// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) when unbound.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use array_expr_runtime::ShapeBinder;
+    /// let mut b = ShapeBinder::new(["n", "k"]);
+    /// b.bind("x", 0, 0, 5)?;
+    /// assert_eq!(b.require(0)?, 5);
+    /// assert!(b.require(1).is_err()); // `k` was never bound
+    /// # Ok::<(), array_expr_runtime::Error>(())
+    /// ```
     pub fn require(&self, sym: usize) -> Result<usize> {
         match self.get(sym) {
             Some(n) => Ok(n),

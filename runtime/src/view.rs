@@ -123,41 +123,110 @@ macro_rules! common_view_methods {
     ($View:ident) => {
         impl<'a, T, const D: usize> $View<'a, T, D> {
             /// The length of every axis.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use array_expr_runtime::Array;
+            /// let a = Array::<f32, 2>::zeros([2, 3]);
+            /// assert_eq!(a.view().shape(), [2, 3]);
+            /// assert_eq!(a.t().shape(), [3, 2]);
+            /// ```
             pub fn shape(&self) -> [usize; D] {
                 self.geom.shape
             }
 
             /// The element stride of every axis (signed, zero for broadcast axes).
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use array_expr_runtime::Array;
+            /// let a = Array::<f32, 2>::zeros([2, 3]);
+            /// assert_eq!(a.view().strides(), [3, 1]);
+            /// let col = Array::<f32, 1>::zeros([3]);
+            /// assert_eq!(col.view().broadcast_to([2, 3])?.strides(), [0, 1]); // broadcast: stride 0
+            /// # Ok::<(), array_expr_runtime::Error>(())
+            /// ```
             pub fn strides(&self) -> [isize; D] {
                 self.geom.strides
             }
 
             /// The number of axes, `D`.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use array_expr_runtime::Array;
+            /// assert_eq!(Array::<u8, 3>::zeros([1, 2, 3]).view().ndim(), 3);
+            /// ```
             pub const fn ndim(&self) -> usize {
                 D
             }
 
             /// The number of elements (the product of the shape).
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use array_expr_runtime::Array;
+            /// assert_eq!(Array::<u8, 2>::zeros([4, 5]).view().len(), 20);
+            /// ```
             pub fn len(&self) -> usize {
                 self.geom.shape.iter().product()
             }
 
             /// True when some axis has length 0.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use array_expr_runtime::Array;
+            /// assert!(Array::<u8, 2>::zeros([4, 0]).view().is_empty());
+            /// ```
             pub fn is_empty(&self) -> bool {
                 self.geom.is_empty()
             }
 
             /// True when the elements are packed in row-major order (positive unit-stride last axis).
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use array_expr_runtime::{Array, Slice};
+            /// let a = Array::<f32, 2>::zeros([3, 4]);
+            /// assert!(a.view().is_c_contiguous());
+            /// assert!(!a.t().is_c_contiguous());
+            /// let every_other = a.view().slice([Slice::full(), Slice::full().step_by(2)])?;
+            /// assert!(!every_other.is_c_contiguous());
+            /// # Ok::<(), array_expr_runtime::Error>(())
+            /// ```
             pub fn is_c_contiguous(&self) -> bool {
                 layout::is_c_contiguous(&self.geom.shape, &self.geom.strides)
             }
 
             /// True when the elements are packed in column-major order.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use array_expr_runtime::Array;
+            /// let a = Array::<f32, 2>::zeros([3, 4]);
+            /// assert!(a.t().is_f_contiguous());
+            /// ```
             pub fn is_f_contiguous(&self) -> bool {
                 layout::is_f_contiguous(&self.geom.shape, &self.geom.strides)
             }
 
             /// Pointer to the first element (dangling-but-aligned for an empty view).
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use array_expr_runtime::Array;
+            /// let a = Array::<f32, 2>::zeros([3, 4]);
+            /// assert_eq!(a.view().as_ptr(), a.as_slice_memory_order().as_ptr());
+            /// ```
             pub fn as_ptr(&self) -> *const T {
                 self.ptr.as_ptr()
             }
@@ -175,6 +244,15 @@ macro_rules! common_view_methods {
             }
 
             /// The element at `index`, or `None` when an index is out of bounds.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use array_expr_runtime::Array;
+            /// let a = Array::<i32, 2>::from_fn([2, 3], |[i, j]| (i * 3 + j) as i32);
+            /// assert_eq!(a.t().get([2, 1]), Some(&5));
+            /// assert_eq!(a.t().get([2, 2]), None);
+            /// ```
             pub fn get(&self, index: [usize; D]) -> Option<&T> {
                 let off = self.offset_of(index)?;
                 // SAFETY: `offset_of` checked every index against the shape, so by the view
@@ -183,6 +261,14 @@ macro_rules! common_view_methods {
             }
 
             /// Copies the elements into a `Vec` in logical row-major (C) order.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use array_expr_runtime::Array;
+            /// let a = Array::<i32, 2>::from_fn([2, 2], |[i, j]| (i * 2 + j) as i32);
+            /// assert_eq!(a.t().to_vec(), vec![0, 2, 1, 3]);
+            /// ```
             pub fn to_vec(&self) -> Vec<T>
             where
                 T: Copy,
@@ -193,6 +279,16 @@ macro_rules! common_view_methods {
             }
 
             /// Calls `f` on every element in logical row-major order.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use array_expr_runtime::Array;
+            /// let a = Array::<i32, 2>::from_fn([2, 2], |[i, j]| (i * 2 + j) as i32);
+            /// let mut seen = Vec::new();
+            /// a.t().for_each_ref(|x| seen.push(*x));
+            /// assert_eq!(seen, vec![0, 2, 1, 3]);
+            /// ```
             pub fn for_each_ref(&self, mut f: impl FnMut(&T)) {
                 let g = self.geom;
                 for_each_offset(&g.shape, &g.strides, |off| {
@@ -203,6 +299,16 @@ macro_rules! common_view_methods {
             }
 
             /// A report of shape, strides and contiguity, in the spirit of NumPy's `flags`.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use array_expr_runtime::Array;
+            /// let a = Array::<f32, 2>::zeros([3, 4]);
+            /// let text = a.t().layout_report().to_string();
+            /// assert!(text.contains("F_CONTIGUOUS   : True"));
+            /// assert!(text.contains("C copy needed  : True"));
+            /// ```
             pub fn layout_report(&self) -> crate::LayoutReport {
                 crate::LayoutReport::new(
                     &self.geom.shape,
@@ -239,6 +345,18 @@ macro_rules! common_view_methods {
             /// # Errors
             ///
             /// A step of 0.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use array_expr_runtime::{Array, Slice};
+            /// let a = Array::<i32, 2>::from_fn([3, 4], |[i, j]| (i * 4 + j) as i32);
+            /// // a[1:, ::-2] in NumPy
+            /// let v = a.view().slice([Slice::from(1..), Slice::full().step_by(-2)])?;
+            /// assert_eq!(v.to_vec(), vec![7, 5, 11, 9]);
+            /// assert!(a.view().slice([Slice::full(), Slice::full().step_by(0)]).is_err());
+            /// # Ok::<(), array_expr_runtime::Error>(())
+            /// ```
             pub fn slice(self, spec: [Slice; D]) -> Result<Self> {
                 let m = self.geom.slice(&spec)?;
                 Ok(self.moved(m))
@@ -249,6 +367,17 @@ macro_rules! common_view_methods {
             /// # Errors
             ///
             /// `axis >= D` or `index` past the end of the axis.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use array_expr_runtime::Array;
+            /// let a = Array::<i32, 2>::from_fn([3, 4], |[i, j]| (i * 4 + j) as i32);
+            /// let row = a.view().index_axis::<1>(0, 2)?; // a[2, :]
+            /// assert_eq!(row.to_vec(), vec![8, 9, 10, 11]);
+            /// assert!(a.view().index_axis::<1>(1, 4).is_err());
+            /// # Ok::<(), array_expr_runtime::Error>(())
+            /// ```
             pub fn index_axis<const E: usize>(self, axis: usize, index: usize) -> Result<$View<'a, T, E>> {
                 let m = self.geom.index_axis::<E>(axis, index)?;
                 Ok(self.moved(m))
@@ -259,6 +388,15 @@ macro_rules! common_view_methods {
             /// # Errors
             ///
             /// `axis > D`.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use array_expr_runtime::Array;
+            /// let v = Array::<f32, 1>::zeros([3]);
+            /// assert_eq!(v.view().insert_axis::<2>(1)?.shape(), [3, 1]); // v[:, newaxis]
+            /// # Ok::<(), array_expr_runtime::Error>(())
+            /// ```
             pub fn insert_axis<const E: usize>(self, axis: usize) -> Result<$View<'a, T, E>> {
                 let g = self.geom.insert_axis::<E>(axis)?;
                 Ok(self.moved((g, 0)))
@@ -269,6 +407,15 @@ macro_rules! common_view_methods {
             /// # Errors
             ///
             /// `perm` is not a permutation of `0..D`.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use array_expr_runtime::Array;
+            /// let a = Array::<f32, 3>::zeros([2, 3, 4]);
+            /// assert_eq!(a.view().permute_axes([2, 0, 1])?.shape(), [4, 2, 3]);
+            /// # Ok::<(), array_expr_runtime::Error>(())
+            /// ```
             pub fn permute_axes(self, perm: [usize; D]) -> Result<Self> {
                 let g = self.geom.permute(perm)?;
                 Ok(self.moved((g, 0)))
@@ -287,6 +434,14 @@ macro_rules! common_view_methods {
             }
 
             /// Reverses the order of the axes (the transpose for rank 2).
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use array_expr_runtime::Array;
+            /// let a = Array::<f32, 3>::zeros([2, 3, 4]);
+            /// assert_eq!(a.view().reversed_axes().shape(), [4, 3, 2]);
+            /// ```
             pub fn reversed_axes(self) -> Self {
                 let g = self.geom.reversed();
                 self.moved((g, 0))
@@ -297,6 +452,16 @@ macro_rules! common_view_methods {
             /// # Errors
             ///
             /// `axis >= D`.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use array_expr_runtime::Array;
+            /// let a = Array::<i32, 1>::from_vec(vec![1, 2, 3]);
+            /// let r = a.view().invert_axis(0)?;
+            /// assert_eq!((r.to_vec(), r.strides()), (vec![3, 2, 1], [-1]));
+            /// # Ok::<(), array_expr_runtime::Error>(())
+            /// ```
             pub fn invert_axis(self, axis: usize) -> Result<Self> {
                 let m = self.geom.invert_axis(axis)?;
                 Ok(self.moved(m))
@@ -308,6 +473,18 @@ macro_rules! common_view_methods {
             ///
             /// [`ErrorKind::Reshape`](crate::ErrorKind::Reshape) when the element counts differ or the
             /// strides cannot express the new shape (normalize the layout first).
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use array_expr_runtime::{Array, Order};
+            /// let a = Array::<i32, 1>::from_vec((0..6).collect());
+            /// let m = a.view().reshape([2, 3], Order::C)?;
+            /// assert_eq!(m.get([1, 0]), Some(&3));
+            /// // the transpose of that matrix cannot be read as 6 consecutive C-order elements
+            /// assert!(m.t().reshape([6], Order::C).is_err());
+            /// # Ok::<(), array_expr_runtime::Error>(())
+            /// ```
             pub fn reshape<const E: usize>(self, shape: [usize; E], order: Order) -> Result<$View<'a, T, E>> {
                 let g = self.geom.reshape(shape, order)?;
                 Ok(self.moved((g, 0)))
@@ -318,6 +495,16 @@ macro_rules! common_view_methods {
             /// # Errors
             ///
             /// `axis >= D` or `index` greater than the axis length.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use array_expr_runtime::Array;
+            /// let a = Array::<i32, 2>::from_fn([2, 3], |[i, j]| (i * 3 + j) as i32);
+            /// let (left, right) = a.view().split_at(1, 1)?;
+            /// assert_eq!((left.to_vec(), right.to_vec()), (vec![0, 3], vec![1, 2, 4, 5]));
+            /// # Ok::<(), array_expr_runtime::Error>(())
+            /// ```
             pub fn split_at(self, axis: usize, index: usize) -> Result<(Self, Self)> {
                 let (a, b) = self.geom.split_at(axis, index)?;
                 let ptr = self.ptr;
@@ -477,11 +664,28 @@ impl<'a, T, const D: usize> ArrayView<'a, T, D> {
     }
 
     /// The transpose (axes reversed); for rank 2, rows become columns.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use array_expr_runtime::Array;
+    /// let a = Array::<f32, 2>::zeros([2, 3]);
+    /// assert_eq!(a.view().t().shape(), [3, 2]);
+    /// ```
     pub fn t(self) -> Self {
         self.reversed_axes()
     }
 
     /// The element at `index` with the view's lifetime, or `None` when out of bounds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use array_expr_runtime::Array;
+    /// let a = Array::<i32, 1>::from_vec(vec![4, 5]);
+    /// let r: &i32 = a.view().get_ref([1]).unwrap_or(&0); // outlives the temporary view
+    /// assert_eq!(*r, 5);
+    /// ```
     pub fn get_ref(self, index: [usize; D]) -> Option<&'a T> {
         let off = self.offset_of(index)?;
         // SAFETY: index checked against the shape; the view invariant makes the element valid for 'a.
@@ -609,26 +813,76 @@ impl<'a, T, const D: usize> ArrayViewMut<'a, T, D> {
     }
 
     /// A read-only view of the same elements, borrowing `self`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use array_expr_runtime::Array;
+    /// let mut a = Array::<f32, 1>::zeros([3]);
+    /// let m = a.view_mut();
+    /// assert_eq!(m.view().to_vec(), vec![0.0; 3]);
+    /// ```
     pub fn view(&self) -> ArrayView<'_, T, D> {
         ArrayView { ptr: self.ptr, geom: self.geom, life: PhantomData }
     }
 
     /// A shorter-lived mutable view of the same elements (reborrow).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use array_expr_runtime::Array;
+    /// let mut a = Array::<f32, 1>::zeros([3]);
+    /// let mut m = a.view_mut();
+    /// m.view_mut().fill(1.0); // a reborrow; `m` is usable again afterwards
+    /// m.fill(2.0);
+    /// assert_eq!(a.to_vec(), vec![2.0; 3]);
+    /// ```
     pub fn view_mut(&mut self) -> ArrayViewMut<'_, T, D> {
         ArrayViewMut { ptr: self.ptr, geom: self.geom, life: PhantomData }
     }
 
     /// Converts into a read-only view with the full lifetime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use array_expr_runtime::Array;
+    /// let mut a = Array::<f32, 1>::zeros([2]);
+    /// let v = a.view_mut().into_view();
+    /// assert_eq!(v.len(), 2);
+    /// ```
     pub fn into_view(self) -> ArrayView<'a, T, D> {
         ArrayView { ptr: self.ptr, geom: self.geom, life: PhantomData }
     }
 
     /// Mutable pointer to the first element (dangling for an empty view).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use array_expr_runtime::Array;
+    /// let mut a = Array::<f32, 1>::zeros([2]);
+    /// let p = a.view_mut().as_mut_ptr();
+    /// assert_eq!(p as *const f32, a.as_slice_memory_order().as_ptr());
+    /// ```
     pub fn as_mut_ptr(&mut self) -> *mut T {
         self.ptr.as_ptr()
     }
 
     /// The element at `index` for writing, or `None` when out of bounds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use array_expr_runtime::Array;
+    /// let mut a = Array::<i32, 2>::zeros([2, 2]);
+    /// let mut t = a.view_mut().reversed_axes();
+    /// if let Some(x) = t.get_mut([1, 0]) {
+    ///     *x = 9; // a[0, 1]
+    /// }
+    /// assert_eq!(a.to_vec(), vec![0, 9, 0, 0]);
+    /// ```
     pub fn get_mut(&mut self, index: [usize; D]) -> Option<&mut T> {
         let off = self.offset_of(index)?;
         // SAFETY: index checked against the shape; the view invariant gives exclusive access.
@@ -636,6 +890,15 @@ impl<'a, T, const D: usize> ArrayViewMut<'a, T, D> {
     }
 
     /// Calls `f` on every element, mutably, in logical row-major order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use array_expr_runtime::Array;
+    /// let mut a = Array::<i32, 1>::from_vec(vec![1, 2, 3]);
+    /// a.view_mut().for_each_mut(|x| *x *= 10);
+    /// assert_eq!(a.to_vec(), vec![10, 20, 30]);
+    /// ```
     pub fn for_each_mut(&mut self, mut f: impl FnMut(&mut T)) {
         let g = self.geom;
         for_each_offset(&g.shape, &g.strides, |off| {
@@ -646,6 +909,16 @@ impl<'a, T, const D: usize> ArrayViewMut<'a, T, D> {
     }
 
     /// Sets every element to `value`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use array_expr_runtime::Array;
+    /// let mut a = Array::<i32, 2>::zeros([2, 2]);
+    /// a.view_mut().index_axis::<1>(0, 1)?.fill(7); // a[1, :] = 7
+    /// assert_eq!(a.to_vec(), vec![0, 0, 7, 7]);
+    /// # Ok::<(), array_expr_runtime::Error>(())
+    /// ```
     pub fn fill(&mut self, value: T)
     where
         T: Copy,
@@ -685,6 +958,20 @@ impl<'a, T, const D: usize> ArrayViewMut<'a, T, D> {
     }
 
     /// The data as a mutable slice in memory order, when C- or F-contiguous.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use array_expr_runtime::{Array, Slice};
+    /// let mut a = Array::<u8, 2>::zeros([2, 2]);
+    /// if let Some(s) = a.view_mut().as_slice_memory_order_mut() {
+    ///     s[0] = 1;
+    /// }
+    /// assert_eq!(a.to_vec(), vec![1, 0, 0, 0]);
+    /// let mut b = Array::<u8, 2>::zeros([2, 4]);
+    /// assert!(b.view_mut().slice([Slice::full(), Slice::full().step_by(2)])?.as_slice_memory_order_mut().is_none());
+    /// # Ok::<(), array_expr_runtime::Error>(())
+    /// ```
     pub fn as_slice_memory_order_mut(&mut self) -> Option<&mut [T]> {
         if !(self.is_c_contiguous() || self.is_f_contiguous()) {
             return None;
@@ -741,19 +1028,8 @@ impl<T: Element, const D: usize> PartialEq for ArrayView<'_, T, D> {
     }
 }
 
-/// Zero-copy conversion to and from `ndarray` views (feature `ndarray`), for ranks 0 to 6.
-///
-/// ```
-/// # #[cfg(feature = "ndarray")] {
-/// use array_expr_runtime::ArrayView;
-/// let nd = ndarray::Array2::<f32>::from_shape_fn((2, 3), |(i, j)| (i * 3 + j) as f32);
-/// let v: ArrayView<'_, f32, 2> = nd.t().into();
-/// assert_eq!(v.shape(), [3, 2]);
-/// assert_eq!(v.as_ptr(), nd.as_ptr());
-/// let back = v.to_ndarray();
-/// assert_eq!(back, nd.t());
-/// # }
-/// ```
+// Zero-copy conversion to and from `ndarray` views (feature `ndarray`), for ranks 0 to 6
+// (`From` impls both ways and `to_ndarray`; the example is on `to_ndarray`).
 #[cfg(feature = "ndarray")]
 mod ndarray_interop {
     use super::{ArrayView, ArrayViewMut};
@@ -794,7 +1070,20 @@ mod ndarray_interop {
             }
 
             impl<'a, T> ArrayView<'a, T, $d> {
-                /// The same elements as an `ndarray` view, without copying.
+                /// The same elements as an `ndarray` view, without copying (feature `ndarray`);
+                /// `From` converts the other way, also without copying.
+                ///
+                /// # Examples
+                ///
+                /// ```
+                /// use array_expr_runtime::ArrayView;
+                /// let nd = ndarray::Array2::<f32>::from_shape_fn((2, 3), |(i, j)| (i * 3 + j) as f32);
+                /// let v: ArrayView<'_, f32, 2> = nd.t().into();
+                /// assert_eq!(v.shape(), [3, 2]);
+                /// assert_eq!(v.as_ptr(), nd.as_ptr());
+                /// let back = v.to_ndarray();
+                /// assert_eq!(back, nd.t());
+                /// ```
                 pub fn to_ndarray(self) -> ndarray::ArrayView<'a, T, ndarray::$ix> {
                     let (shape, strides) = (self.shape(), self.strides());
                     let (low, abs) = low_address_parts(shape, strides);

@@ -14,11 +14,30 @@ use crate::layout::{checked_len, Order};
 use std::io::Read;
 
 /// The six bytes every `.npy` file starts with.
+///
+/// # Examples
+///
+/// ```
+/// use array_expr_runtime::io::{NpyHeader, MAGIC};
+/// use array_expr_runtime::{DType, Order};
+/// let bytes = NpyHeader::new(DType::F32, &[3], Order::C).to_bytes();
+/// assert!(bytes.starts_with(MAGIC));
+/// ```
 pub const MAGIC: &[u8; 6] = b"\x93NUMPY";
 
 /// The longest header text accepted when reading, in bytes. NumPy's own headers for the dtypes
 /// this crate supports are well under 200 bytes; the limit bounds what a lying length field
 /// can make a reader allocate.
+///
+/// # Examples
+///
+/// ```
+/// use array_expr_runtime::io::{NpyHeader, MAX_HEADER_LEN};
+/// // a header claiming 2 MiB of header text is rejected before anything is allocated for it
+/// let mut bytes = b"\x93NUMPY\x02\x00".to_vec();
+/// bytes.extend_from_slice(&(2 * MAX_HEADER_LEN as u32).to_le_bytes());
+/// assert!(NpyHeader::from_bytes(&bytes).is_err());
+/// ```
 pub const MAX_HEADER_LEN: usize = 1 << 20;
 
 /// NumPy aligns the start of the data to this many bytes.

@@ -1,0 +1,494 @@
+//! The emitted passes -> plan text: what a kernel does pass by pass, what each pass fuses,
+//! reads and writes, which temporaries it needs and why fusion stopped there, and the memory
+//! traffic in symbolic bytes. The text is embedded in the expansion (a `NAME_PLAN` constant and
+//! the kernel's docs), so a user can read what runs without running it.
+//!
+//! The records come from the emitter as it emits each pass, so the plan cannot drift from the
+//! code: it describes exactly the loops that were generated.
+
+use crate::ast::{Param, UnOp};
+use crate::dtype::Dtype;
+use crate::ir::{Const, Func, Ir, NodeId, Op};
+use crate::shape::{self, Dim, Shape};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write;
+
+/// What a pass does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PassKind {
+    /// One loop over the root's shape computing it elementwise.
+    Map,
+    /// A reduction of the root's input over its reduced axes.
+    Reduce,
+    /// A matrix product through GEMM.
+    Gemm,
+    /// A reduced temporary copied (broadcast) into an in-place target.
+    Copy,
+}
+
+/// Where a pass writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dest {
+    /// A temporary holding node `.0`'s value.
+    Temp(NodeId),
+    /// Output number `.0` of the kernel.
+    Output(usize),
+}
+
+/// One emitted pass.
+#[derive(Debug, Clone)]
+pub(crate) struct PassRecord {
+    pub(crate) kind: PassKind,
+    pub(crate) root: NodeId,
+    pub(crate) dest: Dest,
+    /// Nodes computed per element (arena order), operands excluded.
+    pub(crate) nodes: Vec<NodeId>,
+    /// Operands read: parameters, views of them, and earlier temporaries.
+    pub(crate) reads: Vec<NodeId>,
+    /// SIMD loop (vector body or SIMD block reduction) rather than a scalar one.
+    pub(crate) vector: bool,
+    /// Runs in place over the output a GEMM just wrote.
+    pub(crate) epilogue: bool,
+    /// Reads the output's current values (an in-place update or an epilogue).
+    pub(crate) rereads_output: bool,
+    /// GEMM: scalar factors folded into alpha.
+    pub(crate) alpha: Vec<NodeId>,
+    /// GEMM: the output was pre-filled with an addend (beta = 1).
+    pub(crate) beta_one: bool,
+}
+
+/// An output of the kernel: label, dtype, shape.
+pub(crate) struct OutputDecl {
+    pub(crate) label: String,
+    pub(crate) dtype: Dtype,
+    pub(crate) shape: Shape,
+}
+
+thread_local! {
+    /// The kernel's symbols in signature order while a plan is rendered (for `n·m`, not `m·n`).
+    static SYMBOLS: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A symbolic byte count: a sum of coefficient x product-of-symbols terms.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Size(BTreeMap<Vec<String>, u128>);
+
+impl Size {
+    /// Bytes of an array of `shape` with `bytes`-byte elements; symbols are kept in the order
+    /// the kernel's signature first names them.
+    fn of(shape: &Shape, bytes: usize) -> Size {
+        let mut syms = Vec::new();
+        let mut coeff = bytes as u128;
+        for d in shape {
+            match d {
+                Dim::Sym(s) => syms.push(s.clone()),
+                Dim::Lit(n) => coeff = coeff.saturating_mul(u128::from(*n)),
+            }
+        }
+        syms.sort_by_key(|s| SYMBOLS.with(|o| o.borrow().iter().position(|x| x == s)));
+        let mut m = BTreeMap::new();
+        if coeff > 0 {
+            m.insert(syms, coeff);
+        }
+        Size(m)
+    }
+
+    fn add(&mut self, other: &Size) {
+        for (k, v) in &other.0 {
+            let e = self.0.entry(k.clone()).or_insert(0);
+            *e = e.saturating_add(*v);
+        }
+    }
+}
+
+impl std::fmt::Display for Size {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("0");
+        }
+        // highest degree first: the term that dominates at scale leads
+        let mut terms: Vec<(&Vec<String>, &u128)> = self.0.iter().collect();
+        terms.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(b.0)));
+        let parts: Vec<String> = terms
+            .into_iter()
+            .map(|(syms, c)| {
+                let mut p = vec![c.to_string()];
+                p.extend(syms.iter().cloned());
+                p.join("·")
+            })
+            .collect();
+        f.write_str(&parts.join(" + "))
+    }
+}
+
+/// Renders the plan of a kernel.
+pub(crate) struct Explain<'a> {
+    pub(crate) ir: &'a Ir,
+    pub(crate) params: &'a [Param],
+    pub(crate) records: &'a [PassRecord],
+    pub(crate) outputs: &'a [OutputDecl],
+    /// The kernel's symbols in order of first appearance.
+    pub(crate) symbols: &'a [String],
+}
+
+impl Explain<'_> {
+    /// The full plan text; `signature` is the kernel's declaration as the user wrote it.
+    pub(crate) fn text(&self, signature: &str) -> String {
+        SYMBOLS.with(|o| *o.borrow_mut() = self.symbols.to_vec());
+        let temps: Vec<(usize, NodeId)> = self
+            .records
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| match r.dest {
+                Dest::Temp(t) => Some((i, t)),
+                Dest::Output(_) => None,
+            })
+            .collect();
+        let mut temp_bytes = Size::default();
+        for (_, t) in &temps {
+            temp_bytes.add(&self.size_of(*t));
+        }
+        let gemms = self.records.iter().filter(|r| r.kind == PassKind::Gemm).count();
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "plan of `{signature}`: {} pass{}, {} temporar{}{}, {}",
+            self.records.len(),
+            if self.records.len() == 1 { "" } else { "es" },
+            temps.len(),
+            if temps.len() == 1 { "y" } else { "ies" },
+            if temps.is_empty() { String::new() } else { format!(" ({temp_bytes} bytes)") },
+            match gemms {
+                0 => "no GEMM call".to_string(),
+                1 => "1 GEMM call".to_string(),
+                g => format!("{g} GEMM calls"),
+            }
+        );
+        let (mut read, mut written) = (Size::default(), Size::default());
+        let mut seen = BTreeSet::new();
+        for (i, r) in self.records.iter().enumerate() {
+            let (rd, wr) = self.pass(&mut s, i, r, &seen);
+            read.add(&rd);
+            written.add(&wr);
+            seen.extend(r.nodes.iter().copied());
+        }
+        let _ = writeln!(s, "memory traffic: reads {read} bytes, writes {written} bytes");
+        let (count, bytes) = self.unfused();
+        if count > 0 {
+            let _ = writeln!(
+                s,
+                "unfused (one array per operation, as NumPy evaluates it): {count} intermediate array{}, {bytes} bytes",
+                if count == 1 { "" } else { "s" }
+            );
+        }
+        s
+    }
+
+    /// Writes one pass; returns the bytes it reads and writes.
+    fn pass(&self, s: &mut String, i: usize, r: &PassRecord, seen: &BTreeSet<NodeId>) -> (Size, Size) {
+        let dest = self.dest_text(r.dest);
+        let shape = self.pass_shape(r);
+        let head = match r.kind {
+            PassKind::Map if r.epilogue => format!("elementwise epilogue over {dest}, in place"),
+            PassKind::Map if r.rereads_output => format!("elementwise update of {dest}, in place"),
+            PassKind::Map => format!("elementwise over {} -> {dest}", shape::show(&shape)),
+            PassKind::Reduce => format!("{} -> {dest}", self.reduce_text(r.root)),
+            PassKind::Gemm => format!("GEMM {} -> {dest}", self.gemm_text(r)),
+            PassKind::Copy => format!("copy {} into {dest} (broadcast)", self.name(r.root)),
+        };
+        let _ = writeln!(s, "pass {}: {head}", i + 1);
+        let ops: Vec<String> = r
+            .nodes
+            .iter()
+            .filter(|&&n| n != r.root || r.kind == PassKind::Map)
+            .filter_map(|&n| self.op_name(n))
+            .collect();
+        if matches!(r.kind, PassKind::Map | PassKind::Reduce) {
+            let fused = if ops.is_empty() { "nothing".to_string() } else { ops.join(", ") };
+            let lanes = self.loop_text(r);
+            let _ = writeln!(s, "  fuses: {fused}; {lanes}");
+            let again: Vec<String> =
+                r.nodes.iter().filter(|n| seen.contains(n)).filter_map(|&n| self.op_name(n)).collect();
+            if !again.is_empty() {
+                let _ = writeln!(s, "  recomputes {} (cheaper than a full-size temporary)", again.join(", "));
+            }
+        }
+        let pass_size = Size::of(&shape, 1);
+        let mut read = Size::default();
+        let reads: Vec<String> = r
+            .reads
+            .iter()
+            .map(|&o| {
+                let own = self.size_of(o);
+                read.add(&own);
+                let full = Size::of(&self.shape(o), 1) == pass_size;
+                let d = self
+                    .ir
+                    .get(o)
+                    .map_or(String::from("?"), |n| format!("{}{}", n.dtype, shape::show(&n.shape)));
+                if full || r.kind == PassKind::Gemm {
+                    format!("{}: {d}", self.name(o))
+                } else {
+                    format!("{}: {d} (broadcast)", self.name(o))
+                }
+            })
+            .collect();
+        let written = match r.dest {
+            Dest::Temp(t) => self.size_of(t),
+            Dest::Output(k) => {
+                self.outputs.get(k).map_or_else(Size::default, |o| Size::of(&o.shape, o.dtype.bytes()))
+            }
+        };
+        let mut reads = reads;
+        if r.rereads_output {
+            // an in-place update or an epilogue reads the output before writing it
+            read.add(&written);
+            reads.insert(0, format!("{} (current values)", self.dest_label(r.dest)));
+        }
+        let _ = writeln!(
+            s,
+            "  reads {}; writes {written} bytes",
+            if reads.is_empty() { "nothing".into() } else { reads.join(", ") }
+        );
+        if let Dest::Temp(t) = r.dest {
+            let _ = writeln!(s, "  cut: {}", self.cut_reason(r, t));
+        }
+        (read, written)
+    }
+
+    /// Why the pass writing temporary `t` could not fuse into its readers.
+    fn cut_reason(&self, r: &PassRecord, t: NodeId) -> String {
+        let readers: Vec<String> = self
+            .records
+            .iter()
+            .enumerate()
+            .filter(|(_, q)| q.reads.iter().any(|&o| self.base(o) == t))
+            .map(|(j, _)| format!("pass {}", j + 1))
+            .collect();
+        let by = if readers.is_empty() { String::from("a later pass") } else { readers.join(" and ") };
+        match r.kind {
+            PassKind::Reduce => format!(
+                "{by} read{} this reduction elementwise; it must be complete before any of its value is used, so it gets its own pass and a reduced-shape temporary",
+                if readers.len() == 1 { "s" } else { "" }
+            ),
+            PassKind::Gemm => format!("{by} read{} this matrix product; GEMM writes it whole, so it is materialized once", if readers.len() == 1 { "s" } else { "" }),
+            PassKind::Map | PassKind::Copy => {
+                format!("an operand of a matrix product must be in memory for GEMM, so this expression is materialized once for {by}")
+            }
+        }
+    }
+
+    fn loop_text(&self, r: &PassRecord) -> String {
+        let t = match r.kind {
+            PassKind::Reduce => self.ir.get(r.root).and_then(|n| match &n.op {
+                Op::Reduce { input, .. } => self.ir.get(*input).map(|i| i.dtype),
+                _ => None,
+            }),
+            _ => self.ir.get(r.root).map(|n| n.dtype),
+        };
+        let lanes = match t {
+            Some(Dtype::F32) => "f32x8",
+            Some(Dtype::F64) => "f64x4",
+            _ => "",
+        };
+        match (r.kind, r.vector) {
+            (PassKind::Reduce, true) => format!("SIMD block reduction ({lanes}), fixed pairwise tree"),
+            (PassKind::Reduce, false) => "scalar fold per block, fixed pairwise tree".into(),
+            (_, true) => format!("SIMD loop ({lanes})"),
+            (_, false) => "scalar loop".into(),
+        }
+    }
+
+    fn reduce_text(&self, id: NodeId) -> String {
+        let Some(Op::Reduce { kind, input, axes, acc, .. }) = self.ir.get(id).map(|n| &n.op) else {
+            return String::from("reduction");
+        };
+        let in_dtype = self.ir.get(*input).map(|n| n.dtype);
+        let axes: Vec<String> = axes.iter().map(|a| a.to_string()).collect();
+        let acc = if Some(*acc) != in_dtype && kind.name() != "argmin" && kind.name() != "argmax" {
+            format!(", accumulating in {acc}")
+        } else {
+            String::new()
+        };
+        let rank = self.ir.get(*input).map_or(0, |n| n.shape.len());
+        let over = if axes.len() == rank {
+            String::from("all axes")
+        } else if axes.len() == 1 {
+            format!("axis {}", axes.join(""))
+        } else {
+            format!("axes {}", axes.join(", "))
+        };
+        format!("{} over {over}{acc}", kind.name())
+    }
+
+    fn gemm_text(&self, r: &PassRecord) -> String {
+        let names: Vec<String> =
+            r.reads.iter().map(|&o| format!("{}{}", self.name(o), shape::show(&self.shape(o)))).collect();
+        let flops = match (r.reads.first().map(|&a| self.shape(a)), r.reads.get(1).map(|&b| self.shape(b))) {
+            (Some(a), Some(b)) if a.len() == 2 && b.len() == 2 => {
+                let dims: Shape = a.iter().chain(b.get(1)).cloned().collect();
+                format!(", {} flops", Size::of(&dims, 2))
+            }
+            _ => String::new(),
+        };
+        let alpha: Vec<String> = r.alpha.iter().map(|&f| self.scalar_text(f)).collect();
+        let alpha = if alpha.is_empty() { String::from("1") } else { alpha.join(" · ") };
+        let beta = if r.beta_one { "1 (output pre-filled with the addend)" } else { "0" };
+        format!("{} (matrixmultiply, alpha = {alpha}, beta = {beta}{flops})", names.join(" @ "))
+    }
+
+    /// A scalar factor as the user wrote it: a parameter name or a constant.
+    fn scalar_text(&self, id: NodeId) -> String {
+        match self.ir.get(id).map(|n| &n.op) {
+            Some(Op::Scalar(p)) => self.params.get(*p).map_or(String::from("?"), |p| p.name.to_string()),
+            Some(Op::Const(Const::Int(i))) => i.to_string(),
+            Some(Op::Const(Const::Float(f))) => format!("{f:?}"),
+            Some(Op::Const(Const::Bool(b))) => b.to_string(),
+            Some(Op::Unary(UnOp::Neg, a)) => format!("-{}", self.scalar_text(*a)),
+            _ => String::from("?"),
+        }
+    }
+
+    fn dest_text(&self, d: Dest) -> String {
+        match d {
+            Dest::Temp(t) => {
+                let n = self.ir.get(t);
+                let ty = n.map_or(String::new(), |n| format!("{}{}", n.dtype, shape::show(&n.shape)));
+                format!("temporary {}: {ty} ({} bytes)", self.name(t), self.size_of(t))
+            }
+            Dest::Output(k) => match self.outputs.get(k) {
+                Some(o) => format!("{}: {}{}", o.label, o.dtype, shape::show(&o.shape)),
+                None => String::from("output"),
+            },
+        }
+    }
+
+    fn dest_label(&self, d: Dest) -> String {
+        match d {
+            Dest::Temp(t) => self.name(t),
+            Dest::Output(k) => self.outputs.get(k).map_or(String::from("output"), |o| o.label.clone()),
+        }
+    }
+
+    /// The iteration shape of a pass.
+    fn pass_shape(&self, r: &PassRecord) -> Shape {
+        match (r.kind, self.ir.get(r.root).map(|n| &n.op)) {
+            (PassKind::Reduce, Some(Op::Reduce { input, .. })) => self.shape(*input),
+            (PassKind::Copy | PassKind::Map, _) if matches!(r.dest, Dest::Output(_)) => match r.dest {
+                Dest::Output(k) => self.outputs.get(k).map(|o| o.shape.clone()).unwrap_or_default(),
+                Dest::Temp(t) => self.shape(t),
+            },
+            _ => self.shape(r.root),
+        }
+    }
+
+    fn shape(&self, id: NodeId) -> Shape {
+        self.ir.get(id).map(|n| n.shape.clone()).unwrap_or_default()
+    }
+
+    /// Bytes of node `id`'s value (a view costs what its base holds).
+    fn size_of(&self, id: NodeId) -> Size {
+        let b = self.base(id);
+        self.ir.get(b).map_or_else(Size::default, |n| Size::of(&n.shape, n.dtype.bytes()))
+    }
+
+    /// The node a view looks at; the node itself otherwise.
+    fn base(&self, id: NodeId) -> NodeId {
+        match self.ir.get(id).map(|n| &n.op) {
+            Some(Op::View { input, .. }) => self.base(*input),
+            _ => id,
+        }
+    }
+
+    /// `x`, `x.T`, `x[:, newaxis]`-style names for operands, `t1`.. for temporaries.
+    fn name(&self, id: NodeId) -> String {
+        match self.ir.get(id).map(|n| &n.op) {
+            Some(Op::Array(p)) => self.params.get(*p).map_or(String::from("?"), |p| p.name.to_string()),
+            Some(Op::View { input, map }) => {
+                let base = self.name(*input);
+                if map.as_slice() == [Some(1), Some(0)] {
+                    return format!("{base}.T");
+                }
+                let items: Vec<String> = map
+                    .iter()
+                    .map(|m| match m {
+                        Some(a) => format!("axis {a}"),
+                        None => String::from("newaxis"),
+                    })
+                    .collect();
+                format!("{base}[{}]", items.join(", "))
+            }
+            _ => match self.records.iter().position(|r| r.dest == Dest::Temp(id)) {
+                Some(i) => format!("t{}", i + 1),
+                None => format!("%{}", id.0),
+            },
+        }
+    }
+
+    /// The user-facing name of an operation node; `None` for leaves.
+    fn op_name(&self, id: NodeId) -> Option<String> {
+        let n = self.ir.get(id)?;
+        Some(match &n.op {
+            Op::Array(_) | Op::Scalar(_) | Op::Const(_) | Op::View { .. } => return None,
+            Op::Unary(UnOp::Neg, _) => "neg".into(),
+            Op::Unary(UnOp::Not, _) => "!".into(),
+            Op::Binary(op, ..) => format!("`{}`", op.symbol()),
+            Op::Cast(_) => format!("as {}", n.dtype),
+            Op::Func(Func::Minimum, _) => "min".into(),
+            Op::Func(Func::Maximum, _) => "max".into(),
+            Op::Func(f, _) => f.runtime_name().into(),
+            Op::Where(..) => "where".into(),
+            Op::MatMul(..) => "matmul".into(),
+            Op::Reduce { kind, .. } => kind.name().into(),
+        })
+    }
+
+    /// Intermediate arrays an unfused evaluation would allocate: every operation's value
+    /// except the outputs' own.
+    fn unfused(&self) -> (usize, Size) {
+        // the value each output finally receives (an epilogue's root, not the GEMM before it)
+        let mut last: BTreeMap<usize, NodeId> = BTreeMap::new();
+        for r in self.records {
+            if let Dest::Output(k) = r.dest {
+                last.insert(k, r.root);
+            }
+        }
+        let roots: BTreeSet<NodeId> = last.into_values().collect();
+        let mut all = BTreeSet::new();
+        for r in self.records {
+            all.extend(r.nodes.iter().copied());
+            if let Dest::Temp(t) = r.dest {
+                all.insert(t);
+            }
+        }
+        let mut bytes = Size::default();
+        let mut count = 0;
+        for id in all.into_iter().filter(|id| !roots.contains(id)) {
+            let Some(n) = self.ir.get(id) else { continue };
+            if self.op_name(id).is_none() || n.shape.is_empty() {
+                continue;
+            }
+            count += 1;
+            bytes.add(&Size::of(&n.shape, n.dtype.bytes()));
+        }
+        (count, bytes)
+    }
+}
+
+/// `name(x: f32[n, m], a: f32) -> f32[n, m]` for the plan's first line.
+pub(crate) fn signature(name: &str, params: &[Param], rets: &[OutputDecl], inplace: bool) -> String {
+    let ps: Vec<String> = params
+        .iter()
+        .map(|p| {
+            let m = if p.mutable { "mut " } else { "" };
+            let dims = p.ty.dims.as_ref().map_or(String::new(), |_| shape::show(&p.ty.shape()));
+            format!("{m}{}: {}{dims}", p.name, p.ty.dtype)
+        })
+        .collect();
+    let rs: Vec<String> = rets.iter().map(|o| format!("{}{}", o.dtype, shape::show(&o.shape))).collect();
+    match (inplace, rs.len()) {
+        (true, _) => format!("{name}({})", ps.join(", ")),
+        (false, 1) => format!("{name}({}) -> {}", ps.join(", "), rs.join("")),
+        (false, _) => format!("{name}({}) -> ({})", ps.join(", "), rs.join(", ")),
+    }
+}
