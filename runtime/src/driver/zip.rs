@@ -1,7 +1,7 @@
 //! Elementwise drivers: `zipN` (write-only outputs) and `zipN_rw` (read-modify-write).
 
 use super::nest::{read_block, Nest, Split};
-use super::{footprint, stream_output, Shared, SharedMut, BLOCK, STAGE};
+use super::{footprint, prefetch, stream_output, Shared, SharedMut, BLOCK, STAGE};
 use crate::diagnostics::{self, PassInfo};
 use crate::element::Element;
 use crate::error::{bail, Result};
@@ -124,6 +124,7 @@ macro_rules! zip_driver {
                             $(if tmask[$k] {
                                 for (cc, col) in (c0..c0 + n).enumerate() {
                                     let at = off[$k] + col as isize * st[$k];
+                                    prefetch($a.0.wrapping_offset(at + 8 * st[$k]), (rows * size_of::<$A>()).div_ceil(64));
                                     for (ri, row) in $a.2.iter_mut().take(rows).enumerate() {
                                         // SAFETY: rows p % tiles * TILE + ri < rlen of the nest's
                                         // second axis (stride s2 = 1) and col < len of its
