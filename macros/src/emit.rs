@@ -594,6 +594,21 @@ impl<'a> Emitter<'a> {
         } else {
             scalar_body
         };
+        // vertical accumulation (the driver uses it when the kept axis is the contiguous one):
+        // one step per element into a strip of partials, a loop LLVM vectorizes across outputs
+        let vertical = if simd_sum {
+            quote!(::core::option::Option::Some((#init, &|__ae_accs: &mut [#ptype], #(#ins: &[_]),*| {
+                let __ae_n = __ae_accs.len();
+                #(let #ins = &#ins[..__ae_n];)*
+                for __ae_k in 0..__ae_n {
+                    #body
+                    let __ae_acc: #ptype = __ae_accs[__ae_k];
+                    __ae_accs[__ae_k] = #step;
+                }
+            })))
+        } else {
+            quote!(::core::option::Option::None)
+        };
         if operands.is_empty() {
             self.stmts.push(quote!(::core::compile_error!("internal error: a reduction without array operands; please report");));
             return;
@@ -611,6 +626,7 @@ impl<'a> Emitter<'a> {
                     #logical,
                     #(&#ops,)*
                     #cost,
+                    #vertical,
                     &|__ae_start: usize, __ae_vals: &mut [#vals_t], #(#ins),*| -> #ptype {
                         let __ae_n = [#(#ins.len()),*][0];
                         #(let #ins = &#ins[..__ae_n];)*

@@ -26,6 +26,17 @@
 //! then has one subtree per chunk, and the driver combines the chunk roots exactly as the
 //! single-threaded carry chain would. Results are bit-identical for every thread count.
 //!
+//! # Vertical accumulation
+//!
+//! When a reduction keeps the contiguous axis (column sums of a C-order matrix), the driver
+//! reads row segments of a strip of up to 256 outputs and the kernel folds each segment into a
+//! strip of partials (`acc[j] = step(acc[j], x_j)`, vectorized across outputs), prefetching a
+//! few rows ahead since each row segment sits on another page. A block's partial for one
+//! output is then its [`BLOCK`] reduced elements folded in order from the initial value; the
+//! blocks go through the same pairwise tree, shared by the strip. So the result is
+//! bit-identical across thread counts and strip cuts, and may differ in the last bits from
+//! another layout of the same values (whose blocks are summed with several accumulators).
+//!
 //! # Streaming stores
 //!
 //! A write-mostly pass (not read-modify-write, reading at most half as many bytes as it writes,
@@ -42,6 +53,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 mod nest;
 mod reduce;
+mod strip;
 mod zip;
 
 pub use reduce::*;
@@ -133,6 +145,22 @@ fn footprint<T, const D: usize>(v: &ArrayView<'_, T, D>) -> usize {
     let (shape, strides) = (v.shape(), v.strides());
     let n: usize = (0..D).map(|a| if strides[a] == 0 { shape[a].min(1) } else { shape[a] }).product();
     n * std::mem::size_of::<T>()
+}
+
+/// Asks the cache to fetch `lines` cache lines from `p` on (a hint: it never faults, whatever
+/// the address; a no-op off x86-64). Row segments far apart in memory (a new page each) get no
+/// help from the hardware prefetcher, so the drivers fetch a few rows ahead themselves.
+#[inline(always)]
+fn prefetch<T>(p: *const T, lines: usize) {
+    #[cfg(target_arch = "x86_64")]
+    for l in 0..lines {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        // SAFETY: a prefetch reads nothing architecturally and cannot fault: any address,
+        // valid or not, is allowed (the pointer is only computed, never dereferenced).
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(p.cast::<i8>().wrapping_add(l * 64)) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (p, lines);
 }
 
 /// Whether a write-only pass should stream its output (see the module docs).

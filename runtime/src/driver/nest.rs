@@ -96,8 +96,17 @@ impl<const N: usize> Nest<N> {
         }
     }
 
+    /// Length of the second-innermost axis and each operand's stride along it (`(1, [0; N])`
+    /// for a nest of fewer than two axes).
+    pub(super) fn second(&self) -> (usize, [isize; N]) {
+        match self.ndim {
+            0 | 1 => (1, [0; N]),
+            d => (self.shape[d - 2], std::array::from_fn(|k| self.strides[k][d - 2])),
+        }
+    }
+
     /// Index of row `r` along the outer axes, and each operand's offset of its first element.
-    fn row_start(&self, mut r: usize) -> ([usize; MAX_RANK], [isize; N]) {
+    pub(super) fn row_start(&self, mut r: usize) -> ([usize; MAX_RANK], [isize; N]) {
         let mut idx = [0usize; MAX_RANK];
         let mut off = [0isize; N];
         for a in (0..self.ndim.saturating_sub(1)).rev() {

@@ -1,7 +1,8 @@
 //! Reduction drivers: `reduceN`.
 
 use super::nest::{read_block, BlockBuf, Nest, Pairwise, Split};
-use super::{footprint, Shared, SharedMut, BLOCK, GROUP, MAX_CHUNKS};
+use super::strip::{StripTree, LEVELS, STRIP};
+use super::{footprint, prefetch, Shared, SharedMut, BLOCK, GROUP, MAX_CHUNKS};
 use crate::diagnostics::{self, PassInfo};
 use crate::element::Element;
 use crate::error::{bail, Error, Result};
@@ -9,6 +10,9 @@ use crate::parallel::{self, MIN_TASK_BYTES};
 use crate::view::{ArrayView, ArrayViewMut};
 use std::mem::size_of;
 use std::sync::{Mutex, OnceLock};
+
+/// Rows a vertical accumulation prefetches ahead of the one it reads.
+const AHEAD: isize = 8;
 
 /// Splits a pass shape into kept and reduced axes for a reduction driver.
 fn split_axes<const D: usize>(shape: [usize; D], reduce: [bool; D]) -> ([usize; D], [usize; D]) {
@@ -64,6 +68,15 @@ macro_rules! reduce_driver {
         /// is the per-element compute of `block` beyond reading its inputs, as for the zip
         /// drivers.
         ///
+        /// `vertical`, when given, is `(init, accum)` where `accum(acc, inputs...)` folds one
+        /// element of each input into each partial of `acc` (`acc[j] = step(acc[j], x_j)`,
+        /// the inputs as long as `acc`). When the kept axis is the contiguous one of the
+        /// inputs (column sums of C-order data), the driver then streams each row segment of
+        /// a strip of [`STRIP`] outputs through `accum`; a block's partial per output is
+        /// the fold from `init` of its elements in order, and the pairwise tree over blocks
+        /// is the same as without it. Results then may differ in the last bits from another
+        /// layout of the same values, never across thread counts.
+        ///
         /// # Errors
         ///
         /// Shape mismatches (an internal error) and whatever `finish` returns (the error of the
@@ -75,6 +88,7 @@ macro_rules! reduce_driver {
             logical: bool,
             $($a: &ArrayView<'_, $A, D>,)+
             cost: usize,
+            vertical: Option<(P, &(dyn Fn(&mut [P], $(&[$A]),+) + Sync))>,
             block: &(dyn Fn(usize, &mut [S], $(&[$A]),+) -> P + Sync),
             combine: &(dyn Fn(P, P) -> P + Sync),
             finish: &(dyn Fn(Option<P>) -> Result<R> + Sync),
@@ -94,6 +108,15 @@ macro_rules! reduce_driver {
             let inner = Nest::plan_ordered(&red, [$(&$a.strides()[..]),+], if logical { None } else { Some(0) })?;
             let (outputs, blocks) = (outer.elements(), inner.blocks());
             let elements = outputs * inner.elements();
+            let (os, is) = (outer.inner_strides(), inner.inner_strides());
+            // vertical accumulation: every input is unit- or zero-stride along the kept run
+            // (one of them unit-stride and not along the reduced run); depends on the layout
+            // only, never on the thread count
+            let vert = vertical.filter(|_| {
+                !logical && outer.inner_len() >= 8 && blocks < (1 << LEVELS)
+                    && true $(&& (os[$k] == 0 || os[$k] == 1))+
+                    && (false $(|| (os[$k] == 1 && is[$k - 1] != 1))+)
+            });
             let tasks = parallel::tasks_for(elements.saturating_mul(cost $(+ size_of::<$A>())+), MIN_TASK_BYTES);
             let wide = Split::new(&outer, tasks, GROUP);
             let by_outputs = tasks > 1 && wide.pieces() >= tasks * 2;
@@ -154,6 +177,30 @@ macro_rules! reduce_driver {
                     }
                 });
             };
+            type Accum<'f, P, $($A),+> = (P, &'f (dyn Fn(&mut [P], $(&[$A]),+) + Sync));
+            // Vertical accumulation of blocks b0..b1 of outputs j0..j0 + w (w <= STRIP) into
+            // `tree`: each reduced element is one row segment of w consecutive elements.
+            let vprocess = |bufs: &mut Bufs<$($A),+>, ooff: &[isize], ost: &[isize], j0: usize, w: usize, (b0, b1): (usize, usize), acc: &mut [P; STRIP], tree: &mut StripTree<P>, (init, accum): Accum<'_, P, $($A),+>| {
+                let ($($a,)+) = bufs;
+                let j0 = j0 as isize;
+                inner.for_each_block(b0, b1, |off, n, st, _| {
+                    let acc = &mut acc[..w];
+                    acc.fill(init);
+                    for i in 0..n as isize {
+                        if i + AHEAD < n as isize {
+                            $(if ost[$k] == 1 {
+                                prefetch($a.0.wrapping_offset(ooff[$k] + j0 + off[$k - 1] + (i + AHEAD) * st[$k - 1]), (w * size_of::<$A>()).div_ceil(64));
+                            })+
+                        }
+                        // SAFETY: `outer` and `inner` split the operand's own shape, j0 + w is
+                        // at most the outer run's length and i < n, so the w elements at
+                        // ooff + j0 * ost + off + i * st with stride ost (0 or 1, checked in
+                        // `vert`) are its elements; w <= STRIP <= BLOCK.
+                        accum(acc, $(unsafe { read_block($a.0, &mut $a.1, ooff[$k] + j0 * ost[$k] + off[$k - 1] + i * st[$k - 1], w, ost[$k]) }),+);
+                    }
+                    tree.push(acc, combine);
+                });
+            };
             // Finishes and writes outputs j0..j0 + g; the first error wins.
             let write = |ooff: &[isize], ost: &[isize], j0: usize, parts: &[Option<P>]| -> Result<()> {
                 let mut first = Ok(());
@@ -171,6 +218,29 @@ macro_rules! reduce_driver {
                         }
                     }
                 }
+                first
+            };
+            // Writes the strip roots `root[..w]` (`any`: whether there were blocks at all).
+            let vwrite = |ooff: &[isize], ost: &[isize], j0: usize, root: &[P], any: bool| -> Result<()> {
+                let parts: [Option<P>; STRIP] = std::array::from_fn(|j| root.get(j).filter(|_| any).copied());
+                write(ooff, ost, j0, &parts[..root.len()])
+            };
+            // Every output of the outer runs of chunk `c` by strips, each on this task.
+            let strips_of = |c: usize, v: Accum<'_, P, $($A),+>| -> Result<()> {
+                let mut bufs = new_bufs();
+                let (mut acc, mut tree, mut root) = ([v.0; STRIP], StripTree::new(v.0), [v.0; STRIP]);
+                let mut first = Ok(());
+                split.visit(&outer, c, |ooff, olen, ost| {
+                    for j0 in (0..olen).step_by(STRIP) {
+                        let w = (olen - j0).min(STRIP);
+                        vprocess(&mut bufs, &ooff, &ost, j0, w, (0, blocks), &mut acc, &mut tree, v);
+                        let any = tree.finish_onto(&mut root[..w], false, combine);
+                        let r = vwrite(&ooff, &ost, j0, &root[..w], any);
+                        if first.is_ok() {
+                            first = r;
+                        }
+                    }
+                });
                 first
             };
             // Every output of the outer runs of chunk `c`, each on this task.
@@ -216,8 +286,45 @@ macro_rules! reduce_driver {
                 });
                 write(ooff, ost, j0, &parts[..g])
             };
+            // A strip of outputs j0..j0 + w with the reduced range split as in `chunked`.
+            let vchunked = |ooff: &[isize], ost: &[isize], j0: usize, w: usize, v: Accum<'_, P, $($A),+>| -> Result<()> {
+                let size = chunk_blocks(blocks, tasks);
+                let chunks = blocks.div_ceil(size);
+                let slots: [OnceLock<[P; STRIP]>; MAX_CHUNKS] = std::array::from_fn(|_| OnceLock::new());
+                parallel::run(chunks, tasks, &|c| {
+                    let mut bufs = new_bufs();
+                    let (mut acc, mut tree, mut root) = ([v.0; STRIP], StripTree::new(v.0), [v.0; STRIP]);
+                    vprocess(&mut bufs, ooff, ost, j0, w, (c * size, ((c + 1) * size).min(blocks)), &mut acc, &mut tree, v);
+                    tree.finish_onto(&mut root[..w], false, combine);
+                    let _ = slots[c].set(root);
+                });
+                let mut roots = StripTree::new(v.0);
+                let (mut last, mut has_last) = ([v.0; STRIP], false);
+                for (c, slot) in slots.iter().enumerate().take(chunks) {
+                    let Some(p) = slot.get() else { continue };
+                    if (c + 1) * size <= blocks {
+                        let mut p = *p;
+                        roots.push(&mut p[..w], combine);
+                    } else {
+                        (last, has_last) = (*p, true);
+                    }
+                }
+                let any = roots.finish_onto(&mut last[..w], has_last, combine);
+                vwrite(ooff, ost, j0, &last[..w], any)
+            };
             if !by_outputs && tasks > 1 && blocks > 1 {
                 let mut first = Ok(());
+                if let Some(v) = vert {
+                    outer.for_each_row(|ooff, olen, ost| {
+                        for j0 in (0..olen).step_by(STRIP) {
+                            let r = vchunked(&ooff, &ost, j0, (olen - j0).min(STRIP), v);
+                            if first.is_ok() {
+                                first = r;
+                            }
+                        }
+                    });
+                    return first;
+                }
                 outer.for_each_row(|ooff, olen, ost| {
                     for j0 in (0..olen).step_by(GROUP) {
                         let r = chunked(&ooff, &ost, j0, (olen - j0).min(GROUP));
@@ -230,7 +337,12 @@ macro_rules! reduce_driver {
             }
             let failed = Mutex::new(None);
             let tasks = if by_outputs { tasks } else { 1 };
-            parallel::run(split.chunks(), tasks, &|c| keep_first(&failed, c, outputs_of(c)));
+            parallel::run(split.chunks(), tasks, &|c| {
+                keep_first(&failed, c, match vert {
+                    Some(v) => strips_of(c, v),
+                    None => outputs_of(c),
+                })
+            });
             match failed.into_inner().unwrap_or_else(|p| p.into_inner()) {
                 Some((_, e)) => Err(e),
                 None => Ok(()),

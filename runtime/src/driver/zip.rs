@@ -1,7 +1,7 @@
 //! Elementwise drivers: `zipN` (write-only outputs) and `zipN_rw` (read-modify-write).
 
 use super::nest::{read_block, BlockBuf, Nest, Split};
-use super::{footprint, stream_output, Shared, SharedMut, BLOCK, STAGE};
+use super::{footprint, prefetch, stream_output, Shared, SharedMut, BLOCK, STAGE};
 use crate::diagnostics::{self, PassInfo};
 use crate::element::Element;
 use crate::error::{bail, Result};
@@ -9,6 +9,9 @@ use crate::parallel::{self, MIN_TASK_BYTES};
 use crate::view::{ArrayView, ArrayViewMut};
 use array_expr_kernels::mem::copy_nontemporal;
 use std::mem::size_of;
+
+/// Runs (and elements per run) of a tile of a transposed operand: 64 x 64 f32 is 16 KiB, in L1.
+const TILE: usize = 64;
 
 /// The second sentence of a zip driver's docs.
 macro_rules! rw_doc {
@@ -74,6 +77,79 @@ macro_rules! zip_driver {
             });
             let out_base = SharedMut(out.as_mut_ptr());
             $(let $a = Shared($a.as_ptr());)+
+            // Writes the kernel's result for `n` elements of the output run at `o_off`.
+            let run_kernel = |obuf: &mut [O; BLOCK], o_off: isize, n: usize, ins: ($(&[$A],)+)| {
+                let ($($a,)+) = ins;
+                if st[0] == 1 {
+                    // SAFETY: the output run is n consecutive elements of `out` (stride 1),
+                    // exclusive (ArrayViewMut never aliases, and the chunks partition the
+                    // nest, so no other task touches them) and disjoint from the inputs,
+                    // which are shared borrows of other memory (`&mut` excludes aliasing).
+                    let o = unsafe { std::slice::from_raw_parts_mut(out_base.get().offset(o_off), n) };
+                    kernel(o, $($a),+);
+                    return;
+                }
+                if $rw {
+                    for (i, slot) in obuf[..n].iter_mut().enumerate() {
+                        // SAFETY: element i < n of the output run is a valid element, touched
+                        // by this task only (as above).
+                        *slot = unsafe { *out_base.get().offset(o_off + i as isize * st[0]) };
+                    }
+                }
+                kernel(&mut obuf[..n], $($a),+);
+                for (i, v) in obuf[..n].iter().enumerate() {
+                    // SAFETY: element i < n of the output run is a valid, exclusive element,
+                    // touched by this task only (as above).
+                    unsafe { *out_base.get().offset(o_off + i as isize * st[0]) = *v };
+                }
+            };
+            // Tiled: an input that walks a new page per element along the runs but is
+            // unit-stride across them (a transposed operand) is gathered TILE runs at a time,
+            // reading TILE consecutive elements per column, into an L1 tile; the kernel then
+            // runs row by row over the tile. The result does not depend on the path.
+            let (rlen, s2) = nest.second();
+            let tmask = [false $(, st[$k].unsigned_abs() >= 16 && s2[$k] == 1)+];
+            if tmask.contains(&true) && nest.inner_len() >= 16 && rlen >= 16 {
+                let tiles = rlen.div_ceil(TILE);
+                let panels = nest.rows() / rlen * tiles;
+                let per = panels.div_ceil(if tasks <= 1 { 1 } else { tasks * 4 }).max(1);
+                let len = nest.inner_len();
+                parallel::run(panels.div_ceil(per), tasks, &|c| {
+                    $(let mut $a = ($a.get(), BlockBuf::<$A>::new(), [[<$A as Element>::ZERO; TILE]; TILE]);)+
+                    let mut obuf = [O::ZERO; BLOCK];
+                    for p in c * per..((c + 1) * per).min(panels) {
+                        let (_, off) = nest.row_start(p / tiles * rlen + p % tiles * TILE);
+                        let rows = (rlen - p % tiles * TILE).min(TILE);
+                        for c0 in (0..len).step_by(TILE) {
+                            let n = (len - c0).min(TILE);
+                            $(if tmask[$k] {
+                                for (cc, col) in (c0..c0 + n).enumerate() {
+                                    let at = off[$k] + col as isize * st[$k];
+                                    prefetch($a.0.wrapping_offset(at + 8 * st[$k]), (rows * size_of::<$A>()).div_ceil(64));
+                                    for (ri, row) in $a.2.iter_mut().take(rows).enumerate() {
+                                        // SAFETY: rows p % tiles * TILE + ri < rlen of the nest's
+                                        // second axis (stride s2 = 1) and col < len of its
+                                        // innermost one, within the run group that starts at
+                                        // `off`: an element of operand k (nest planned over it).
+                                        row[cc] = unsafe { *$a.0.offset(at + ri as isize) };
+                                    }
+                                }
+                            })+
+                            for ri in 0..rows {
+                                let mut at = off;
+                                for (k, a) in at.iter_mut().enumerate() {
+                                    *a += ri as isize * s2[k] + c0 as isize * st[k];
+                                }
+                                // SAFETY: row ri of the tile is a run of the nest (as above);
+                                // its elements c0..c0 + n are elements of operand k; n <= BLOCK.
+                                let ins = ($(if tmask[$k] { &$a.2[ri][..n] } else { unsafe { read_block($a.0, &mut $a.1, at[$k], n, st[$k]) } },)+);
+                                run_kernel(&mut obuf, at[0], n, ins);
+                            }
+                        }
+                    }
+                });
+                return Ok(());
+            }
             parallel::run(split.chunks(), tasks, &|c| {
                 $(let mut $a = ($a.get(), BlockBuf::<$A>::new());)+
                 let mut obuf = [O::ZERO; BLOCK];
@@ -93,31 +169,11 @@ macro_rules! zip_driver {
                             // i < n) is an element of operand k; n <= BLOCK.
                             let ins = ($(unsafe { read_block($a.0, &mut $a.1, off[$k] + step * st[$k], n, st[$k]) },)+);
                             let o_off = off[0] + step * st[0];
-                            let ($($a,)+) = ins;
                             if let Some(buf) = stage.as_mut() {
+                                let ($($a,)+) = ins;
                                 kernel(&mut buf[done - first..][..n], $($a),+);
-                            } else if st[0] == 1 {
-                                // SAFETY: the output run is n consecutive elements of `out`
-                                // (stride 1), exclusive (ArrayViewMut never aliases, and the
-                                // chunks of the split partition the nest, so no other task
-                                // touches them) and disjoint from the inputs, which are shared
-                                // borrows of other memory (`&mut` excludes aliasing).
-                                let o = unsafe { std::slice::from_raw_parts_mut(out_base.get().offset(o_off), n) };
-                                kernel(o, $($a),+);
                             } else {
-                                if $rw {
-                                    for (i, slot) in obuf[..n].iter_mut().enumerate() {
-                                        // SAFETY: element i < n of the output run is a valid
-                                        // element, touched by this task only (as above).
-                                        *slot = unsafe { *out_base.get().offset(o_off + i as isize * st[0]) };
-                                    }
-                                }
-                                kernel(&mut obuf[..n], $($a),+);
-                                for (i, v) in obuf[..n].iter().enumerate() {
-                                    // SAFETY: element i < n of the output run is a valid,
-                                    // exclusive element, touched by this task only (as above).
-                                    unsafe { *out_base.get().offset(o_off + i as isize * st[0]) = *v };
-                                }
+                                run_kernel(&mut obuf, o_off, n, ins);
                             }
                             done += n;
                         }

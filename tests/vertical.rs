@@ -1,0 +1,113 @@
+//! Vertical accumulation (reductions whose kept axis is the contiguous one, e.g. column sums of
+//! a C-order matrix): the result equals, bit for bit, the documented order (each block of 512
+//! reduced elements folded in order from zero, blocks combined in the fixed pairwise tree), on
+//! every thread count, whether the pass splits by outputs or by reduced range, with strips
+//! cut anywhere and with fused, broadcast and strided operands.
+
+use array_expr::parallel::with_threads;
+use array_expr::{array_expr, Array, ArrayView, Slice};
+
+array_expr! {
+    fn col_sum(x: f32[n, m]) -> f32[m] { sum(x, axis = 0) }
+    fn col_sum_s(x: f32[n, m]) -> f32[m] { sum::<f32>(x, axis = 0) }
+    fn col_mean(x: f32[n, m]) -> f32[m] { mean(x, axis = 0) }
+    fn col_fused(x: f32[n, m], w: f32[m]) -> f32[m] { sum(x * w - 0.5, axis = 0) }
+}
+
+/// The pairwise carry chain over block partials (as the drivers document it).
+fn tree<P: Copy>(parts: &[P], combine: impl Fn(P, P) -> P) -> Option<P> {
+    let mut stack: Vec<(P, u32)> = Vec::new();
+    for &p in parts {
+        let (mut p, mut level) = (p, 0);
+        while let Some(&(q, l)) = stack.last() {
+            if l != level {
+                break;
+            }
+            stack.pop();
+            p = combine(q, p);
+            level += 1;
+        }
+        stack.push((p, level));
+    }
+    let mut acc = None;
+    while let Some((p, _)) = stack.pop() {
+        acc = Some(acc.map_or(p, |a| combine(p, a)));
+    }
+    acc
+}
+
+/// Column `j` reduced in the vertical order: blocks of 512 rows folded from `zero`.
+fn column<P: Copy>(
+    x: &ArrayView<'_, f32, 2>,
+    j: usize,
+    zero: P,
+    step: impl Fn(P, f32) -> P,
+    combine: impl Fn(P, P) -> P,
+) -> Option<P> {
+    let n = x.shape()[0];
+    let parts: Vec<P> = (0..n)
+        .step_by(512)
+        .map(|r0| (r0..(r0 + 512).min(n)).fold(zero, |a, r| step(a, *x.get([r, j]).unwrap())))
+        .collect();
+    tree(&parts, combine)
+}
+
+fn bits(v: &[f32]) -> Vec<u32> {
+    v.iter().map(|x| x.to_bits()).collect()
+}
+
+/// Runs `f` on 1, 2, 3 and 8 threads and checks every result has the bits of `want`.
+fn check(what: &str, want: &[f32], f: impl Fn() -> Vec<f32>) {
+    for t in [1, 2, 3, 8] {
+        assert_eq!(bits(&with_threads(t, &f)), bits(want), "{what} on {t} threads");
+    }
+}
+
+fn check_all(x: ArrayView<'_, f32, 2>, w: &Array<f32, 1>, what: &str) {
+    let m = x.shape()[1];
+    let n = x.shape()[0] as f64;
+    let d: Vec<f32> = (0..m)
+        .map(|j| column(&x, j, 0.0f64, |a, v| a + v as f64, |a, b| a + b).unwrap_or(0.0) as f32)
+        .collect();
+    check(&format!("sum {what}"), &d, || col_sum(x).unwrap().to_vec());
+    let s: Vec<f32> =
+        (0..m).map(|j| column(&x, j, 0.0f32, |a, v| a + v, |a, b| a + b).unwrap_or(0.0)).collect();
+    check(&format!("sum::<f32> {what}"), &s, || col_sum_s(x).unwrap().to_vec());
+    let mean: Vec<f32> = (0..m)
+        .map(|j| (column(&x, j, 0.0f64, |a, v| a + v as f64, |a, b| a + b).unwrap_or(0.0) / n) as f32)
+        .collect();
+    check(&format!("mean {what}"), &mean, || col_mean(x).unwrap().to_vec());
+    let wv = w.to_vec();
+    let fused: Vec<f32> = (0..m)
+        .map(|j| {
+            column(&x, j, 0.0f64, |a, v| a + (v * wv[j] - 0.5) as f64, |a, b| a + b).unwrap_or(0.0) as f32
+        })
+        .collect();
+    check(&format!("fused {what}"), &fused, || col_fused(x, w.view()).unwrap().to_vec());
+}
+
+#[test]
+fn column_reductions_follow_the_vertical_order_on_every_thread_count() {
+    // many rows, few outputs: the reduced range splits across threads; many outputs: strips
+    // of 256 plus a partial one, split by outputs; a short matrix with a partial last block
+    for shape in [[1 << 17, 16], [3000, 600], [700, 9]] {
+        let x = Array::<f32, 2>::random_uniform(shape, 7, -1.0, 1.0);
+        let w = Array::<f32, 1>::random_uniform([shape[1]], 8, 0.5, 1.5);
+        check_all(x.view(), &w, &format!("{shape:?} C"));
+        // columns contiguous but rows strided (a view into a wider matrix)
+        let wide = Array::<f32, 2>::random_uniform([shape[0], shape[1] + 5], 9, -1.0, 1.0);
+        let sub =
+            wide.view().slice([Slice::full(), Slice::new(Some(2), Some(2 + shape[1] as isize), 1)]).unwrap();
+        check_all(sub, &w, &format!("{shape:?} sub-view"));
+    }
+}
+
+#[test]
+fn empty_and_single_row_columns() {
+    let w = Array::<f32, 1>::random_uniform([12], 8, 0.5, 1.5);
+    let x = Array::<f32, 2>::random_uniform([0, 12], 1, -1.0, 1.0);
+    assert_eq!(col_sum(x.view()).unwrap().to_vec(), vec![0.0; 12]);
+    let x = Array::<f32, 2>::random_uniform([1, 12], 1, -1.0, 1.0);
+    assert_eq!(bits(&col_sum(x.view()).unwrap().to_vec()), bits(&x.to_vec()));
+    check_all(x.view(), &w, "one row");
+}
