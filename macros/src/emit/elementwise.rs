@@ -1,0 +1,303 @@
+//! Elementwise passes: the scalar body, the `wide` vector body and the driver call.
+
+use super::tokens::{binary_tokens, cast_tokens, const_tokens, dtype_tokens, rt, v};
+use super::{Emitter, MAX_OPERANDS};
+use crate::ast::{BinOp, UnOp};
+use crate::dtype::Dtype;
+use crate::explain::PassKind;
+use crate::ir::{Const, NodeId, Op};
+use proc_macro2::{Ident, Literal, Span, TokenStream};
+use quote::{format_ident, quote};
+use std::collections::BTreeSet;
+
+impl Emitter<'_> {
+    /// The per-element statements computing every node of `nodes` except operands.
+    pub(super) fn element_body(
+        &self,
+        nodes: &BTreeSet<NodeId>,
+        operands: &[NodeId],
+        root_is_reduce: Option<NodeId>,
+    ) -> TokenStream {
+        let mut out = Vec::new();
+        for &id in nodes {
+            if Some(id) == root_is_reduce {
+                continue;
+            }
+            let Some(n) = self.ir.get(id) else { continue };
+            let ty = dtype_tokens(n.dtype);
+            let name = v(id);
+            let value = if self.is_target(id) {
+                quote!(__ae_o[__ae_k])
+            } else if let Some(k) = operands.iter().position(|o| *o == id) {
+                let input = format_ident!("__ae_i{}", k);
+                quote!(#input[__ae_k])
+            } else {
+                self.node_expr(id)
+            };
+            out.push(quote!(let #name: #ty = #value;));
+        }
+        quote!(#(#out)*)
+    }
+
+    pub(super) fn node_expr(&self, id: NodeId) -> TokenStream {
+        let rt = rt();
+        let Some(n) = self.ir.get(id) else { return quote!(()) };
+        match &n.op {
+            Op::Array(_) | Op::Reduce { .. } | Op::View { .. } | Op::MatMul(..) => {
+                quote!(::core::unreachable!())
+            }
+            Op::Scalar(p) => {
+                let name = self
+                    .params
+                    .get(*p)
+                    .map(|p| p.name.clone())
+                    .unwrap_or_else(|| format_ident!("__ae_missing"));
+                quote!(#name)
+            }
+            Op::Const(c) => const_tokens(c, n.dtype),
+            Op::Unary(UnOp::Neg, a) => {
+                let a = v(*a);
+                quote!(#rt::ops::neg(#a))
+            }
+            Op::Unary(UnOp::Not, a) => {
+                let a = v(*a);
+                quote!(!#a)
+            }
+            Op::Binary(op, a, b) => binary_tokens(*op, v(*a), v(*b)),
+            Op::Cast(a) => {
+                let from = self.ir.get(*a).map_or(n.dtype, |x| x.dtype);
+                cast_tokens(v(*a), from, n.dtype)
+            }
+            Op::Func(f, args) => {
+                let fname = Ident::new(f.runtime_name(), Span::call_site());
+                let args = args.iter().map(|a| v(*a));
+                quote!(#rt::ops::#fname(#(#args),*))
+            }
+            Op::Where(c, a, b) => {
+                let (c, a, b) = (v(*c), v(*a), v(*b));
+                quote!(if #c { #a } else { #b })
+            }
+        }
+    }
+
+    /// Emits an elementwise pass computing `root` into the mutable view expression `dst`.
+    pub(crate) fn emit_elementwise(&mut self, root: NodeId, dst: TokenStream, final_pass: bool) {
+        let rt = rt();
+        let dest = self.dest();
+        let rw = final_pass && (self.inplace.is_some() || self.epilogue.is_some());
+        self.in_final = rw;
+        let (_, first) = self.pass_nodes(root);
+        self.in_final = false;
+        self.ensure_temps(&first);
+        self.in_final = rw;
+        let (nodes, operands) = self.pass_nodes(root);
+        self.in_final = false;
+        let operands: Vec<NodeId> = operands.into_iter().collect();
+        let ops: Vec<Ident> = (0..operands.len()).map(|k| format_ident!("__ae_op{}", k)).collect();
+        let ins: Vec<Ident> = (0..operands.len()).map(|k| format_ident!("__ae_i{}", k)).collect();
+        let views: Vec<TokenStream> = operands.iter().map(|o| self.operand_view(*o)).collect();
+        self.in_final = rw;
+        let body = self.element_body(&nodes, &operands, None);
+        self.in_final = false;
+        let rv = v(root);
+        if operands.is_empty() {
+            self.record(PassKind::Map, root, dest, &nodes, &operands, false);
+            self.stmts.push(quote! {
+                {
+                    let mut __ae_d = #dst;
+                    __ae_d.for_each_mut(|__ae_slot| {
+                        let __ae_k = 0usize;
+                        let __ae_o = [*__ae_slot];
+                        #body
+                        *__ae_slot = #rv;
+                    });
+                }
+            });
+            return;
+        }
+        self.in_final = rw;
+        let vector = self.vector_body(&nodes, &operands, root);
+        self.in_final = false;
+        self.record(PassKind::Map, root, dest, &nodes, &operands, vector.is_some());
+        let loop_body = match vector {
+            Some(vbody) => vbody,
+            None => quote! {
+                for __ae_k in 0..__ae_n {
+                    #body
+                    __ae_o[__ae_k] = #rv;
+                }
+            },
+        };
+        if self.too_many_operands(root, operands.len()) {
+            return;
+        }
+        let cost = self.pass_cost(&nodes);
+        let zip = if rw {
+            format_ident!("zip{}_rw", operands.len())
+        } else {
+            format_ident!("zip{}", operands.len())
+        };
+        self.stmts.push(quote! {
+            {
+                let mut __ae_d = #dst;
+                let __ae_shape = __ae_d.shape();
+                #(let #ops = #views.broadcast_to(__ae_shape)?;)*
+                #rt::driver::#zip(&mut __ae_d, #(&#ops,)* #cost, &|__ae_o, #(#ins),*| {
+                    let __ae_n = __ae_o.len();
+                    #(let #ins = &#ins[..__ae_n];)*
+                    #loop_body
+                })?;
+            }
+        });
+    }
+
+    /// Per-element compute of a pass beyond its memory traffic, in bytes-equivalent (about the
+    /// time one byte of traffic takes): transcendentals 32, `sqrt` and `/` 4. The drivers add
+    /// it to the bytes moved when deciding whether a pass pays for threads.
+    pub(super) fn pass_cost(&self, nodes: &BTreeSet<NodeId>) -> usize {
+        use crate::ir::Func as F;
+        let weight = |op: &Op| match op {
+            Op::Func(F::Sqrt, _) | Op::Binary(BinOp::Div | BinOp::Rem, ..) => 4,
+            Op::Func(
+                F::Abs | F::Floor | F::Ceil | F::Round | F::Square | F::Minimum | F::Maximum | F::Clip,
+                _,
+            ) => 0,
+            Op::Func(..) => 32,
+            _ => 0,
+        };
+        nodes.iter().filter_map(|id| self.ir.get(*id)).map(|n| weight(&n.op)).sum()
+    }
+
+    /// The innermost loop over `wide` vectors (f32x8 / f64x4) for a pass whose values are all
+    /// one float dtype (masks from comparing them included) and whose operations all have a
+    /// vector form; `None` otherwise (the scalar loop then runs, auto-vectorized where LLVM can).
+    /// Every element, the last partial vector included, goes through the same vector code, so
+    /// a result does not depend on where an element falls in a block.
+    pub(super) fn vector_body(
+        &self,
+        nodes: &BTreeSet<NodeId>,
+        operands: &[NodeId],
+        root: NodeId,
+    ) -> Option<TokenStream> {
+        let rt = rt();
+        let t = self.ir.get(root)?.dtype;
+        if !t.is_float() {
+            return None;
+        }
+        let ty = dtype_tokens(t);
+        let simd = quote!(<#ty as #rt::kernels::SimdElem>);
+        let math = quote!(#rt::kernels::math);
+        let mut lets = Vec::new();
+        for &id in nodes {
+            let n = self.ir.get(id)?;
+            let is_operand = self.is_target(id) || operands.contains(&id);
+            let ok = n.dtype == t || (!is_operand && n.dtype == Dtype::Bool) || matches!(n.op, Op::Const(_));
+            if !ok {
+                return None;
+            }
+            let name = v(id);
+            let value = if self.is_target(id) {
+                quote!(#simd::load(&__ae_o[__ae_k..]))
+            } else if let Some(k) = operands.iter().position(|o| *o == id) {
+                let input = format_ident!("__ae_i{}", k);
+                quote!(#simd::load(&#input[__ae_k..]))
+            } else {
+                self.vector_expr(id, t, &simd, &math)?
+            };
+            lets.push(quote!(let #name = #value;));
+        }
+        let rv = v(root);
+        Some(quote! {
+            let mut __ae_k = 0usize;
+            while __ae_k < __ae_n {
+                #(#lets)*
+                #simd::store(#rv, &mut __ae_o[__ae_k..]);
+                __ae_k += #simd::LANES;
+            }
+        })
+    }
+
+    /// The vector form of one node, or `None` when it has none.
+    pub(super) fn vector_expr(
+        &self,
+        id: NodeId,
+        t: Dtype,
+        simd: &TokenStream,
+        math: &TokenStream,
+    ) -> Option<TokenStream> {
+        let n = self.ir.get(id)?;
+        let is_t = |x: &NodeId| self.ir.get(*x).map(|c| c.dtype) == Some(t);
+        let is_mask = |x: &NodeId| self.ir.get(*x).map(|c| c.dtype) == Some(Dtype::Bool);
+        Some(match &n.op {
+            Op::Scalar(p) if n.dtype == t => {
+                let name = self.params.get(*p)?.name.clone();
+                quote!(#simd::splat(#name))
+            }
+            Op::Const(c) if n.dtype == t => {
+                let c = const_tokens(c, t);
+                quote!(#simd::splat(#c))
+            }
+            Op::Unary(UnOp::Neg, a) if is_t(a) => {
+                let a = v(*a);
+                quote!(#simd::vneg(#a))
+            }
+            Op::Unary(UnOp::Not, a) if is_mask(a) => {
+                let a = v(*a);
+                quote!(!#a)
+            }
+            Op::Binary(op, a, b) => {
+                let (va, vb) = (v(*a), v(*b));
+                match op {
+                    BinOp::Add if is_t(a) => quote!(#simd::vadd(#va, #vb)),
+                    BinOp::Sub if is_t(a) => quote!(#simd::vsub(#va, #vb)),
+                    BinOp::Mul if is_t(a) => quote!(#simd::vmul(#va, #vb)),
+                    BinOp::Div if is_t(a) => quote!(#simd::vdiv(#va, #vb)),
+                    BinOp::Lt if is_t(a) => quote!(#math::FloatMath::lt(#va, #vb)),
+                    BinOp::Le if is_t(a) => quote!(#math::FloatMath::le(#va, #vb)),
+                    BinOp::Gt if is_t(a) => quote!(#math::FloatMath::lt(#vb, #va)),
+                    BinOp::Ge if is_t(a) => quote!(#math::FloatMath::le(#vb, #va)),
+                    BinOp::Eq if is_t(a) => quote!(#math::FloatMath::eq(#va, #vb)),
+                    BinOp::Ne if is_t(a) => quote!(!#math::FloatMath::eq(#va, #vb)),
+                    BinOp::And if is_mask(a) => quote!(#va & #vb),
+                    BinOp::Or if is_mask(a) => quote!(#va | #vb),
+                    _ => return None,
+                }
+            }
+            Op::Func(f, args) if args.iter().all(&is_t) || *f == crate::ir::Func::Powi => {
+                let fname = Ident::new(f.runtime_name(), Span::call_site());
+                let fname = match f.runtime_name() {
+                    "minimum" => Ident::new("min", Span::call_site()),
+                    "maximum" => Ident::new("max", Span::call_site()),
+                    _ => fname,
+                };
+                if *f == crate::ir::Func::Powi {
+                    let (a, e) = (v(*args.first()?), v(*args.get(1)?));
+                    return Some(quote!(#math::powi(#a, #e)));
+                }
+                let args = args.iter().map(|a| v(*a));
+                quote!(#math::#fname(#(#args),*))
+            }
+            Op::Const(Const::Int(i)) if n.dtype == Dtype::I32 => {
+                let l = Literal::i32_unsuffixed(i32::try_from(*i).ok()?);
+                quote!(#l)
+            }
+            Op::Where(c, a, b) if is_mask(c) && is_t(a) && is_t(b) => {
+                let (c, a, b) = (v(*c), v(*a), v(*b));
+                quote!(#math::select(#c, #a, #b))
+            }
+            _ => return None,
+        })
+    }
+
+    /// The loop drivers take at most [`MAX_OPERANDS`] arrays: a pass reading more becomes a
+    /// `compile_error!` at the expression (returns true).
+    pub(super) fn too_many_operands(&mut self, root: NodeId, count: usize) -> bool {
+        if count <= MAX_OPERANDS {
+            return false;
+        }
+        let span = self.ir.get(root).map_or_else(Span::call_site, |n| n.span);
+        let msg = crate::diag::too_many_operands(count, MAX_OPERANDS);
+        self.stmts.push(quote::quote_spanned!(span=> ::core::compile_error!(#msg);));
+        true
+    }
+}

@@ -1,0 +1,277 @@
+//! Reduction passes: a fused reduction over any axes, per-kind partials and their combine.
+
+use super::tokens::{dtype_tokens, lit_usize, rt, v};
+use super::Emitter;
+use crate::dtype::Dtype;
+use crate::explain::PassKind;
+use crate::ir::{NodeId, Op, ReduceKind};
+use crate::shape::{Dim, Shape};
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote};
+
+impl Emitter<'_> {
+    /// Emits a reduction pass for `id` writing into `dst`, a mutable view whose shape is the
+    /// input's with the reduced axes of length 1.
+    pub(crate) fn emit_reduce(&mut self, id: NodeId, dst: TokenStream) {
+        let rt = rt();
+        let dest = self.dest();
+        let Some(n) = self.ir.get(id).cloned() else { return };
+        let Op::Reduce { kind, input, axes, acc, .. } = n.op.clone() else { return };
+        let (nodes, operands) = self.pass_nodes(id);
+        self.ensure_temps(&operands);
+        let operands: Vec<NodeId> = operands.into_iter().collect();
+        let in_node = self.ir.get(input).cloned();
+        let in_shape = in_node.as_ref().map(|x| x.shape.clone()).unwrap_or_default();
+        let in_dtype = in_node.as_ref().map_or(Dtype::F64, |x| x.dtype);
+        let shape_e = self.shape_expr(&in_shape);
+        let rank = in_shape.len();
+        let mask = (0..rank).map(|a| axes.contains(&a));
+        let ops: Vec<Ident> = (0..operands.len()).map(|k| format_ident!("__ae_op{}", k)).collect();
+        let ins: Vec<Ident> = (0..operands.len()).map(|k| format_ident!("__ae_i{}", k)).collect();
+        let views: Vec<TokenStream> = operands.iter().map(|o| self.operand_view(*o)).collect();
+        let body = self.element_body(&nodes, &operands, Some(id));
+        let iv = v(input);
+        let r = reduce_parts(kind, in_dtype, acc, n.dtype, &iv);
+        let (ptype, init, step, combine, finish) = (r.ptype, r.init, r.step, r.combine, r.finish);
+        let count = axes.iter().map(|a| quote!(__ae_shape[#a]));
+        if self.too_many_operands(id, operands.len()) {
+            return;
+        }
+        let reduce = format_ident!("reduce{}", operands.len().max(1));
+        let cost = self.pass_cost(&nodes);
+        let logical = matches!(kind, ReduceKind::ArgMin | ReduceKind::ArgMax);
+        let simd_sum = matches!(kind, ReduceKind::Sum | ReduceKind::Mean)
+            && in_dtype.is_float()
+            && acc.is_float()
+            && (acc == Dtype::F64 || acc == in_dtype);
+        let simd_minmax = matches!(kind, ReduceKind::Min | ReduceKind::Max) && in_dtype != Dtype::Bool;
+        let buffered = simd_sum || simd_minmax;
+        self.record(PassKind::Reduce, id, dest, &nodes, &operands, buffered);
+        // the block buffer of a SIMD reduction is the driver's per-task scratch (zeroed once
+        // per task, not per block; block closures run on several threads at once)
+        let vals_t = dtype_tokens(in_dtype);
+        let scalar_body = quote! {
+            let mut __ae_acc: #ptype = #init;
+            for __ae_k in 0..__ae_n {
+                #body
+                __ae_acc = #step;
+            }
+            __ae_acc
+        };
+        let block_body = if buffered {
+            // long blocks: the producer fills a buffer, then the kernels crate reduces it with
+            // several SIMD accumulators in a fixed order; short runs (the block length is fixed
+            // by the shape, so the choice is too) fold element by element
+            let (i_t, a_t) = (dtype_tokens(in_dtype), dtype_tokens(acc));
+            let reduce_block = match kind {
+                ReduceKind::Min => quote!(#rt::kernels::reduce::min(&__ae_vals[..__ae_n])),
+                ReduceKind::Max => quote!(#rt::kernels::reduce::max(&__ae_vals[..__ae_n])),
+                _ => quote!(<#i_t as #rt::BlockSum<#a_t>>::block_sum(&__ae_vals[..__ae_n])),
+            };
+            let mut producer = nodes.clone();
+            producer.remove(&id);
+            let fill = match self.vector_body(&producer, &operands, input) {
+                Some(vb) => quote! {
+                    let __ae_o = &mut __ae_vals[..__ae_n];
+                    #vb
+                },
+                None => quote! {
+                    for (__ae_k, __ae_slot) in __ae_vals.iter_mut().enumerate().take(__ae_n) {
+                        #body
+                        *__ae_slot = #iv;
+                    }
+                },
+            };
+            quote! {
+                if __ae_n < 64 {
+                    #scalar_body
+                } else {
+                    #fill
+                    #reduce_block
+                }
+            }
+        } else {
+            scalar_body
+        };
+        // vertical accumulation (the driver uses it when the kept axis is the contiguous one):
+        // one step per element into a strip of partials, a loop LLVM vectorizes across outputs
+        let vertical = if simd_sum {
+            quote!(::core::option::Option::Some((#init, &|__ae_accs: &mut [#ptype], #(#ins: &[_]),*| {
+                let __ae_n = __ae_accs.len();
+                #(let #ins = &#ins[..__ae_n];)*
+                for __ae_k in 0..__ae_n {
+                    #body
+                    let __ae_acc: #ptype = __ae_accs[__ae_k];
+                    __ae_accs[__ae_k] = #step;
+                }
+            })))
+        } else {
+            quote!(::core::option::Option::None)
+        };
+        if operands.is_empty() {
+            self.stmts.push(quote!(::core::compile_error!("internal error: a reduction without array operands; please report");));
+            return;
+        }
+        self.stmts.push(quote! {
+            {
+                let __ae_shape = #shape_e;
+                let __ae_count: usize = 1usize #(* #count)*;
+                let _ = __ae_count;
+                #(let #ops = #views.broadcast_to(__ae_shape)?;)*
+                let mut __ae_d = #dst;
+                #rt::driver::#reduce(
+                    &mut __ae_d,
+                    [#(#mask),*],
+                    #logical,
+                    #(&#ops,)*
+                    #cost,
+                    #vertical,
+                    &|__ae_start: usize, __ae_vals: &mut [#vals_t], #(#ins),*| -> #ptype {
+                        let __ae_n = [#(#ins.len()),*][0];
+                        #(let #ins = &#ins[..__ae_n];)*
+                        #block_body
+                    },
+                    &|__ae_a: #ptype, __ae_b2: #ptype| -> #ptype { #combine },
+                    &|__ae_p: ::core::option::Option<#ptype>| #finish,
+                )?;
+            }
+        });
+    }
+
+    /// Emits a reduction whose value another pass reads: a reduced-shape temporary.
+    pub(super) fn emit_reduce_temp(&mut self, id: NodeId) {
+        let Some(n) = self.ir.get(id).cloned() else { return };
+        let Op::Reduce { input, axes, keepdims, .. } = &n.op else { return };
+        let in_shape = self.ir.get(*input).map(|x| x.shape.clone()).unwrap_or_default();
+        let kept: Shape = in_shape
+            .iter()
+            .enumerate()
+            .map(|(a, d)| if axes.contains(&a) { Dim::Lit(1) } else { d.clone() })
+            .collect();
+        let t = format_ident!("__ae_t{}", id.0);
+        let tv = format_ident!("__ae_tv{}", id.0);
+        let ty = dtype_tokens(n.dtype);
+        let rank = lit_usize(in_shape.len());
+        let kept_e = self.shape_expr(&kept);
+        let rt = rt();
+        self.stmts.push(quote! {
+            let mut #t = #rt::runtime::diagnostics::alloc_counted::<#ty, #rank>(#kept_e, true)?;
+        });
+        self.pending_temp = Some(id);
+        self.emit_reduce(id, quote!(#t.view_mut()));
+        let view = if *keepdims {
+            quote!(#t.view())
+        } else {
+            let out_e = self.shape_expr(&n.shape);
+            quote!(#t.view().reshape(#out_e, #rt::runtime::Order::C)?)
+        };
+        self.stmts.push(quote!(let #tv = #view;));
+        self.temps.insert(id, tv);
+    }
+}
+
+/// Partial type, initial value, per-element step, combine and finish of a reduction.
+struct ReduceParts {
+    ptype: TokenStream,
+    init: TokenStream,
+    step: TokenStream,
+    combine: TokenStream,
+    finish: TokenStream,
+}
+
+fn reduce_parts(kind: ReduceKind, input: Dtype, acc: Dtype, out: Dtype, x: &Ident) -> ReduceParts {
+    let rt = rt();
+    let (a_t, o_t, i_t) = (dtype_tokens(acc), dtype_tokens(out), dtype_tokens(input));
+    let name = kind.name();
+    let o_name = out.name();
+    let to_acc = if input == Dtype::Bool { quote!((#x as u8)) } else { quote!(#x) };
+    let int = !acc.is_float();
+    match kind {
+        ReduceKind::Sum | ReduceKind::Mean if int => ReduceParts {
+            ptype: quote!(i128),
+            init: quote!(0i128),
+            step: quote!(__ae_acc.wrapping_add(#to_acc as i128)),
+            combine: quote!(__ae_a.wrapping_add(__ae_b2)),
+            finish: quote!(<#o_t>::try_from(__ae_p.unwrap_or(0)).map_err(|_| #rt::overflow(#name, #o_name))),
+        },
+        ReduceKind::Sum => ReduceParts {
+            ptype: quote!(#a_t),
+            init: quote!(0.0),
+            step: quote!(__ae_acc + (#to_acc as #a_t)),
+            combine: quote!(__ae_a + __ae_b2),
+            finish: quote!(::core::result::Result::Ok(__ae_p.unwrap_or(0.0) as #o_t)),
+        },
+        ReduceKind::Mean => ReduceParts {
+            ptype: quote!(#a_t),
+            init: quote!(0.0),
+            step: quote!(__ae_acc + (#to_acc as #a_t)),
+            combine: quote!(__ae_a + __ae_b2),
+            finish: quote!(::core::result::Result::Ok((__ae_p.unwrap_or(0.0) / (__ae_count as #a_t)) as #o_t)),
+        },
+        ReduceKind::Prod if int => ReduceParts {
+            ptype: quote!(::core::option::Option<i128>),
+            init: quote!(::core::option::Option::Some(1i128)),
+            step: quote!(__ae_acc.and_then(|__ae_q| __ae_q.checked_mul(#to_acc as i128))),
+            combine: quote!(__ae_a.and_then(|__ae_q| __ae_b2.and_then(|__ae_r| __ae_q.checked_mul(__ae_r)))),
+            finish: quote!(match __ae_p {
+                ::core::option::Option::None => ::core::result::Result::Ok(1 as #o_t),
+                ::core::option::Option::Some(__ae_q) => __ae_q
+                    .and_then(|__ae_q| <#o_t>::try_from(__ae_q).ok())
+                    .ok_or_else(|| #rt::overflow(#name, #o_name)),
+            }),
+        },
+        ReduceKind::Prod => ReduceParts {
+            ptype: quote!(#a_t),
+            init: quote!(1.0),
+            step: quote!(__ae_acc * (#to_acc as #a_t)),
+            combine: quote!(__ae_a * __ae_b2),
+            finish: quote!(::core::result::Result::Ok(__ae_p.unwrap_or(1.0) as #o_t)),
+        },
+        ReduceKind::Min | ReduceKind::Max => {
+            let f = if kind == ReduceKind::Min { quote!(minimum) } else { quote!(maximum) };
+            ReduceParts {
+                ptype: quote!(::core::option::Option<#i_t>),
+                init: quote!(::core::option::Option::None),
+                step: quote!(::core::option::Option::Some(match __ae_acc {
+                    ::core::option::Option::None => #x,
+                    ::core::option::Option::Some(__ae_q) => #rt::ops::#f(__ae_q, #x),
+                })),
+                combine: quote!(match (__ae_a, __ae_b2) {
+                    (::core::option::Option::Some(__ae_q), ::core::option::Option::Some(__ae_r)) => ::core::option::Option::Some(#rt::ops::#f(__ae_q, __ae_r)),
+                    (__ae_q, ::core::option::Option::None) => __ae_q,
+                    (::core::option::Option::None, __ae_r) => __ae_r,
+                }),
+                finish: quote!(__ae_p.flatten().ok_or_else(|| #rt::empty_reduction(#name))),
+            }
+        }
+        ReduceKind::ArgMin | ReduceKind::ArgMax => {
+            let better =
+                if kind == ReduceKind::ArgMin { quote!(arg_better_min) } else { quote!(arg_better_max) };
+            ReduceParts {
+                ptype: quote!(::core::option::Option<(#i_t, usize)>),
+                init: quote!(::core::option::Option::None),
+                step: quote!(match __ae_acc {
+                    ::core::option::Option::Some((__ae_q, _)) if !#rt::ops::#better(#x, __ae_q) => __ae_acc,
+                    _ => ::core::option::Option::Some((#x, __ae_start + __ae_k)),
+                }),
+                combine: quote!(match (__ae_a, __ae_b2) {
+                    (::core::option::Option::Some((__ae_q, _)), ::core::option::Option::Some((__ae_r, _))) if !#rt::ops::#better(__ae_r, __ae_q) => __ae_a,
+                    (__ae_q, ::core::option::Option::None) => __ae_q,
+                    (_, __ae_r) => __ae_r,
+                }),
+                finish: quote!(__ae_p.flatten().map(|(_, __ae_i)| __ae_i as i64).ok_or_else(|| #rt::empty_reduction(#name))),
+            }
+        }
+        ReduceKind::Any | ReduceKind::All => {
+            let (init, op) =
+                if kind == ReduceKind::Any { (quote!(false), quote!(|)) } else { (quote!(true), quote!(&)) };
+            ReduceParts {
+                ptype: quote!(bool),
+                init: init.clone(),
+                step: quote!(__ae_acc #op #x),
+                combine: quote!(__ae_a #op __ae_b2),
+                finish: quote!(::core::result::Result::Ok(__ae_p.unwrap_or(#init))),
+            }
+        }
+    }
+}
