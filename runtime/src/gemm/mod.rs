@@ -49,127 +49,16 @@
 //! - [`dot`] and [`gemv`] / [`matvec`] sum in a fixed order documented at [`dot`], in the element
 //!   type, so their results are bit-identical on every machine and build.
 
+mod element;
+mod run;
+
+use element::sealed;
+pub use element::GemmElement;
+use run::{dot_unchecked, gemm_checked, scale};
+
 use crate::array::Array;
-use crate::diagnostics::{self, PassInfo};
-use crate::element::Element;
 use crate::error::{err, Error, Result};
-use crate::parallel;
 use crate::view::{ArrayView, ArrayViewMut};
-use std::ops::Range;
-
-mod sealed {
-    use crate::error::Result;
-    use crate::view::{ArrayView, ArrayViewMut};
-
-    /// The arithmetic a GEMM element needs; sealed so the set of types stays the crate's.
-    pub trait Sealed: crate::element::Element {
-        /// The product used by matmul: IEEE, wrapping for integers, `and` for bool.
-        fn mul(self, rhs: Self) -> Self;
-        /// The sum used by matmul: IEEE, wrapping for integers, `or` for bool.
-        fn add(self, rhs: Self) -> Self;
-        /// `C = alpha·A·B + beta·C` for non-empty operands with `k > 0` whose shapes the caller
-        /// checked. The default is the blocked loop; `f32` and `f64` call matrixmultiply.
-        fn gemm_kernel(
-            alpha: Self,
-            a: &ArrayView<'_, Self, 2>,
-            b: &ArrayView<'_, Self, 2>,
-            beta: Self,
-            c: &mut ArrayViewMut<'_, Self, 2>,
-        ) -> Result<()> {
-            super::scale(beta, c);
-            super::blocked_gemm(alpha, a, b, c)
-        }
-    }
-}
-
-/// An element type the matrix products accept: `f32`, `f64`, every integer type and `bool`.
-///
-/// Sealed. Floats use IEEE arithmetic through matrixmultiply, integers wrap on overflow, and
-/// `bool` uses `and` / `or` (see the [module docs](self)).
-///
-/// # Examples
-///
-/// ```
-/// use array_expr_runtime::{gemm::{matmul, GemmElement}, Array};
-/// fn square<T: GemmElement>(a: &Array<T, 2>) -> array_expr_runtime::Result<Array<T, 2>> {
-///     matmul(&a.view(), &a.view())
-/// }
-/// let a = Array::<u8, 2>::from_shape_vec([2, 2], vec![16, 0, 0, 1])?;
-/// assert_eq!(square(&a)?.to_vec(), vec![0, 0, 0, 1]); // 16·16 = 256 wraps to 0
-/// # Ok::<(), array_expr_runtime::Error>(())
-/// ```
-pub trait GemmElement: Element + sealed::Sealed {}
-
-/// Calls matrixmultiply's `$mm` (`sgemm` or `dgemm`) on the views.
-macro_rules! float_element {
-    ($t:ty, $mm:path) => {
-        impl sealed::Sealed for $t {
-            fn mul(self, rhs: Self) -> Self {
-                self * rhs
-            }
-            fn add(self, rhs: Self) -> Self {
-                self + rhs
-            }
-            fn gemm_kernel(
-                alpha: Self,
-                a: &ArrayView<'_, Self, 2>,
-                b: &ArrayView<'_, Self, 2>,
-                beta: Self,
-                c: &mut ArrayViewMut<'_, Self, 2>,
-            ) -> Result<()> {
-                let ([m, k], [kb, n]) = (a.shape(), b.shape());
-                // `gemm` checked these shapes already; this method can also be reached through
-                // the `GemmElement` supertrait, so the bound the call relies on is asserted here.
-                assert!(k == kb && c.shape() == [m, n], "gemm kernel called with unchecked shapes");
-                let ([rsa, csa], [rsb, csb], [rsc, csc]) = (a.strides(), b.strides(), c.strides());
-                let (pa, pb, pc) = (a.as_ptr(), b.as_ptr(), c.as_mut_ptr());
-                // SAFETY: matrixmultiply reads `pa + i·rsa + p·csa` (i < m, p < k) and
-                // `pb + p·rsb + j·csb` (p < k, j < n), and writes (with beta != 0 also reads)
-                // `pc + i·rsc + j·csc` (i < m, j < n); it forms no other offsets from these
-                // pointers. The assert just above makes those exactly the indices of `a`, `b` and
-                // `c`, and the view invariant (crate::view) makes each one a valid, initialized
-                // element inside one allocation, with offsets that fit in isize. `c` is borrowed
-                // `&mut`: its elements are accessed only here and distinct indices are distinct
-                // elements (ArrayViewMut invariant), so C does not alias itself; `a` and `b` are
-                // shared borrows alive at the same time, so none of their elements is one of
-                // `c`'s. matrixmultiply writes nothing through `pa` or `pb`.
-                unsafe { $mm(m, k, n, alpha, pa, rsa, csa, pb, rsb, csb, beta, pc, rsc, csc) };
-                Ok(())
-            }
-        }
-        impl GemmElement for $t {}
-    };
-}
-
-float_element!(f32, matrixmultiply::sgemm);
-float_element!(f64, matrixmultiply::dgemm);
-
-/// Integers: wrapping arithmetic and the default (blocked loop) kernel.
-macro_rules! int_element {
-    ($($t:ty),*) => {$(
-        impl sealed::Sealed for $t {
-            fn mul(self, rhs: Self) -> Self {
-                self.wrapping_mul(rhs)
-            }
-            fn add(self, rhs: Self) -> Self {
-                self.wrapping_add(rhs)
-            }
-        }
-        impl GemmElement for $t {}
-    )*};
-}
-
-int_element!(i8, i16, i32, i64, u8, u16, u32, u64);
-
-impl sealed::Sealed for bool {
-    fn mul(self, rhs: Self) -> Self {
-        self & rhs
-    }
-    fn add(self, rhs: Self) -> Self {
-        self | rhs
-    }
-}
-impl GemmElement for bool {}
 
 /// General matrix multiply: `C = alpha·A·B + beta·C`, with `A` of shape `[m, k]`, `B` of shape
 /// `[k, n]` and `C` of shape `[m, n]`, written in place.
@@ -343,9 +232,6 @@ pub fn matvec<T: GemmElement>(a: &ArrayView<'_, T, 2>, x: &ArrayView<'_, T, 1>) 
     Ok(y)
 }
 
-/// Number of partial sums in [`dot`]'s fixed summation order.
-const LANES: usize = 8;
-
 /// The inner product `Σ x[i]·y[i]` of two 1-D views of equal length (any strides).
 ///
 /// The summation order is fixed, so the result is bit-identical for any strides, machine,
@@ -374,132 +260,6 @@ const LANES: usize = 8;
 pub fn dot<T: GemmElement>(x: &ArrayView<'_, T, 1>, y: &ArrayView<'_, T, 1>) -> Result<T> {
     check_axis("dot", "y", 0, x.shape()[0], "the length of `x`", y.shape()[0])?;
     Ok(dot_unchecked(x, y))
-}
-
-/// [`dot`] for views of equal length (checked by the caller; a shorter `y` is read as if cut).
-fn dot_unchecked<T: sealed::Sealed>(x: &ArrayView<'_, T, 1>, y: &ArrayView<'_, T, 1>) -> T {
-    let mut acc = [T::ZERO; LANES];
-    if let (Some(xs), Some(ys)) = (x.as_slice_memory_order(), y.as_slice_memory_order()) {
-        let (xc, yc) = (xs.chunks_exact(LANES), ys.chunks_exact(LANES));
-        let (xr, yr) = (xc.remainder(), yc.remainder());
-        for (xa, ya) in xc.zip(yc) {
-            for ((s, &p), &q) in acc.iter_mut().zip(xa).zip(ya) {
-                *s = s.add(p.mul(q));
-            }
-        }
-        for ((s, &p), &q) in acc.iter_mut().zip(xr).zip(yr) {
-            *s = s.add(p.mul(q));
-        }
-    } else {
-        for i in 0..x.shape()[0] {
-            if let (Some(&p), Some(&q)) = (x.get_ref([i]), y.get_ref([i])) {
-                acc[i % LANES] = acc[i % LANES].add(p.mul(q));
-            }
-        }
-    }
-    let [p0, p1, p2, p3, p4, p5, p6, p7] = acc;
-    (p0.add(p1).add(p2.add(p3))).add(p4.add(p5).add(p6.add(p7)))
-}
-
-/// `gemm` after the shape checks: handles the empty and `alpha == 0` cases, then the kernel.
-fn gemm_checked<T: sealed::Sealed>(
-    alpha: T,
-    a: &ArrayView<'_, T, 2>,
-    b: &ArrayView<'_, T, 2>,
-    beta: T,
-    c: &mut ArrayViewMut<'_, T, 2>,
-) -> Result<()> {
-    if c.is_empty() {
-        return Ok(());
-    }
-    if a.shape()[1] == 0 || alpha == T::ZERO {
-        scale(beta, c);
-        return Ok(());
-    }
-    let ([m, k], n) = (a.shape(), c.shape()[1]);
-    let flops = m.saturating_mul(n).saturating_mul(k).saturating_mul(2);
-    let tasks = parallel::tasks_for(flops, parallel::MIN_TASK_FLOPS);
-    // split the longer side of C, in blocks of whole micro-kernel tiles
-    let axis = usize::from(n > m);
-    let tasks = tasks.min(c.shape()[axis] / SPLIT_ALIGN).max(1);
-    let size = std::mem::size_of::<T>();
-    let _pass = diagnostics::pass(PassInfo {
-        driver: "gemm",
-        dtype: T::DTYPE,
-        shape: &[m, k, n],
-        contiguous: a.is_c_contiguous() && b.is_c_contiguous() && c.is_c_contiguous(),
-        elements: m * n,
-        read: (m * k + k * n + if beta == T::ZERO { 0 } else { m * n }) * size,
-        written: m * n * size,
-        threads: tasks,
-    });
-    if tasks <= 1 {
-        return T::gemm_kernel(alpha, a, b, beta, c);
-    }
-    parallel::enter_region();
-    split_gemm(alpha, *a, *b, beta, c.view_mut(), tasks, axis)
-}
-
-/// Rows (or columns) of C a parallel GEMM task gets a multiple of: whole micro-kernel tiles.
-const SPLIT_ALIGN: usize = 32;
-
-/// `C = alpha·A·B + beta·C` on `tasks` tasks, each a single-threaded kernel call on a block of
-/// rows (`axis == 0`) or columns (`axis == 1`) of C: the first blocks as jobs on rayon's pool,
-/// the last on the calling thread (see `parallel::run`). Every element of C is computed by one
-/// call from the same row of A and column of B, with the same blocking over `k`, so the result
-/// does not depend on the split.
-fn split_gemm<T: sealed::Sealed>(
-    alpha: T,
-    mut a: ArrayView<'_, T, 2>,
-    mut b: ArrayView<'_, T, 2>,
-    beta: T,
-    mut c: ArrayViewMut<'_, T, 2>,
-    tasks: usize,
-    axis: usize,
-) -> Result<()> {
-    let step = (c.shape()[axis] / tasks.max(1)).div_ceil(SPLIT_ALIGN) * SPLIT_ALIGN;
-    let failed = std::sync::Mutex::new(Ok(()));
-    let keep = |r: Result<()>| {
-        let mut f = failed.lock().unwrap_or_else(|p| p.into_inner());
-        if f.is_ok() {
-            *f = r;
-        }
-    };
-    rayon::in_place_scope(|s| -> Result<()> {
-        for _ in 1..tasks {
-            if step == 0 || step >= c.shape()[axis] {
-                break;
-            }
-            let (c1, rest) = c.split_at(axis, step)?;
-            c = rest;
-            let (a1, b1) = if axis == 0 {
-                let (a1, rest) = a.split_at(0, step)?;
-                a = rest;
-                (a1, b)
-            } else {
-                let (b1, rest) = b.split_at(1, step)?;
-                b = rest;
-                (a, b1)
-            };
-            let keep = &keep;
-            s.spawn(move |_| {
-                let mut c1 = c1;
-                keep(T::gemm_kernel(alpha, &a1, &b1, beta, &mut c1));
-            });
-        }
-        keep(T::gemm_kernel(alpha, &a, &b, beta, &mut c));
-        Ok(())
-    })?;
-    failed.into_inner().unwrap_or_else(|p| p.into_inner())
-}
-
-/// `c = beta·c`, without reading `c` when `beta == 0` (so NaN in `c` does not survive).
-fn scale<T: sealed::Sealed, const D: usize>(beta: T, c: &mut ArrayViewMut<'_, T, D>) {
-    if beta == T::ZERO {
-        c.fill(T::ZERO);
-    } else if beta != T::ONE {
-        c.for_each_mut(|x| *x = beta.mul(*x));
-    }
 }
 
 /// Checks `a: [m, k]`, `b: [k, n]` and an output of shape `[m, n]` named `out`.
@@ -536,75 +296,9 @@ fn shape_error(op: &str, arg: &str, axis: usize, expected: usize, what: &str, fo
     err!(ShapeMismatch, "{op}: argument `{arg}` axis {axis}: expected {expected} ({what}), found {found}")
 }
 
-/// Rows of `A` per block of the integer kernel.
-const MB: usize = 64;
-/// Inner (`k`) extent per block.
-const KB: usize = 128;
-/// Columns of `B` per block.
-const NB: usize = 256;
-
-/// `C += alpha·A·B` by blocks: a `KB × NB` panel of B and an `MB × KB` panel of A are copied
-/// into row-major scratch buffers (so the inner loop runs over unit-stride slices whatever the
-/// operands' strides), multiplied into an `MB × NB` tile, and the tile times `alpha` is added to
-/// C. Exact for integers and bool (modular / logical arithmetic distributes over the blocks).
-fn blocked_gemm<T: sealed::Sealed>(
-    alpha: T,
-    a: &ArrayView<'_, T, 2>,
-    b: &ArrayView<'_, T, 2>,
-    c: &mut ArrayViewMut<'_, T, 2>,
-) -> Result<()> {
-    let ([m, k], [_, n]) = (a.shape(), b.shape());
-    let (mut a_pack, mut b_pack, mut tile) = (Vec::new(), Vec::new(), Vec::new());
-    for cols in blocks(n, NB) {
-        for inner in blocks(k, KB) {
-            pack(&mut b_pack, b.slice([inner.clone().into(), cols.clone().into()])?);
-            for rows in blocks(m, MB) {
-                pack(&mut a_pack, a.slice([rows.clone().into(), inner.clone().into()])?);
-                tile.clear();
-                tile.resize(rows.len() * cols.len(), T::ZERO);
-                tile_product(&a_pack, &b_pack, &mut tile, inner.len());
-                let mut t = tile.iter();
-                let mut c_block = c.view_mut().slice([rows.into(), cols.clone().into()])?;
-                c_block.for_each_mut(|x| {
-                    if let Some(&v) = t.next() {
-                        *x = x.add(alpha.mul(v));
-                    }
-                });
-            }
-        }
-    }
-    Ok(())
-}
-
-/// The ranges `0..size`, `size..2·size`, ... covering `0..len`, the last one shorter.
-fn blocks(len: usize, size: usize) -> impl Iterator<Item = Range<usize>> {
-    (0..len).step_by(size).map(move |start| start..len.min(start + size))
-}
-
-/// Copies `v` into `buf` in row-major order.
-fn pack<T: Element>(buf: &mut Vec<T>, v: ArrayView<'_, T, 2>) {
-    buf.clear();
-    v.for_each_ref(|&x| buf.push(x));
-}
-
-/// `tile[i, j] += Σ_p a[i, p]·b[p, j]` for row-major `a` (`rows × inner`), `b` (`inner × cols`)
-/// and `tile` (`rows × cols`).
-fn tile_product<T: sealed::Sealed>(a: &[T], b: &[T], tile: &mut [T], inner: usize) {
-    let cols = b.len() / inner.max(1);
-    if cols == 0 {
-        return;
-    }
-    for (a_row, t_row) in a.chunks_exact(inner).zip(tile.chunks_exact_mut(cols)) {
-        for (&aip, b_row) in a_row.iter().zip(b.chunks_exact(cols)) {
-            for (t, &bpj) in t_row.iter_mut().zip(b_row) {
-                *t = t.add(aip.mul(bpj));
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use super::run::{KB, MB, NB};
     use super::*;
 
     /// The reference: a naive triple loop in the element's own arithmetic.
