@@ -5,6 +5,9 @@
 
 use array_expr::{array_expr, diagnostics, Array, ShapeBinder, Slice};
 use std::time::Instant;
+use support::triad_gbs;
+
+mod support;
 
 array_expr! {
     /// Affine map then leaky ReLU, broadcast over rows (one pass, no temporaries).
@@ -149,22 +152,6 @@ fn row(name: &str, fused: f64, unfused: f64, bytes: f64, triad: f64, temps: usiz
 fn check_close(name: &str, a: &[f32], b: &[f32]) {
     let worst = a.iter().zip(b).map(|(x, y)| (x - y).abs() / (1.0 + y.abs())).fold(0.0f32, f32::max);
     assert!(worst < 1e-4, "{name}: fused and unfused differ by {worst}");
-}
-
-/// The hand-written triad over slices: this machine's streaming bandwidth right now.
-fn triad_gbs(len: usize) -> f64 {
-    let (b, c) = (vec![1.0f32; len], vec![2.0f32; len]);
-    let mut a = vec![0.0f32; len];
-    let mut best = f64::INFINITY;
-    for _ in 0..5 {
-        let t = Instant::now();
-        for ((a, b), c) in a.iter_mut().zip(&b).zip(&c) {
-            *a = b + 3.0 * c;
-        }
-        best = best.min(t.elapsed().as_secs_f64());
-        std::hint::black_box(&mut a);
-    }
-    (3 * 4 * len) as f64 / best / 1e9
 }
 
 // ---- the NumPy-style evaluation: one full-size temporary per operation ----
