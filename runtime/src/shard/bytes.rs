@@ -187,11 +187,9 @@ impl<T: Element, R: ShardOp<T>> Partial<T, R> {
         if found != expected {
             bail!(
                 Format,
-                "argument `bytes`: the partial's {} nodes do not match elements {}..{} (expected {} nodes)",
-                found.len(),
+                "argument `bytes`: the partial's nodes (level, index) {found:?} do not match elements {}..{}, whose nodes are {expected:?}",
                 self.start,
-                end,
-                expected.len()
+                end
             );
         }
         Ok(())

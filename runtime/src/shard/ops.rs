@@ -102,20 +102,20 @@ impl Accumulator for i128 {
 
 /// `sum(x)`: pairwise over blocks; `f32`/`f64` accumulate in `f64` (the kernels crate's SIMD
 /// block scheme), integers in exact `i128` with the result `i64` (signed) or `u64` (unsigned).
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Sum;
 /// `mean(x)`: the [`Sum`] in `f64` divided by the element count; result `f32`/`f64` for floats,
 /// `f64` for integers.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Mean;
 /// `min(x)`: NaN-propagating; an error for no elements.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Min;
 /// `max(x)`: NaN-propagating; an error for no elements.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Max;
 /// `prod(x)` of floats: element by element in `f64` within a block, pairwise over blocks.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Prod;
 
 /// The block partial of a float sum, as the generated block closure computes it.
