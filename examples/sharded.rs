@@ -77,7 +77,11 @@ fn reduce_shard(path: &Path, offset: u64) -> Result<[Vec<u8>; 3], Box<dyn Error>
 
 /// Step 3: decodes partials and merges them as a tree: the middle shard first, then the left
 /// ones from the right, then the right ones from the left (any grouping gives the same bits).
-fn merge_all<R: ShardOp<f32>>(op: R, bytes: &[&[u8]], align: Align) -> Result<Partial<f32, R>, Box<dyn Error>> {
+fn merge_all<R: ShardOp<f32>>(
+    op: R,
+    bytes: &[&[u8]],
+    align: Align,
+) -> Result<Partial<f32, R>, Box<dyn Error>> {
     let parts = bytes.iter().map(|b| Partial::from_bytes(op, b)).collect::<Result<Vec<_>, _>>()?;
     let mid = parts.len() / 2;
     let mut acc = parts[mid].clone();
@@ -100,7 +104,10 @@ fn whole_array(paths: &[PathBuf]) -> Result<Vec<f32>, Box<dyn Error>> {
 }
 
 fn check(name: &str, sharded: f32, kernel: f32) -> Result<(), Box<dyn Error>> {
-    println!("  {name:<5} sharded {sharded:<14} kernel {kernel:<14} bit-identical: {}", sharded.to_bits() == kernel.to_bits());
+    println!(
+        "  {name:<5} sharded {sharded:<14} kernel {kernel:<14} bit-identical: {}",
+        sharded.to_bits() == kernel.to_bits()
+    );
     if sharded.to_bits() != kernel.to_bits() {
         return Err(format!("{name}: sharded {sharded} differs from the kernel's {kernel}").into());
     }
@@ -142,7 +149,10 @@ fn main() -> Result<(), Box<dyn Error>> {
     let x = whole_array(&paths)?;
     let drawn = Array::<f32, 1>::random_uniform([n], SEED, -50.0, 150.0);
     let same_draw = ArrayView::from_slice(&x) == drawn.view();
-    println!("  shards drawn separately equal the whole-array draw: {same_draw} ({:.0} ms)", t.elapsed().as_secs_f64() * 1e3);
+    println!(
+        "  shards drawn separately equal the whole-array draw: {same_draw} ({:.0} ms)",
+        t.elapsed().as_secs_f64() * 1e3
+    );
     if !same_draw {
         return Err("the shards' random values differ from the whole-array draw".into());
     }
@@ -156,7 +166,11 @@ fn main() -> Result<(), Box<dyn Error>> {
     let bytes: usize = sent.iter().flatten().map(Vec::len).sum();
     let t = Instant::now();
     let pick = |j: usize| sent.iter().map(|s| s[j].as_slice()).collect::<Vec<_>>();
-    let (s, m, mx) = (merge_all(Sum, &pick(0), Align::Exact)?, merge_all(Mean, &pick(1), Align::Exact)?, merge_all(Max, &pick(2), Align::Exact)?);
+    let (s, m, mx) = (
+        merge_all(Sum, &pick(0), Align::Exact)?,
+        merge_all(Mean, &pick(1), Align::Exact)?,
+        merge_all(Max, &pick(2), Align::Exact)?,
+    );
     let (s, m, mx) = (s.finish()?, m.finish()?, mx.finish()?);
     println!(
         "  mapped shards reduced in {:.1} ms, {bytes} bytes of partials merged in {:.3} ms",

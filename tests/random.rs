@@ -71,7 +71,10 @@ fn substreams_own_disjoint_counter_ranges_of_their_seed() {
     }
     // uniform element i of substream 1 is element 2^40 + i of the seed's whole stream
     let mut a = vec![0f64; 50];
-    CounterRng::substream(8, 1).unwrap().fill_uniform(0, &mut ArrayViewMut::from_slice(&mut a), 0.0, 1.0).unwrap();
+    CounterRng::substream(8, 1)
+        .unwrap()
+        .fill_uniform(0, &mut ArrayViewMut::from_slice(&mut a), 0.0, 1.0)
+        .unwrap();
     let mut b = vec![0f64; 50];
     base.fill_uniform(1 << 40, &mut ArrayViewMut::from_slice(&mut b), 0.0, 1.0).unwrap();
     assert_eq!(a, b);
@@ -89,13 +92,16 @@ fn fills_past_a_substream_are_errors() {
     let e = s.fill_normal((1 << 33) - 1, &mut ArrayViewMut::from_slice(&mut v[..2]), 0.0, 1.0).unwrap_err();
     assert_eq!(e.to_string(), "argument `offset`: 2 normal values from element 8589934591 need counters up to 1099511627904, the stream has 1099511627776");
     // a whole stream has 2^64 counters
-    let e = CounterRng::new(1).fill_uniform(u64::MAX, &mut ArrayViewMut::from_slice(&mut v[..2]), 0.0, 1.0).unwrap_err();
+    let e = CounterRng::new(1)
+        .fill_uniform(u64::MAX, &mut ArrayViewMut::from_slice(&mut v[..2]), 0.0, 1.0)
+        .unwrap_err();
     assert!(e.to_string().ends_with("the stream has 18446744073709551616"), "{e}");
 }
 
 #[test]
 fn keyed_streams_have_distinct_keys() {
-    let firsts: HashSet<u64> = (0..10_000u64).map(|s| CounterRng::with_stream(42, s).next_u64_at(0)).collect();
+    let firsts: HashSet<u64> =
+        (0..10_000u64).map(|s| CounterRng::with_stream(42, s).next_u64_at(0)).collect();
     assert_eq!(firsts.len(), 10_000);
     assert!(!firsts.contains(&CounterRng::new(42).next_u64_at(0)));
     let mut a = vec![0f64; 1000];

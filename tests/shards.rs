@@ -51,7 +51,12 @@ fn aligned_cuts(n: usize, blocks: &[usize]) -> Vec<(usize, usize)> {
 
 /// Merges adjacent partials as a tree of processes: `split(len)` picks where each group is
 /// cut; every intermediate result travels as bytes.
-fn merge_tree<T: Element, R: ShardOp<T>>(parts: &[Partial<T, R>], op: R, split: &mut dyn FnMut(usize) -> usize, align: Align) -> Partial<T, R> {
+fn merge_tree<T: Element, R: ShardOp<T>>(
+    parts: &[Partial<T, R>],
+    op: R,
+    split: &mut dyn FnMut(usize) -> usize,
+    align: Align,
+) -> Partial<T, R> {
     if parts.len() == 1 {
         return Partial::from_bytes(op, &parts[0].to_bytes()).unwrap();
     }
@@ -78,7 +83,12 @@ fn groupings<T: Element, R: ShardOp<T>>(parts: &[Partial<T, R>], op: R, align: A
     ]
 }
 
-fn shard_partials<T: Element, R: ShardOp<T>>(x: &[T], op: R, cuts: &[(usize, usize)], align: Align) -> Vec<Partial<T, R>> {
+fn shard_partials<T: Element, R: ShardOp<T>>(
+    x: &[T],
+    op: R,
+    cuts: &[(usize, usize)],
+    align: Align,
+) -> Vec<Partial<T, R>> {
     cuts.iter().map(|&(a, b)| Partial::of_shard(op, a as u64, &x[a..b], align).unwrap()).collect()
 }
 
@@ -86,8 +96,12 @@ const SIZES: [usize; 7] = [1, 100, B, 5 * B, 37 * B + 123, 64 * B, 200 * B + 5];
 const SHARD_BLOCKS: [&[usize]; 6] = [&[1], &[2], &[3], &[1, 4, 2], &[5, 8, 13], &[64]];
 
 /// For every size, shard pattern and grouping: the finished partial has the kernel's bits.
-fn check_exact<T: Element, R: ShardOp<T>>(x: &[T], op: R, kernel: impl Fn(&[T]) -> R::Output, bits: impl Fn(&R::Output) -> u64)
-where
+fn check_exact<T: Element, R: ShardOp<T>>(
+    x: &[T],
+    op: R,
+    kernel: impl Fn(&[T]) -> R::Output,
+    bits: impl Fn(&R::Output) -> u64,
+) where
     R::Output: std::fmt::Debug,
 {
     let whole = bits(&kernel(x));
@@ -270,7 +284,10 @@ fn misaligned_message(arg: &str, what: &str, len: usize, at: usize) -> String {
 fn misaligned_and_out_of_order_shards_are_errors() {
     let x = data_f32(4 * B, 1);
     let e = Partial::of_shard(Sum, 700, &x[700..1500], Align::Exact).unwrap_err();
-    assert_eq!((e.kind(), e.to_string()), (ErrorKind::InvalidArgument, misaligned_message("offset", "the shard", 800, 700)));
+    assert_eq!(
+        (e.kind(), e.to_string()),
+        (ErrorKind::InvalidArgument, misaligned_message("offset", "the shard", 800, 700))
+    );
     // a shard that ends off a block boundary may only be the last
     let mut p = Partial::of_shard(Sum, 0, &x[..1000], Align::Exact).unwrap();
     let e = p.push(1000, &x[1000..], Align::Exact).unwrap_err();
@@ -316,28 +333,50 @@ fn bytes_are_checked_for_kind_corruption_and_consistency() {
     assert_eq!(Partial::from_bytes(Sum, &bytes).unwrap(), p);
     let msg = |r: Result<Partial<f32, Sum>, array_expr::Error>| r.unwrap_err().to_string();
     let e = Partial::<f64, Sum>::from_bytes(Sum, &bytes).unwrap_err();
-    assert_eq!((e.kind(), e.to_string()), (ErrorKind::DType, "argument `bytes`: the partial reduces `f32` elements, expected `f64`".into()));
+    assert_eq!(
+        (e.kind(), e.to_string()),
+        (ErrorKind::DType, "argument `bytes`: the partial reduces `f32` elements, expected `f64`".into())
+    );
     let e = Partial::<f32, Mean>::from_bytes(Mean, &bytes).unwrap_err();
     assert_eq!(e.to_string(), "argument `bytes`: the partial is of `sum` (tag 1), expected `mean`");
     let mut flipped = bytes.clone();
     flipped[40] ^= 4;
     let e = msg(Partial::from_bytes(Sum, &flipped));
-    assert!(e.starts_with("argument `bytes`: checksum mismatch (stored 0x") && e.ends_with("); the bytes are corrupt or truncated"), "{e}");
-    assert_eq!(msg(Partial::from_bytes(Sum, &bytes[..20])), "argument `bytes`: 20 bytes, a partial has at least 46");
+    assert!(
+        e.starts_with("argument `bytes`: checksum mismatch (stored 0x")
+            && e.ends_with("); the bytes are corrupt or truncated"),
+        "{e}"
+    );
+    assert_eq!(
+        msg(Partial::from_bytes(Sum, &bytes[..20])),
+        "argument `bytes`: 20 bytes, a partial has at least 46"
+    );
     assert!(msg(Partial::from_bytes(Sum, &bytes[..bytes.len() - 1])).contains("checksum mismatch"));
     let mut magic = bytes.clone();
     magic[0] = b'X';
-    assert_eq!(msg(Partial::from_bytes(Sum, &magic)), "argument `bytes`: not a serialized partial (the first 4 bytes are not `AEsp`)");
+    assert_eq!(
+        msg(Partial::from_bytes(Sum, &magic)),
+        "argument `bytes`: not a serialized partial (the first 4 bytes are not `AEsp`)"
+    );
     let mut version = bytes.clone();
     version[4] = 2;
-    assert_eq!(msg(Partial::from_bytes(Sum, &version)), "argument `bytes`: partial format version 2, this build reads version 1");
+    assert_eq!(
+        msg(Partial::from_bytes(Sum, &version)),
+        "argument `bytes`: partial format version 2, this build reads version 1"
+    );
     let mut block = bytes.clone();
     block[10..14].copy_from_slice(&1024u32.to_le_bytes());
-    assert_eq!(msg(Partial::from_bytes(Sum, &reseal(block))), "argument `bytes`: the partial was reduced in blocks of 1024 elements, this build uses 512");
+    assert_eq!(
+        msg(Partial::from_bytes(Sum, &reseal(block))),
+        "argument `bytes`: the partial was reduced in blocks of 1024 elements, this build uses 512"
+    );
     let mut len = bytes.clone();
     len[22..30].copy_from_slice(&(9 * B as u64).to_le_bytes());
     assert_eq!(msg(Partial::from_bytes(Sum, &reseal(len))), "argument `bytes`: the partial's nodes (level, index) [(2, 0), (1, 2)] do not match elements 0..4608, whose nodes are [(3, 0), (0, 8)]");
     let mut count = bytes.clone();
     count[34..38].copy_from_slice(&4u32.to_le_bytes());
-    assert_eq!(msg(Partial::from_bytes(Sum, &reseal(count))), "argument `bytes`: 4 nodes of 17 bytes need 68 bytes, found 34");
+    assert_eq!(
+        msg(Partial::from_bytes(Sum, &reseal(count))),
+        "argument `bytes`: 4 nodes of 17 bytes need 68 bytes, found 34"
+    );
 }

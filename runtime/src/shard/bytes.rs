@@ -160,7 +160,11 @@ impl<T: Element, R: ShardOp<T>> Partial<T, R> {
         let entry = 9 + R::Acc::SIZE;
         let body = r.0.len() - 8;
         if body != count as usize * entry {
-            bail!(Format, "argument `bytes`: {count} nodes of {entry} bytes need {} bytes, found {body}", count as usize * entry);
+            bail!(
+                Format,
+                "argument `bytes`: {count} nodes of {entry} bytes need {} bytes, found {body}",
+                count as usize * entry
+            );
         }
         let mut nodes = Vec::with_capacity(count as usize);
         for _ in 0..count {
@@ -181,7 +185,11 @@ impl<T: Element, R: ShardOp<T>> Partial<T, R> {
         let expected = match (self.aligned, self.len) {
             (_, 0) => Vec::new(),
             (true, _) if self.start % B == 0 => cover(self.start / B, end.div_ceil(B)),
-            (true, _) => bail!(Format, "argument `bytes`: an aligned partial starts at element {}, not a multiple of {B}", self.start),
+            (true, _) => bail!(
+                Format,
+                "argument `bytes`: an aligned partial starts at element {}, not a multiple of {B}",
+                self.start
+            ),
             (false, _) => vec![(0, 0)],
         };
         if found != expected {
@@ -207,7 +215,10 @@ fn check_envelope(bytes: &[u8]) -> Result<Reader<'_>> {
     }
     let version = r.u16();
     if version != VERSION {
-        bail!(Format, "argument `bytes`: partial format version {version}, this build reads version {VERSION}");
+        bail!(
+            Format,
+            "argument `bytes`: partial format version {version}, this build reads version {VERSION}"
+        );
     }
     let (payload, tail) = bytes.split_at(bytes.len() - 8);
     let stored = u64::from_le_bytes(tail.try_into().unwrap_or_default());
@@ -223,10 +234,19 @@ fn check_kind<T: Element, R: ShardOp<T>>(tag: u8, dtype: u8, acc_size: u8, flags
     const OPS: [&str; 6] = ["?", "sum", "mean", "min", "max", "prod"];
     if tag != R::TAG {
         let name = OPS.get(usize::from(tag)).copied().unwrap_or("?");
-        bail!(InvalidArgument, "argument `bytes`: the partial is of `{name}` (tag {tag}), expected `{}`", R::NAME);
+        bail!(
+            InvalidArgument,
+            "argument `bytes`: the partial is of `{name}` (tag {tag}), expected `{}`",
+            R::NAME
+        );
     }
     if dtype != dtype_code(T::DTYPE) {
-        bail!(DType, "argument `bytes`: the partial reduces {} elements, expected `{}`", dtype_name(dtype), T::DTYPE.name());
+        bail!(
+            DType,
+            "argument `bytes`: the partial reduces {} elements, expected `{}`",
+            dtype_name(dtype),
+            T::DTYPE.name()
+        );
     }
     if usize::from(acc_size) != R::Acc::SIZE || flags > 1 {
         bail!(Format, "argument `bytes`: accumulator of {acc_size} bytes and flags {flags:#x}, expected {} bytes and flags 0 or 1", R::Acc::SIZE);

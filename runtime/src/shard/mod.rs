@@ -395,7 +395,8 @@ impl<T: Element, R: ShardOp<T>> Partial<T, R> {
                 break;
             }
             self.nodes.pop();
-            node = Node { level: node.level + 1, index: top.index / 2, acc: self.op.merge(top.acc, node.acc) };
+            node =
+                Node { level: node.level + 1, index: top.index / 2, acc: self.op.merge(top.acc, node.acc) };
         }
         self.nodes.push(node);
     }
