@@ -384,8 +384,8 @@ fn bytes_are_checked_for_kind_corruption_and_consistency() {
 #[test]
 fn the_kernel_matched_by_shards_is_the_same_at_every_thread_count() {
     use array_expr::parallel::with_threads;
-    let x = data_f32(300 * B + 17, 12);
-    let parts = shard_partials(&x, Sum, &aligned_cuts(x.len(), &[3, 50, 1]), Align::Exact);
+    let x = data_f32(2048 * B + 17, 12); // 4 MiB: up to 4 tasks of MIN_TASK_BYTES
+    let parts = shard_partials(&x, Sum, &aligned_cuts(x.len(), &[3, 500, 1]), Align::Exact);
     let sharded = groupings(&parts, Sum, Align::Exact)[3].finish().unwrap().to_bits();
     for threads in [1, 2, 3, 4, 8] {
         assert_eq!(with_threads(threads, || sum_f32(&x).unwrap()).to_bits(), sharded, "{threads} threads");

@@ -15,6 +15,11 @@
 //! as the whole-array tree does, so after any grouping of merges the partial of elements
 //! `0..n` finishes to the same bits as the kernel, on any machine with the same build.
 //!
+//! Shards are ranges of the array's elements in C order, and the kernel must walk the array
+//! as one run of blocks: any C-contiguous array (rank 1, or a matrix whose axes the driver
+//! collapses; tests/shards.rs checks rank 2). A strided view is cut into blocks per row, so
+//! reduce its contiguous copy. Partials assume the same build (SIMD level, `fma`) everywhere.
+//!
 //! # Exact and bounded
 //!
 //! - **Exact** ([`Align::Exact`], the default to use): every shard starts at a multiple of
