@@ -74,6 +74,7 @@ pub mod parallel;
 pub mod private;
 pub mod random;
 pub mod shape;
+pub mod shard;
 pub mod view;
 
 pub use array::{Array, RandomElement};

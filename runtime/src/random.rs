@@ -8,6 +8,30 @@
 //! `2·(i·64 + j)` and `2·(i·64 + j) + 1` (up to 64 attempts, each accepted with probability π/4),
 //! and the logarithm is computed here from IEEE operations only, so no platform `libm`
 //! is involved and every machine produces the same bits.
+//!
+//! # Shards and streams
+//!
+//! What is guaranteed, exactly:
+//! - **Shards of one array** ([`CounterRng::fill_uniform`], [`CounterRng::fill_normal`] with a
+//!   global `offset`): element `k` (C order) of a shard filled at `offset` is the value
+//!   [`Array::random_uniform`](crate::Array::random_uniform) / `random_normal` of the same seed
+//!   puts at element `offset + k` of the whole array. Shards generated separately, on any
+//!   machines, in any order, concatenate to the whole-array draw bit for bit, and disjoint
+//!   element ranges draw disjoint counters.
+//! - **Substreams** ([`CounterRng::substream`]): substream `id` of a seed owns counters
+//!   `id·2^40 .. (id+1)·2^40` of that seed's sequence, so distinct ids never share a counter
+//!   (by construction, not by probability), up to 2^40 uniform or 2^33 normal values each
+//!   (the fill functions return an error past that).
+//! - **Keyed streams** ([`CounterRng::with_stream`]): distinct `(seed, stream)` pairs get
+//!   distinct keys (the key derivation is a bijection of `stream` for a fixed seed). All keys
+//!   walk the same Weyl sequence `key + i·γ`, so two streams of `L` counters each overlap only
+//!   if their keys happen to lie within `L·γ` of each other: probability at most about
+//!   `2L / 2^64` per pair (1e-10 for a billion values). Use substreams where disjointness must
+//!   be certain.
+
+use crate::array::RandomElement;
+use crate::error::{bail, Result};
+use crate::view::ArrayViewMut;
 
 /// A counter-based generator: a key derived from a seed (and optionally a stream id).
 ///
@@ -24,9 +48,19 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CounterRng {
     key: u64,
+    /// First counter of this stream in its key's sequence (substreams).
+    base: u64,
+    /// Counters the stream owns (`u64::MAX` standing for all 2^64).
+    limit: u64,
 }
 
 const GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// Counters per substream (`2^40`): see [`CounterRng::substream`].
+pub const SUBSTREAM_COUNTERS: u64 = 1 << 40;
+
+/// Counters one normal value draws (up to 64 attempts of two uniforms).
+const NORMAL_COUNTERS: u64 = 128;
 
 /// SplitMix64's finalizer (Steele, Lea and Flood, 2014; constants from Vigna's variant).
 fn mix64(mut z: u64) -> u64 {
@@ -46,7 +80,7 @@ impl CounterRng {
     /// assert_ne!(CounterRng::new(7).next_u64_at(0), CounterRng::new(8).next_u64_at(0));
     /// ```
     pub fn new(seed: u64) -> Self {
-        CounterRng { key: mix64(seed) }
+        CounterRng { key: mix64(seed), base: 0, limit: u64::MAX }
     }
 
     /// An independent stream for `(seed, stream)`, e.g. one per shard or file.
@@ -59,10 +93,36 @@ impl CounterRng {
     /// assert!(shards.windows(2).all(|w| w[0] != w[1]));
     /// ```
     pub fn with_stream(seed: u64, stream: u64) -> Self {
-        CounterRng { key: mix64(mix64(seed) ^ mix64(stream.wrapping_add(GAMMA))) }
+        CounterRng { key: mix64(mix64(seed) ^ mix64(stream.wrapping_add(GAMMA))), base: 0, limit: u64::MAX }
     }
 
-    /// The 64 random bits at counter `i`.
+    /// Substream `id` of `seed`: counters `id·2^40 .. (id+1)·2^40` of [`new(seed)`](Self::new),
+    /// disjoint from every other substream of the seed by construction (see the
+    /// [module docs](self)). `id` is below `2^24`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use array_expr_runtime::CounterRng;
+    /// let s3 = CounterRng::substream(42, 3)?;
+    /// assert_eq!(s3.next_u64_at(5), CounterRng::new(42).next_u64_at((3 << 40) + 5));
+    /// assert!(CounterRng::substream(42, 1 << 24).is_err());
+    /// # Ok::<(), array_expr_runtime::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidArgument`](crate::ErrorKind::InvalidArgument) when `id` is `2^24` or more.
+    pub fn substream(seed: u64, id: u64) -> Result<Self> {
+        let count = u64::MAX / SUBSTREAM_COUNTERS + 1;
+        if id >= count {
+            bail!(InvalidArgument, "argument `id`: substream {id} does not exist; a seed has {count} substreams of 2^40 counters");
+        }
+        Ok(CounterRng { key: mix64(seed), base: id * SUBSTREAM_COUNTERS, limit: SUBSTREAM_COUNTERS })
+    }
+
+    /// The 64 random bits at counter `i` (of a substream: counter `i` past its first; counters
+    /// from `2^40` on belong to the next substream).
     ///
     /// # Examples
     ///
@@ -73,7 +133,8 @@ impl CounterRng {
     /// assert_eq!(r.next_u64_at(1_000_000), CounterRng::new(3).next_u64_at(1_000_000));
     /// ```
     pub fn next_u64_at(&self, i: u64) -> u64 {
-        mix64(self.key.wrapping_add(i.wrapping_add(1).wrapping_mul(GAMMA)))
+        let c = self.base.wrapping_add(i).wrapping_add(1);
+        mix64(self.key.wrapping_add(c.wrapping_mul(GAMMA)))
     }
 
     /// A uniform double in `[0, 1)` at counter `i` (53 random bits).
@@ -108,6 +169,92 @@ impl CounterRng {
             }
         }
         0.0 // probability (1 - π/4)^64 ≈ 1e-43
+    }
+}
+
+impl CounterRng {
+    /// Fills `out` with the uniform values in `[low, high)` of elements `offset..` of this
+    /// stream: element `k` of `out` (C order) gets the value of element `offset + k` of
+    /// [`Array::random_uniform`](crate::Array::random_uniform), so shards filled separately
+    /// equal the whole-array draw.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use array_expr_runtime::{Array, ArrayViewMut, CounterRng};
+    /// let whole = Array::<f32, 1>::random_uniform([1000], 7, -1.0, 1.0);
+    /// let mut shard = vec![0.0f32; 300];
+    /// CounterRng::new(7).fill_uniform(600, &mut ArrayViewMut::from_slice(&mut shard), -1.0, 1.0)?;
+    /// assert_eq!(shard, whole.to_vec()[600..900]);
+    /// # Ok::<(), array_expr_runtime::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`OutOfBounds`](crate::ErrorKind::OutOfBounds) when the elements pass the counters the
+    /// stream owns (2^40 for a substream).
+    pub fn fill_uniform<T: RandomElement, const D: usize>(
+        &self,
+        offset: u64,
+        out: &mut ArrayViewMut<'_, T, D>,
+        low: T,
+        high: T,
+    ) -> Result<()> {
+        self.check_range(offset, out.len(), 1, "uniform")?;
+        let mut i = offset;
+        out.for_each_mut(|x| {
+            *x = T::uniform(self.uniform_f64(i), low, high);
+            i += 1;
+        });
+        Ok(())
+    }
+
+    /// Fills `out` with normal values (`mean`, `std`) of elements `offset..` of this stream:
+    /// element `k` of `out` (C order) gets the value of element `offset + k` of
+    /// [`Array::random_normal`](crate::Array::random_normal).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use array_expr_runtime::{Array, CounterRng};
+    /// let whole = Array::<f64, 2>::random_normal([4, 5], 3, 0.0, 1.0);
+    /// let mut rows = Array::<f64, 2>::zeros([2, 5]);
+    /// CounterRng::new(3).fill_normal(10, &mut rows.view_mut(), 0.0, 1.0)?; // rows 2 and 3
+    /// assert_eq!(rows.to_vec(), whole.to_vec()[10..]);
+    /// # Ok::<(), array_expr_runtime::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`OutOfBounds`](crate::ErrorKind::OutOfBounds) when the elements pass the counters the
+    /// stream owns (128 per normal value: 2^33 values for a substream).
+    pub fn fill_normal<T: RandomElement, const D: usize>(
+        &self,
+        offset: u64,
+        out: &mut ArrayViewMut<'_, T, D>,
+        mean: T,
+        std: T,
+    ) -> Result<()> {
+        self.check_range(offset, out.len(), NORMAL_COUNTERS, "normal")?;
+        let mut i = offset;
+        out.for_each_mut(|x| {
+            *x = T::normal(self.normal_f64(i), mean, std);
+            i += 1;
+        });
+        Ok(())
+    }
+
+    /// Checks that elements `offset..offset + len`, `per` counters each, lie in the stream.
+    fn check_range(&self, offset: u64, len: usize, per: u64, what: &str) -> Result<()> {
+        let limit = if self.limit == u64::MAX { 1u128 << 64 } else { u128::from(self.limit) };
+        let end = (u128::from(offset) + len as u128) * u128::from(per);
+        if end > limit {
+            bail!(
+                OutOfBounds,
+                "argument `offset`: {len} {what} values from element {offset} need counters up to {end}, the stream has {limit}"
+            );
+        }
+        Ok(())
     }
 }
 
