@@ -2,7 +2,7 @@
 
 use super::nest::{read_block, BlockBuf, Nest, Split};
 use super::tile::{self, TILE};
-use super::{footprint, stream_output, Shared, SharedMut, BLOCK, STAGE};
+use super::{footprint, prefetch, stream_output, Shared, SharedMut, BLOCK, STAGE};
 use crate::diagnostics::{self, PassInfo};
 use crate::element::Element;
 use crate::error::{bail, Result};
@@ -135,6 +135,12 @@ macro_rules! zip_driver {
                                 }
                                 // SAFETY: row ri of the tile is a run of the nest (as above);
                                 // its elements c0..c0 + n are elements of operand k; n <= BLOCK.
+                                // the next tile's segment of this run, for the operands read
+                                // along it and the output: 64 runs apart, each on its own page,
+                                // they get no help from the hardware prefetcher
+                                let ahead = |s: isize| if s == 1 { (TILE * size_of::<O>()).div_ceil(64) } else { 0 };
+                                prefetch(out_base.get().wrapping_offset(at[0] + TILE as isize), ahead(st[0]));
+                                $(if !tmask[$k] { prefetch($a.0.wrapping_offset(at[$k] + TILE as isize), ahead(st[$k])); })+
                                 let ins = ($(if tmask[$k] { &$a.2[ri][..n] } else { unsafe { read_block($a.0, &mut $a.1, at[$k], n, st[$k]) } },)+);
                                 run_kernel(&mut obuf, at[0], n, ins);
                             }
