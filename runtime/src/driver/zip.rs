@@ -133,14 +133,14 @@ macro_rules! zip_driver {
                                 for (k, a) in at.iter_mut().enumerate() {
                                     *a += ri as isize * s2[k] + c0 as isize * st[k];
                                 }
-                                // SAFETY: row ri of the tile is a run of the nest (as above);
-                                // its elements c0..c0 + n are elements of operand k; n <= BLOCK.
                                 // the next tile's segment of this run, for the operands read
                                 // along it and the output: 64 runs apart, each on its own page,
                                 // they get no help from the hardware prefetcher
-                                let ahead = |s: isize| if s == 1 { (TILE * size_of::<O>()).div_ceil(64) } else { 0 };
-                                prefetch(out_base.get().wrapping_offset(at[0] + TILE as isize), ahead(st[0]));
-                                $(if !tmask[$k] { prefetch($a.0.wrapping_offset(at[$k] + TILE as isize), ahead(st[$k])); })+
+                                let ahead = |s: isize, size: usize| if s == 1 { (TILE * size).div_ceil(64) } else { 0 };
+                                prefetch(out_base.get().wrapping_offset(at[0] + TILE as isize), ahead(st[0], size_of::<O>()));
+                                $(if !tmask[$k] { prefetch($a.0.wrapping_offset(at[$k] + TILE as isize), ahead(st[$k], size_of::<$A>())); })+
+                                // SAFETY: row ri of the tile is a run of the nest (as above);
+                                // its elements c0..c0 + n are elements of operand k; n <= BLOCK.
                                 let ins = ($(if tmask[$k] { &$a.2[ri][..n] } else { unsafe { read_block($a.0, &mut $a.1, at[$k], n, st[$k]) } },)+);
                                 run_kernel(&mut obuf, at[0], n, ins);
                             }
