@@ -11,6 +11,11 @@ array_expr! {
     fn mix_t(a: f32[n, m], b: f32[m, n], c: f32[m, n], w: f32[m]) -> f32[n, m] { a * w + b.T - c.T * 2.0 }
     fn acc_t(mut a: f32[n, m], b: f32[m, n]) { a += b.T }
     fn batch_t(a: f32[k, n, m], b: f32[k, n, m]) -> f32[k, n, m] { a + b * 0.5 }
+    fn add_t_f64(a: f64[n, m], b: f64[m, n]) -> f64[n, m] { a + b.T }
+    fn add_t_i32(a: i32[n, m], b: i32[m, n]) -> i32[n, m] { a + b.T }
+    fn add_t_i64(a: i64[n, m], b: i64[m, n]) -> i64[n, m] { a - b.T }
+    fn copy_t_u32(b: u32[m, n]) -> u32[n, m] { b.T }
+    fn copy_t_i16(b: i16[m, n]) -> i16[n, m] { b.T }
 }
 
 fn check(got: &[f32], want: &[f32], what: &str) {
@@ -63,4 +68,55 @@ fn batched_mixed_orders_match_the_reference() {
     let b = Array::<f32, 3>::random_uniform([3, 40, 50], 6, -1.0, 1.0).view().to_owned_order(Order::F);
     let want: Vec<f32> = a.to_vec().iter().zip(b.to_vec()).map(|(x, y)| x + y * 0.5).collect();
     check(&batch_t(a.view(), b.view()).unwrap().to_vec(), &want, "batch with an F-order operand");
+}
+
+/// Every dtype's tile gather (8 x 8 blocks of 32-bit values, 4 x 4 of 64-bit ones, scalar for
+/// the rest) gives the reference for shapes with partial blocks and tiles, on 1 and 3 threads.
+#[test]
+fn transposed_operands_of_every_width_match_the_reference() {
+    for [n, m] in [[64, 64], [67, 131], [130, 17], [9, 300], [257, 70]] {
+        let e = |i: usize, j: usize, s: usize| ((i * 7919 + j * 104_729 + s) % 2001) as i64 - 1000;
+        let (a64, b64) = (
+            Array::<i64, 2>::from_fn([n, m], |[i, j]| e(i, j, 1)),
+            Array::<i64, 2>::from_fn([m, n], |[i, j]| e(i, j, 2)),
+        );
+        let a32 = Array::<i32, 2>::from_fn([n, m], |[i, j]| e(i, j, 1) as i32);
+        let b32 = Array::<i32, 2>::from_fn([m, n], |[i, j]| e(i, j, 2) as i32);
+        let af = Array::<f64, 2>::from_fn([n, m], |[i, j]| e(i, j, 1) as f64 * 0.37);
+        let bf = Array::<f64, 2>::from_fn([m, n], |[i, j]| e(i, j, 2) as f64 * 1.13);
+        // u32 bit patterns that are NaNs as f32 (quiet and signalling) must come through unchanged
+        let bu = Array::<u32, 2>::from_fn([m, n], |[i, j]| {
+            0x7F80_0001u32.wrapping_add((i * n + j) as u32 * 0x0100_0003)
+        });
+        let bs = Array::<i16, 2>::from_fn([m, n], |[i, j]| e(i, j, 3) as i16);
+        for t in [1, 3] {
+            with_threads(t, || {
+                let what = format!("{n}x{m} on {t} threads");
+                let f64s = add_t_f64(af.view(), bf.view()).unwrap();
+                let i32s = add_t_i32(a32.view(), b32.view()).unwrap();
+                let i64s = add_t_i64(a64.view(), b64.view()).unwrap();
+                let u32s = copy_t_u32(bu.view()).unwrap();
+                let i16s = copy_t_i16(bs.view()).unwrap();
+                for i in 0..n {
+                    for j in 0..m {
+                        let at = [i, j];
+                        let want = af.get(at).unwrap() + bf.get([j, i]).unwrap();
+                        assert_eq!(f64s.get(at).unwrap().to_bits(), want.to_bits(), "f64 {at:?} {what}");
+                        assert_eq!(
+                            *i32s.get(at).unwrap(),
+                            a32.get(at).unwrap() + b32.get([j, i]).unwrap(),
+                            "i32 {at:?} {what}"
+                        );
+                        assert_eq!(
+                            *i64s.get(at).unwrap(),
+                            a64.get(at).unwrap() - b64.get([j, i]).unwrap(),
+                            "i64 {at:?} {what}"
+                        );
+                        assert_eq!(u32s.get(at).unwrap(), bu.get([j, i]).unwrap(), "u32 {at:?} {what}");
+                        assert_eq!(i16s.get(at).unwrap(), bs.get([j, i]).unwrap(), "i16 {at:?} {what}");
+                    }
+                }
+            });
+        }
+    }
 }

@@ -505,3 +505,41 @@ pub fn simd_level() -> &'static str {
         "other"
     }
 }
+
+/// Transposes an 8 x 8 block of 32-bit values (`out[i][j] = rows[j][i]`), the bits moved
+/// unchanged: f32, i32 and u32 lanes all travel as `u32`. Eight shuffle stages in AVX2
+/// registers (`u32x8::transpose`) in builds with AVX2; lane by lane otherwise.
+///
+/// # Examples
+/// ```
+/// use array_expr_kernels::simd::transpose8x8_u32;
+/// let rows: [[u32; 8]; 8] = core::array::from_fn(|j| core::array::from_fn(|i| (10 * j + i) as u32));
+/// let t = transpose8x8_u32(rows);
+/// assert_eq!(t[2][5], 52);
+/// assert_eq!(t[7][0], 7);
+/// ```
+#[inline(always)]
+pub fn transpose8x8_u32(rows: [[u32; 8]; 8]) -> [[u32; 8]; 8] {
+    if cfg!(feature = "force-scalar") {
+        return core::array::from_fn(|i| core::array::from_fn(|j| rows[j][i]));
+    }
+    u32x8::transpose(rows.map(u32x8::new)).map(|v| v.to_array())
+}
+
+/// Transposes a 4 x 4 block of 64-bit values (`out[i][j] = rows[j][i]`), the bits moved
+/// unchanged (f64, i64 and u64 lanes travel as `u64`), with `u64x4::transpose` in builds with
+/// AVX2 and lane by lane otherwise.
+///
+/// # Examples
+/// ```
+/// use array_expr_kernels::simd::transpose4x4_u64;
+/// let rows: [[u64; 4]; 4] = core::array::from_fn(|j| core::array::from_fn(|i| (10 * j + i) as u64));
+/// assert_eq!(transpose4x4_u64(rows)[1], [1, 11, 21, 31]);
+/// ```
+#[inline(always)]
+pub fn transpose4x4_u64(rows: [[u64; 4]; 4]) -> [[u64; 4]; 4] {
+    if cfg!(feature = "force-scalar") {
+        return core::array::from_fn(|i| core::array::from_fn(|j| rows[j][i]));
+    }
+    u64x4::transpose(rows.map(u64x4::new)).map(|v| v.to_array())
+}

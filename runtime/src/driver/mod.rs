@@ -54,6 +54,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 mod nest;
 mod reduce;
 mod strip;
+mod tile;
 mod zip;
 
 pub use reduce::*;

@@ -1,6 +1,7 @@
 //! Elementwise drivers: `zipN` (write-only outputs) and `zipN_rw` (read-modify-write).
 
 use super::nest::{read_block, BlockBuf, Nest, Split};
+use super::tile::{self, TILE};
 use super::{footprint, prefetch, stream_output, Shared, SharedMut, BLOCK, STAGE};
 use crate::diagnostics::{self, PassInfo};
 use crate::element::Element;
@@ -9,9 +10,6 @@ use crate::parallel::{self, MIN_TASK_BYTES};
 use crate::view::{ArrayView, ArrayViewMut};
 use array_expr_kernels::mem::copy_nontemporal;
 use std::mem::size_of;
-
-/// Runs (and elements per run) of a tile of a transposed operand: 64 x 64 f32 is 16 KiB, in L1.
-const TILE: usize = 64;
 
 /// The second sentence of a zip driver's docs.
 macro_rules! rw_doc {
@@ -123,23 +121,24 @@ macro_rules! zip_driver {
                         for c0 in (0..len).step_by(TILE) {
                             let n = (len - c0).min(TILE);
                             $(if tmask[$k] {
-                                for (cc, col) in (c0..c0 + n).enumerate() {
-                                    let at = off[$k] + col as isize * st[$k];
-                                    prefetch($a.0.wrapping_offset(at + 8 * st[$k]), (rows * size_of::<$A>()).div_ceil(64));
-                                    for (ri, row) in $a.2.iter_mut().take(rows).enumerate() {
-                                        // SAFETY: rows p % tiles * TILE + ri < rlen of the nest's
-                                        // second axis (stride s2 = 1) and col < len of its
-                                        // innermost one, within the run group that starts at
-                                        // `off`: an element of operand k (nest planned over it).
-                                        row[cc] = unsafe { *$a.0.offset(at + ri as isize) };
-                                    }
-                                }
+                                // SAFETY: rows p % tiles * TILE + r < rlen (r < rows) of the
+                                // nest's second axis (stride s2 = 1) and columns c0 + c < len
+                                // (c < n) of its innermost one, within the run group that
+                                // starts at `off`, are elements of operand k (the nest was
+                                // planned over it); n, rows <= TILE.
+                                unsafe { tile::gather(&mut $a.2, $a.0, off[$k], st[$k], c0, n, rows) };
                             })+
                             for ri in 0..rows {
                                 let mut at = off;
                                 for (k, a) in at.iter_mut().enumerate() {
                                     *a += ri as isize * s2[k] + c0 as isize * st[k];
                                 }
+                                // the next tile's segment of this run, for the operands read
+                                // along it and the output: 64 runs apart, each on its own page,
+                                // they get no help from the hardware prefetcher
+                                let ahead = |s: isize, size: usize| if s == 1 { (TILE * size).div_ceil(64) } else { 0 };
+                                prefetch(out_base.get().wrapping_offset(at[0] + TILE as isize), ahead(st[0], size_of::<O>()));
+                                $(if !tmask[$k] { prefetch($a.0.wrapping_offset(at[$k] + TILE as isize), ahead(st[$k], size_of::<$A>())); })+
                                 // SAFETY: row ri of the tile is a run of the nest (as above);
                                 // its elements c0..c0 + n are elements of operand k; n <= BLOCK.
                                 let ins = ($(if tmask[$k] { &$a.2[ri][..n] } else { unsafe { read_block($a.0, &mut $a.1, at[$k], n, st[$k]) } },)+);
