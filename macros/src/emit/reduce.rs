@@ -58,6 +58,20 @@ impl Emitter<'_> {
             }
             __ae_acc
         };
+        let mut producer = nodes.clone();
+        producer.remove(&id);
+        let fill = match self.vector_body(&producer, &operands, input) {
+            Some(vb) => quote! {
+                let __ae_o = &mut __ae_vals[..__ae_n];
+                #vb
+            },
+            None => quote! {
+                for (__ae_k, __ae_slot) in __ae_vals.iter_mut().enumerate().take(__ae_n) {
+                    #body
+                    *__ae_slot = #iv;
+                }
+            },
+        };
         let block_body = if buffered {
             // long blocks: the producer fills a buffer, then the kernels crate reduces it with
             // several SIMD accumulators in a fixed order; short runs (the block length is fixed
@@ -67,20 +81,6 @@ impl Emitter<'_> {
                 ReduceKind::Min => quote!(#rt::kernels::reduce::min(&__ae_vals[..__ae_n])),
                 ReduceKind::Max => quote!(#rt::kernels::reduce::max(&__ae_vals[..__ae_n])),
                 _ => quote!(<#i_t as #rt::BlockSum<#a_t>>::block_sum(&__ae_vals[..__ae_n])),
-            };
-            let mut producer = nodes.clone();
-            producer.remove(&id);
-            let fill = match self.vector_body(&producer, &operands, input) {
-                Some(vb) => quote! {
-                    let __ae_o = &mut __ae_vals[..__ae_n];
-                    #vb
-                },
-                None => quote! {
-                    for (__ae_k, __ae_slot) in __ae_vals.iter_mut().enumerate().take(__ae_n) {
-                        #body
-                        *__ae_slot = #iv;
-                    }
-                },
             };
             quote! {
                 if __ae_n < 64 {
@@ -93,6 +93,8 @@ impl Emitter<'_> {
         } else {
             scalar_body
         };
+        let direct = operands.iter().position(|o| *o == input).filter(|_| operands.len() == 1);
+        let rows_fast = simd_sum.then(|| rows_sum(&ins, in_dtype, acc, direct, &fill));
         // vertical accumulation (the driver uses it when the kept axis is the contiguous one):
         // one step per element into a strip of partials, a loop LLVM vectorizes across outputs
         let vertical = if simd_sum {
@@ -108,6 +110,7 @@ impl Emitter<'_> {
         } else {
             quote!(::core::option::Option::None)
         };
+        let rows = rows_closure(&ins, &ptype, &vals_t, &block_body, rows_fast);
         if operands.is_empty() {
             self.stmts.push(quote!(::core::compile_error!("internal error: a reduction without array operands; please report");));
             return;
@@ -126,6 +129,7 @@ impl Emitter<'_> {
                     #(&#ops,)*
                     #cost,
                     #vertical,
+                    #rows,
                     &|__ae_start: usize, __ae_vals: &mut [#vals_t], #(#ins),*| -> #ptype {
                         let __ae_n = [#(#ins.len()),*][0];
                         #(let #ins = &#ins[..__ae_n];)*
@@ -167,6 +171,93 @@ impl Emitter<'_> {
         };
         self.stmts.push(quote!(let #tv = #view;));
         self.temps.insert(id, tv);
+    }
+}
+
+/// The driver's `rows` argument: the block body for several rows (one short row per output)
+/// in one call, so a row costs no indirect call and no tree bookkeeping. With `fast` (float
+/// sums), rows of at least 64 elements go through `fast` instead, which sets `__ae_parts`.
+fn rows_closure(
+    ins: &[Ident],
+    ptype: &TokenStream,
+    vals_t: &TokenStream,
+    block_body: &TokenStream,
+    fast: Option<TokenStream>,
+) -> TokenStream {
+    let rs: Vec<Ident> = (0..ins.len()).map(|k| format_ident!("__ae_rows{}", k)).collect();
+    let per_row = quote! {
+        for (__ae_r, __ae_part) in __ae_parts.iter_mut().enumerate() {
+            #(let #ins = #rs[__ae_r];)*
+            let __ae_start = 0usize;
+            let __ae_n = [#(#ins.len()),*][0];
+            #(let #ins = &#ins[..__ae_n];)*
+            *__ae_part = ::core::option::Option::Some({ #block_body });
+        }
+    };
+    let body = match fast {
+        Some(fast) => quote! {
+            let __ae_n = __ae_rows0.first().map_or(0, |__ae_x| __ae_x.len());
+            if __ae_n < 64 {
+                #per_row
+            } else {
+                #fast
+            }
+        },
+        None => per_row,
+    };
+    quote! {
+        ::core::option::Option::Some(&|__ae_parts: &mut [::core::option::Option<#ptype>], __ae_vals: &mut [#vals_t], #(#rs: &[&[_]]),*| {
+            #body
+        })
+    }
+}
+
+/// The block partials of float sums over rows of `__ae_n >= 64` elements, several rows per
+/// kernel call (the same partials as `BlockSum::block_sum` per row): read directly when the
+/// summed values are one input (`direct`), else `fill` stages as many rows as the scratch
+/// holds, one after the other.
+fn rows_sum(ins: &[Ident], input: Dtype, acc: Dtype, direct: Option<usize>, fill: &TokenStream) -> TokenStream {
+    let rt = rt();
+    let rs: Vec<Ident> = (0..ins.len()).map(|k| format_ident!("__ae_rows{}", k)).collect();
+    let (i_t, a_t) = (dtype_tokens(input), dtype_tokens(acc));
+    let kernel = if input == Dtype::F32 && acc == Dtype::F64 {
+        quote!(#rt::kernels::reduce::sum_f64_partials)
+    } else {
+        quote!(#rt::kernels::reduce::sum_partials::<#i_t>)
+    };
+    match direct {
+        Some(k) => {
+            let rk = format_ident!("__ae_rows{}", k);
+            quote! {
+                for (__ae_c, __ae_ps) in __ae_parts.chunks_mut(16).enumerate() {
+                    let __ae_g = __ae_ps.len();
+                    let mut __ae_sums: [#a_t; 16] = [0.0; 16];
+                    #kernel(&#rk[__ae_c * 16..][..__ae_g], &mut __ae_sums[..__ae_g]);
+                    for (__ae_p, __ae_s) in __ae_ps.iter_mut().zip(__ae_sums) {
+                        *__ae_p = ::core::option::Option::Some(__ae_s);
+                    }
+                }
+            }
+        }
+        None => quote! {
+            let __ae_per = (__ae_vals.len() / __ae_n).clamp(1, 16);
+            for (__ae_c, __ae_ps) in __ae_parts.chunks_mut(__ae_per).enumerate() {
+                let __ae_g = __ae_ps.len();
+                for __ae_j in 0..__ae_g {
+                    let __ae_r = __ae_c * __ae_per + __ae_j;
+                    #(let #ins = &#rs[__ae_r][..__ae_n];)*
+                    let __ae_vals = &mut __ae_vals[__ae_j * __ae_n..];
+                    #fill
+                }
+                let __ae_staged: [&[#i_t]; 16] =
+                    ::core::array::from_fn(|__ae_j| __ae_vals.get(__ae_j * __ae_n..(__ae_j + 1) * __ae_n).unwrap_or_default());
+                let mut __ae_sums: [#a_t; 16] = [0.0; 16];
+                #kernel(&__ae_staged[..__ae_g], &mut __ae_sums[..__ae_g]);
+                for (__ae_p, __ae_s) in __ae_ps.iter_mut().zip(__ae_sums) {
+                    *__ae_p = ::core::option::Option::Some(__ae_s);
+                }
+            }
+        },
     }
 }
 
