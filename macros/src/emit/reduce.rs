@@ -23,7 +23,18 @@ impl Emitter<'_> {
         let in_node = self.ir.get(input).cloned();
         let in_shape = in_node.as_ref().map(|x| x.shape.clone()).unwrap_or_default();
         let in_dtype = in_node.as_ref().map_or(Dtype::F64, |x| x.dtype);
-        let shape_e = self.shape_expr(&in_shape);
+        let shape_e = match self.row_slice_of(&in_shape) {
+            // row-local schedule: the pass covers the current block of rows
+            Some(_) => {
+                let whole = self.shape_expr(&in_shape);
+                quote!({
+                    let mut __ae_s = #whole;
+                    __ae_s[0] = __ae_r1 - __ae_r0;
+                    __ae_s
+                })
+            }
+            None => self.shape_expr(&in_shape),
+        };
         let rank = in_shape.len();
         let mask = (0..rank).map(|a| axes.contains(&a));
         let ops: Vec<Ident> = (0..operands.len()).map(|k| format_ident!("__ae_op{}", k)).collect();
@@ -158,16 +169,28 @@ impl Emitter<'_> {
         let rank = lit_usize(in_shape.len());
         let kept_e = self.shape_expr(&kept);
         let rt = rt();
-        self.stmts.push(quote! {
+        let alloc = quote! {
             let mut #t = #rt::runtime::diagnostics::alloc_counted::<#ty, #rank>(#kept_e, true)?;
-        });
+        };
+        // row-local: allocated once before the loop, each block reads and writes its rows
+        let rows = self.row_slice_of(&kept);
+        match rows {
+            Some(_) => self.hoisted.push(alloc),
+            None => self.stmts.push(alloc),
+        }
+        self.stage_input(*input);
         self.pending_temp = Some(id);
-        self.emit_reduce(id, quote!(#t.view_mut()));
-        let view = if *keepdims {
-            quote!(#t.view())
-        } else {
-            let out_e = self.shape_expr(&n.shape);
-            quote!(#t.view().reshape(#out_e, #rt::runtime::Order::C)?)
+        match &rows {
+            Some(r) => self.emit_reduce(id, quote!(#t.view_mut().slice(#r)?)),
+            None => self.emit_reduce(id, quote!(#t.view_mut())),
+        }
+        let view = match (rows, *keepdims) {
+            (Some(r), _) => quote!(#t.view().slice(#r)?),
+            (None, true) => quote!(#t.view()),
+            (None, false) => {
+                let out_e = self.shape_expr(&n.shape);
+                quote!(#t.view().reshape(#out_e, #rt::runtime::Order::C)?)
+            }
         };
         self.stmts.push(quote!(let #tv = #view;));
         self.temps.insert(id, tv);
