@@ -88,7 +88,11 @@ fn standardize_rows_equals_the_whole_array_passes() {
     for [n, m] in [[1, 3], [5, 63], [300, 64], [1000, 70], [17, 2000]] {
         let x = Array::<f64, 2>::random_uniform([n, m], 5, -3.0, 3.0);
         check_standardize(x.view(), m, &format!("[{n}, {m}]"));
-        check_standardize(x.view().slice([Slice::new(None, None, -1), Slice::full()]).unwrap(), m, "reversed rows");
+        check_standardize(
+            x.view().slice([Slice::new(None, None, -1), Slice::full()]).unwrap(),
+            m,
+            "reversed rows",
+        );
     }
     let x = Array::<f64, 2>::random_uniform([90, 300], 5, -3.0, 3.0);
     check_standardize(x.view().t(), 90, "F order");
@@ -96,7 +100,8 @@ fn standardize_rows_equals_the_whole_array_passes() {
 
 fn check_standardize(x: ArrayView<'_, f64, 2>, m: usize, what: &str) {
     let w = Array::<f64, 1>::random_uniform([m], 6, 0.5, 2.0);
-    let want: Vec<u64> = standardize_whole(x, w.view()).unwrap().to_vec().iter().map(|v| v.to_bits()).collect();
+    let want: Vec<u64> =
+        standardize_whole(x, w.view()).unwrap().to_vec().iter().map(|v| v.to_bits()).collect();
     for t in [1, 3] {
         let got = with_threads(t, || standardize(x, w.view()).unwrap().to_vec());
         let got: Vec<u64> = got.iter().map(|v| v.to_bits()).collect();

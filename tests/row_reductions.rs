@@ -78,7 +78,8 @@ fn check_sums(x: ArrayView<'_, f32, 2>, what: &str) {
     check(&format!("sum::<f32> {what}"), &s, || row_sum_s(x).unwrap().to_vec());
     let w = Array::<f32, 1>::random_uniform([m], 8, 0.5, 1.5);
     let wv = w.to_vec();
-    let fused: Vec<f32> = f64_sums(&mapped(&x, |_, j, v| v * wv[j] - 0.5)).iter().map(|&s| s as f32).collect();
+    let fused: Vec<f32> =
+        f64_sums(&mapped(&x, |_, j, v| v * wv[j] - 0.5)).iter().map(|&s| s as f32).collect();
     check(&format!("fused {what}"), &fused, || row_fused(x, w.view()).unwrap().to_vec());
     let c = Array::<f32, 2>::random_uniform([n, 1], 9, -1.0, 1.0);
     let cv = c.to_vec();

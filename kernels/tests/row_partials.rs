@@ -45,9 +45,20 @@ fn check_all(data: &[Vec<f32>], what: &str) {
     reduce::sum_partials(&wrefs, &mut f64sums);
     for (r, row) in data.iter().enumerate() {
         let want = reduce::block_partial(SumF64, row, 0);
-        assert_eq!(bits64(f64s[r]), bits64(want), "{what}: f32 -> f64 row {r} of {} ({} elements)", data.len(), row.len());
+        assert_eq!(
+            bits64(f64s[r]),
+            bits64(want),
+            "{what}: f32 -> f64 row {r} of {} ({} elements)",
+            data.len(),
+            row.len()
+        );
         let want = reduce::block_partial(Sum, row, 0);
-        assert_eq!(bits64(f32s[r] as f64), bits64(want as f64), "{what}: f32 row {r} ({} elements)", row.len());
+        assert_eq!(
+            bits64(f32s[r] as f64),
+            bits64(want as f64),
+            "{what}: f32 row {r} ({} elements)",
+            row.len()
+        );
         let want = reduce::block_partial(Sum, &wide[r], 0);
         assert_eq!(bits64(f64sums[r]), bits64(want), "{what}: f64 row {r} ({} elements)", row.len());
     }

@@ -120,6 +120,8 @@ impl<'a> Emitter<'a> {
             rereads_output,
             alpha,
             beta_one,
+            row_local: self.row_rank.is_some(),
+            stages: None,
         });
     }
 

@@ -239,7 +239,13 @@ fn rows_closure(
 /// kernel call (the same partials as `BlockSum::block_sum` per row): read directly when the
 /// summed values are one input (`direct`), else `fill` stages as many rows as the scratch
 /// holds, one after the other.
-fn rows_sum(ins: &[Ident], input: Dtype, acc: Dtype, direct: Option<usize>, fill: &TokenStream) -> TokenStream {
+fn rows_sum(
+    ins: &[Ident],
+    input: Dtype,
+    acc: Dtype,
+    direct: Option<usize>,
+    fill: &TokenStream,
+) -> TokenStream {
     let rt = rt();
     let rs: Vec<Ident> = (0..ins.len()).map(|k| format_ident!("__ae_rows{}", k)).collect();
     let (i_t, a_t) = (dtype_tokens(input), dtype_tokens(acc));
@@ -322,14 +328,23 @@ fn reduce_parts(kind: ReduceKind, input: Dtype, acc: Dtype, out: Dtype, x: &Iden
             combine: quote!(__ae_a + __ae_b2),
             finish: quote!(::core::result::Result::Ok((__ae_p.unwrap_or(0.0) / (__ae_count as #a_t)) as #o_t)),
         },
+        // (the exact product so far, or None once it overflowed; whether a factor was zero):
+        // a zero absorbs an overflow whichever side of it the overflow happened
         ReduceKind::Prod if int => ReduceParts {
-            ptype: quote!(::core::option::Option<i128>),
-            init: quote!(::core::option::Option::Some(1i128)),
-            step: quote!(__ae_acc.and_then(|__ae_q| __ae_q.checked_mul(#to_acc as i128))),
-            combine: quote!(__ae_a.and_then(|__ae_q| __ae_b2.and_then(|__ae_r| __ae_q.checked_mul(__ae_r)))),
+            ptype: quote!((::core::option::Option<i128>, bool)),
+            init: quote!((::core::option::Option::Some(1i128), false)),
+            step: quote!({
+                let __ae_f = #to_acc as i128;
+                (__ae_acc.0.and_then(|__ae_q| __ae_q.checked_mul(__ae_f)), __ae_acc.1 || __ae_f == 0)
+            }),
+            combine: quote!((
+                __ae_a.0.and_then(|__ae_q| __ae_b2.0.and_then(|__ae_r| __ae_q.checked_mul(__ae_r))),
+                __ae_a.1 || __ae_b2.1,
+            )),
             finish: quote!(match __ae_p {
                 ::core::option::Option::None => ::core::result::Result::Ok(1 as #o_t),
-                ::core::option::Option::Some(__ae_q) => __ae_q
+                ::core::option::Option::Some((_, true)) => ::core::result::Result::Ok(0 as #o_t),
+                ::core::option::Option::Some((__ae_q, false)) => __ae_q
                     .and_then(|__ae_q| <#o_t>::try_from(__ae_q).ok())
                     .ok_or_else(|| #rt::overflow(#name, #o_name)),
             }),

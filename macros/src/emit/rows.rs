@@ -105,6 +105,9 @@ impl Emitter<'_> {
             return;
         }
         self.emit_elementwise(e, block, false);
+        if let Some(r) = self.records.last_mut() {
+            r.stages = Some(e);
+        }
         self.staged = Some((e, view));
     }
 
