@@ -72,8 +72,11 @@ impl Emitter<'_> {
                     reductions += 1;
                     todo.push(*input);
                 }
-                Op::Array(_) if n.shape.len() == rank && n.shape[0] != *row && n.shape[0] != Dim::Lit(1) => {
-                    return None
+                Op::Array(_)
+                    if n.shape.len() == rank
+                        && !matches!(n.shape.first(), Some(d) if d == row || *d == Dim::Lit(1)) =>
+                {
+                    return None;
                 }
                 op => todo.extend(Ir::children(op)),
             }
