@@ -372,17 +372,28 @@ fn integer_overflow_wraps_and_reductions_report_it() {
     assert_eq!(iprod(&[i32::MAX, i32::MAX, 2][..]).unwrap(), 2 * (i32::MAX as i64) * (i32::MAX as i64));
 }
 
-/// Known issue (reported to the macro owner): an integer `prod` multiplies in a checked i128
-/// in traversal order, so factors whose running product leaves i128 before a zero is reached
-/// report an overflow, although the exact product is 0 and fits. The answer then depends on
-/// where the zero falls (layout, block boundaries). Un-ignore when fixed.
+/// An integer `prod` whose running product leaves i128 before or after a zero factor is 0,
+/// not an overflow: a zero absorbs in the per-element step and in the combine of block
+/// partials, so the answer does not depend on where the zero falls (order, blocks of 512,
+/// threads); without a zero the overflow is still an error.
 #[test]
-#[ignore = "known issue: integer prod reports overflow before reaching a zero factor"]
 fn integer_prod_with_a_zero_is_zero_in_any_order() {
     let x = vec![i32::MAX, i32::MAX, i32::MAX, i32::MAX, i32::MAX, 0];
     assert_eq!(iprod(&x).unwrap(), 0);
     let rev: Vec<i32> = x.iter().rev().copied().collect();
     assert_eq!(iprod(&rev).unwrap(), 0);
+    for zero_at in [0, 5, 511, 512, 1500, 2047] {
+        let mut long = vec![i32::MIN; 2048];
+        long[zero_at] = 0;
+        for t in [1, 3] {
+            let got = array_expr::parallel::with_threads(t, || iprod(&long));
+            assert_eq!(got.unwrap(), 0, "zero at {zero_at} on {t} threads");
+        }
+    }
+    let msg = "`prod` overflows `i64`; accumulate in a wider dtype, e.g. `prod` with `::<i64>` or a cast";
+    assert_eq!(iprod(&vec![i32::MIN; 2048]).unwrap_err().to_string(), msg);
+    assert_eq!(iprod(&[3, -2, 0, 5][..]).unwrap(), 0);
+    assert_eq!(iprod(&[3, -2, 7][..]).unwrap(), -42);
 }
 
 #[test]

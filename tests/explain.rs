@@ -47,25 +47,29 @@ array_expr! {
         b + matmul(x, w) * 0.5
     }
 }
-/// Softmax: a max pass and an exp-sum pass with reduced-shape temporaries (n elements each),
-/// then one output pass that recomputes `exp(x - max)` instead of storing it.
+/// Softmax: a max pass, a pass staging `exp(x - max)` in the output block, a sum pass over
+/// it, and the division in place; all row-local (block of rows by block of rows).
 #[test]
-fn softmax_plan_is_three_passes_with_row_sized_temporaries() {
+fn softmax_plan_is_row_local_with_row_sized_temporaries_and_a_staged_exp() {
     let want = concat!(
-        "plan of `softmax(x: f32[n, m]) -> f32[n, m]`: 3 passes, 2 temporaries (8·n bytes), no GEMM call\n",
+        "plan of `softmax(x: f32[n, m]) -> f32[n, m]`: 4 passes, 2 temporaries (8·n bytes), no GEMM call\n",
+        "row-local: passes 1-4 run block of rows by block of rows (64 KiB of the output per block, at least 8 rows): every reduction keeps axis 0, so a block's temporaries are complete when its later passes run, and each block of the inputs comes from memory once\n",
         "pass 1: max over axis 1 -> temporary t1: f32[n, 1] (4·n bytes)\n",
         "  fuses: nothing; SIMD block reduction (f32x8), fixed pairwise tree\n",
         "  reads x: f32[n, m]; writes 4·n bytes\n",
-        "  cut: pass 2 and pass 3 read this reduction elementwise; it must be complete before any of its value is used, so it gets its own pass and a reduced-shape temporary\n",
-        "pass 2: sum over axis 1, accumulating in f64 -> temporary t2: f32[n, 1] (4·n bytes)\n",
-        "  fuses: `-`, exp; SIMD block reduction (f32x8), fixed pairwise tree\n",
-        "  reads x: f32[n, m], t1: f32[n, 1] (broadcast); writes 4·n bytes\n",
-        "  cut: pass 3 reads this reduction elementwise; it must be complete before any of its value is used, so it gets its own pass and a reduced-shape temporary\n",
-        "pass 3: elementwise over [n, m] -> out: f32[n, m]\n",
-        "  fuses: `-`, exp, `/`; SIMD loop (f32x8)\n",
-        "  recomputes `-`, exp (cheaper than a full-size temporary)\n",
-        "  reads x: f32[n, m], t1: f32[n, 1] (broadcast), t2: f32[n, 1] (broadcast); writes 4·n·m bytes\n",
-        "memory traffic: reads 12·n·m + 12·n bytes, writes 4·n·m + 8·n bytes\n",
+        "  cut: pass 2 reads this reduction elementwise; it must be complete before any of its value is used, so it gets its own pass and a reduced-shape temporary\n",
+        "pass 2: elementwise over [n, m] -> out: f32[n, m]\n",
+        "  fuses: `-`, exp; SIMD loop (f32x8)\n",
+        "  stages `exp` in the output block for pass 3 and pass 4: computed once, not recomputed\n",
+        "  reads x: f32[n, m], t1: f32[n, 1] (broadcast); writes 4·n·m bytes\n",
+        "pass 3: sum over axis 1, accumulating in f64 -> temporary t3: f32[n, 1] (4·n bytes)\n",
+        "  fuses: nothing; SIMD block reduction (f32x8), fixed pairwise tree\n",
+        "  reads out (staged `exp`): f32[n, m]; writes 4·n bytes\n",
+        "  cut: pass 4 reads this reduction elementwise; it must be complete before any of its value is used, so it gets its own pass and a reduced-shape temporary\n",
+        "pass 4: elementwise over out: f32[n, m], in place\n",
+        "  fuses: `/`; SIMD loop (f32x8)\n",
+        "  reads out (current values), t3: f32[n, 1] (broadcast); writes 4·n·m bytes\n",
+        "memory traffic (summed over the passes; the later passes of a row block hit in cache): reads 16·n·m + 8·n bytes, writes 8·n·m + 8·n bytes\n",
         "unfused (one array per operation, as NumPy evaluates it): 4 intermediate arrays, 8·n·m + 8·n bytes\n",
     );
     assert_eq!(SOFTMAX_PLAN, want);

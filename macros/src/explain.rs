@@ -55,6 +55,10 @@ pub(crate) struct PassRecord {
     pub(crate) alpha: Vec<NodeId>,
     /// GEMM: the output was pre-filled with an addend (beta = 1).
     pub(crate) beta_one: bool,
+    /// Part of a row-local schedule (run block of rows by block of rows).
+    pub(crate) row_local: bool,
+    /// Writes this value into the output block, where later passes of the block read it.
+    pub(crate) stages: Option<NodeId>,
 }
 
 /// An output of the kernel: label, dtype, shape.
@@ -164,6 +168,7 @@ impl Explain<'_> {
                 g => format!("{g} GEMM calls"),
             }
         );
+        self.row_local_line(&mut s);
         let (mut read, mut written) = (Size::default(), Size::default());
         let mut seen = BTreeSet::new();
         for (i, r) in self.records.iter().enumerate() {
@@ -172,7 +177,12 @@ impl Explain<'_> {
             written.add(&wr);
             seen.extend(r.nodes.iter().copied());
         }
-        let _ = writeln!(s, "memory traffic: reads {read} bytes, writes {written} bytes");
+        let cached = if self.records.iter().any(|r| r.row_local) {
+            " (summed over the passes; the later passes of a row block hit in cache)"
+        } else {
+            ""
+        };
+        let _ = writeln!(s, "memory traffic{cached}: reads {read} bytes, writes {written} bytes");
         let (count, bytes) = self.unfused();
         if count > 0 {
             let _ = writeln!(
@@ -189,6 +199,7 @@ impl Explain<'_> {
         let dest = self.dest_text(r.dest);
         let shape = self.pass_shape(r);
         let head = match r.kind {
+            PassKind::Map if r.epilogue && r.row_local => format!("elementwise over {dest}, in place"),
             PassKind::Map if r.epilogue => format!("elementwise epilogue over {dest}, in place"),
             PassKind::Map if r.rereads_output => format!("elementwise update of {dest}, in place"),
             PassKind::Map => format!("elementwise over {} -> {dest}", shape::show(&shape)),
@@ -213,12 +224,24 @@ impl Explain<'_> {
                 let _ = writeln!(s, "  recomputes {} (cheaper than a full-size temporary)", again.join(", "));
             }
         }
+        if let Some(e) = r.stages {
+            let by = self.staged_readers(e);
+            let _ = writeln!(
+                s,
+                "  stages `{}` in the output block for {by}: computed once, not recomputed",
+                self.value_name(e)
+            );
+        }
         let pass_size = Size::of(&shape, 1);
         let mut read = Size::default();
         let reads: Vec<String> = r
             .reads
             .iter()
             .map(|&o| {
+                if let Some(text) = self.staged_read(o) {
+                    read.add(&self.size_of(o));
+                    return text;
+                }
                 let own = self.size_of(o);
                 read.add(&own);
                 let full = Size::of(&self.shape(o), 1) == pass_size;
@@ -254,6 +277,41 @@ impl Explain<'_> {
             let _ = writeln!(s, "  cut: {}", self.cut_reason(r, t));
         }
         (read, written)
+    }
+
+    /// The schedule line of a row-local plan (nothing otherwise).
+    fn row_local_line(&self, s: &mut String) {
+        let passes: Vec<usize> =
+            self.records.iter().enumerate().filter(|(_, r)| r.row_local).map(|(i, _)| i + 1).collect();
+        let (Some(first), Some(last)) = (passes.first(), passes.last()) else { return };
+        let _ = writeln!(
+            s,
+            "row-local: passes {first}-{last} run block of rows by block of rows (64 KiB of the output per block, at least 8 rows): every reduction keeps axis 0, so a block's temporaries are complete when its later passes run, and each block of the inputs comes from memory once"
+        );
+    }
+
+    /// The passes that read the value `e` staged in the output block.
+    fn staged_readers(&self, e: NodeId) -> String {
+        let by: Vec<String> = self
+            .records
+            .iter()
+            .enumerate()
+            .filter(|(_, q)| q.reads.contains(&e) || (q.epilogue && q.row_local))
+            .map(|(j, _)| format!("pass {}", j + 1))
+            .collect();
+        by.join(" and ")
+    }
+
+    /// `out (staged `exp`)` when a pass reads a value staged in the output block.
+    fn staged_read(&self, o: NodeId) -> Option<String> {
+        let writer = self.records.iter().find(|q| q.stages == Some(o))?;
+        let d = self.ir.get(o).map_or(String::from("?"), |n| format!("{}{}", n.dtype, shape::show(&n.shape)));
+        Some(format!("{} (staged `{}`): {d}", self.dest_label(writer.dest), self.value_name(o)))
+    }
+
+    /// A short name for a computed value: its operation, or its `let` name.
+    fn value_name(&self, e: NodeId) -> String {
+        self.op_name(e).map_or_else(|| self.name(e), |n| n.trim_matches('`').to_string())
     }
 
     /// Why the pass writing temporary `t` could not fuse into its readers.

@@ -6,7 +6,8 @@
 //! [`sum_rows`] and [`sum_cols`]; `tests/schemes.rs` checks them bit for bit against scalar
 //! re-implementations.
 
-use super::{lanes, BLOCK};
+use super::{block_partial, lanes, Sum, SumF64, BLOCK, SUB};
+use crate::math::widen;
 use crate::simd::SimdElem;
 use core::any::Any;
 use wide::{f32x8, f64x4};
@@ -251,4 +252,120 @@ fn add_row<T: SimdElem>(acc: &mut [T::V], row: &[T]) {
     if let Some(a) = acc.get_mut(k) {
         *a = *a + T::load(chunks.remainder());
     }
+}
+
+/// The [`Sum`] block partial of each row, bit for bit: `out[r]` is
+/// [`block_partial(Sum, rows[r], 0)`](block_partial) (rows beyond `out.len()` are skipped).
+///
+/// For short rows (at most [`SUB`] elements, one sub-block) eight rows are reduced per step:
+/// the four accumulators of each row as in the block scheme, then the lanes of the eight
+/// rows' vectors combined at once by an in-register transpose, which performs the same
+/// additions in the same order. A reduction of many short rows (row sums of a matrix with 64
+/// columns) then pays neither a call nor a horizontal combine per row.
+///
+/// # Examples
+/// ```
+/// use array_expr_kernels::reduce::{block_partial, sum_partials, Sum};
+/// let rows: Vec<Vec<f32>> = (0..9).map(|r| (0..70).map(|i| (r * i) as f32 * 0.1).collect()).collect();
+/// let refs: Vec<&[f32]> = rows.iter().map(|r| &r[..]).collect();
+/// let mut out = [0.0; 9];
+/// sum_partials(&refs, &mut out);
+/// for (r, o) in rows.iter().zip(out) {
+///     assert_eq!(o.to_bits(), block_partial(Sum, r, 0).to_bits());
+/// }
+/// ```
+pub fn sum_partials<T: SimdElem>(rows: &[&[T]], out: &mut [T]) {
+    for (rs, os) in rows.chunks(ROWS).zip(out.chunks_mut(ROWS)) {
+        match (<&[&[T]; ROWS]>::try_from(rs), os.len() == ROWS) {
+            (Ok(r8), true) if r8.iter().all(|r| r.len() <= SUB) => {
+                os.copy_from_slice(&hsum::<T>(r8.map(short_acc::<T>)));
+            }
+            _ => {
+                for (r, o) in rs.iter().zip(os) {
+                    *o = block_partial(Sum, r, 0);
+                }
+            }
+        }
+    }
+}
+
+/// The [`SumF64`] block partial of each row of `f32`, bit for bit: `out[r]` is
+/// [`block_partial(SumF64, rows[r], 0)`](block_partial) (rows beyond `out.len()` are
+/// skipped). Short rows (at most [`SUB`] elements) go four at a time, their lanes combined by
+/// a 4 x 4 transpose of `f64x4` (the same additions), as for [`sum_partials`].
+///
+/// # Examples
+/// ```
+/// use array_expr_kernels::reduce::{block_partial, sum_f64_partials, SumF64};
+/// let rows: Vec<Vec<f32>> = (0..5).map(|r| (0..64).map(|i| (r + i) as f32 / 3.0).collect()).collect();
+/// let refs: Vec<&[f32]> = rows.iter().map(|r| &r[..]).collect();
+/// let mut out = [0.0; 5];
+/// sum_f64_partials(&refs, &mut out);
+/// for (r, o) in rows.iter().zip(out) {
+///     assert_eq!(o.to_bits(), block_partial(SumF64, r, 0).to_bits());
+/// }
+/// ```
+pub fn sum_f64_partials(rows: &[&[f32]], out: &mut [f64]) {
+    for (rs, os) in rows.chunks(4).zip(out.chunks_mut(4)) {
+        match (<&[&[f32]; 4]>::try_from(rs), os.len() == 4) {
+            (Ok(r4), true) if r4.iter().all(|r| r.len() <= SUB) => {
+                let t = f64x4::transpose(r4.map(short_f64));
+                os.copy_from_slice(&((t[0] + t[2]) + (t[1] + t[3])).to_array());
+            }
+            _ => {
+                for (r, o) in rs.iter().zip(os) {
+                    *o = block_partial(SumF64, r, 0);
+                }
+            }
+        }
+    }
+}
+
+/// The vector of one sub-block (`row.len() <= SUB`) before its lanes are combined: four
+/// accumulators over consecutive vectors, the last group loaded zero-filled, combined as
+/// `(a0 + a1) + (a2 + a3)`; the additions of [`Sum`]'s block scheme.
+#[inline(always)]
+fn short_acc<T: SimdElem>(row: &[T]) -> T::V {
+    let l = T::LANES;
+    let mut a = [T::splat(T::ZERO); 4];
+    let mut k = 0;
+    while let Some(g) = row.get(k..k + 4 * l) {
+        for (q, acc) in a.iter_mut().enumerate() {
+            *acc = T::vadd(*acc, T::load(&g[q * l..]));
+        }
+        k += 4 * l;
+    }
+    if k < row.len() {
+        for (q, acc) in a.iter_mut().enumerate() {
+            *acc = T::vadd(*acc, T::load_or(row.get(k + q * l..).unwrap_or_default(), T::ZERO));
+        }
+    }
+    T::vadd(T::vadd(a[0], a[1]), T::vadd(a[2], a[3]))
+}
+
+/// [`short_acc`] for [`SumF64`]: each `f32x8` widened to two `f64x4` halves, four accumulator
+/// pairs, then the pair's halves added (`lo + hi`), as [`SumF64`]'s fold does.
+#[inline(always)]
+fn short_f64(row: &[f32]) -> f64x4 {
+    let z = f64x4::splat(0.0);
+    let mut a = [(z, z); 4];
+    let add = |a: &mut (f64x4, f64x4), x: f32x8| {
+        let (lo, hi) = widen(x);
+        *a = (a.0 + lo, a.1 + hi);
+    };
+    let mut k = 0;
+    while let Some(g) = row.get(k..k + 32) {
+        for (q, acc) in a.iter_mut().enumerate() {
+            add(acc, f32::load(&g[q * 8..]));
+        }
+        k += 32;
+    }
+    if k < row.len() {
+        for (q, acc) in a.iter_mut().enumerate() {
+            add(acc, f32::load_or(row.get(k + q * 8..).unwrap_or_default(), 0.0));
+        }
+    }
+    let pair = |x: (f64x4, f64x4), y: (f64x4, f64x4)| (x.0 + y.0, x.1 + y.1);
+    let s = pair(pair(a[0], a[1]), pair(a[2], a[3]));
+    s.0 + s.1
 }

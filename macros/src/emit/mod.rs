@@ -6,6 +6,7 @@
 mod elementwise;
 mod gemm;
 mod reduce;
+mod rows;
 mod tokens;
 
 use crate::ast::Param;
@@ -36,6 +37,17 @@ pub(crate) struct Emitter<'a> {
     pending_temp: Option<NodeId>,
     /// The output the next non-temporary pass writes (several-output kernels).
     output: usize,
+    /// Row-local schedule (see [`rows`]): the rank of the passes, whose operands, temporaries
+    /// and output are sliced to the current block of rows `__ae_r0..__ae_r1`.
+    row_rank: Option<usize>,
+    /// A `let` value staged in the output block by an earlier pass of a row-local schedule,
+    /// and the read-only view of that block (later passes read it instead of recomputing).
+    staged: Option<(NodeId, TokenStream)>,
+    /// Statements run once before the row-block loop (temporaries' allocations).
+    hoisted: Vec<TokenStream>,
+    /// The value a row-local schedule stages in the output block: the node, the mutable
+    /// block expression its pass writes and the read-only one later passes read.
+    stage_plan: Option<(NodeId, TokenStream, TokenStream)>,
 }
 
 /// Arrays one fused pass may read (the drivers are `zip1`..`zip8`, `reduce1`..`reduce8`).
@@ -55,6 +67,10 @@ impl<'a> Emitter<'a> {
             records: Vec::new(),
             pending_temp: None,
             output: 0,
+            row_rank: None,
+            staged: None,
+            hoisted: Vec::new(),
+            stage_plan: None,
         }
     }
 
@@ -104,6 +120,8 @@ impl<'a> Emitter<'a> {
             rereads_output,
             alpha,
             beta_one,
+            row_local: self.row_rank.is_some(),
+            stages: None,
         });
     }
 
@@ -150,6 +168,9 @@ impl<'a> Emitter<'a> {
             let Some(n) = self.ir.get(id) else { continue };
             match &n.op {
                 _ if self.is_target(id) => {}
+                _ if id != root && self.staged.as_ref().is_some_and(|(e, _)| *e == id) => {
+                    operands.insert(id);
+                }
                 Op::MatMul(..) if id != root => {
                     operands.insert(id);
                 }
@@ -186,6 +207,9 @@ impl<'a> Emitter<'a> {
 
     /// Tokens for the read-only view of an operand node.
     pub(super) fn operand_view(&self, id: NodeId) -> TokenStream {
+        if let Some((_, view)) = self.staged.as_ref().filter(|(e, _)| *e == id) {
+            return view.clone();
+        }
         match self.ir.get(id).map(|n| &n.op) {
             Some(Op::View { input, map }) => {
                 let base = self.operand_view(*input);
@@ -201,7 +225,10 @@ impl<'a> Emitter<'a> {
                     .get(*p)
                     .map(|p| p.name.clone())
                     .unwrap_or_else(|| format_ident!("__ae_missing"));
-                quote!(#name)
+                match self.ir.get(id).and_then(|n| self.row_slice_of(&n.shape)) {
+                    Some(rows) => quote!(#name.slice(#rows)?),
+                    None => quote!(#name),
+                }
             }
             _ => {
                 let t = self.temps.get(&id).cloned().unwrap_or_else(|| format_ident!("__ae_missing"));
@@ -214,6 +241,9 @@ impl<'a> Emitter<'a> {
     /// one product of the output's shape (GEMM writes the output, the rest runs over it in
     /// place), otherwise a plain elementwise pass.
     pub(crate) fn emit_final(&mut self, root: NodeId, dst: TokenStream) {
+        if self.emit_row_local(root, &dst) {
+            return;
+        }
         let shape = self.ir.get(root).map(|n| n.shape.clone());
         if self.inplace.is_none() {
             if let Some((factors, core, addend)) = self.gemm_form(root, &shape) {

@@ -23,7 +23,18 @@ impl Emitter<'_> {
         let in_node = self.ir.get(input).cloned();
         let in_shape = in_node.as_ref().map(|x| x.shape.clone()).unwrap_or_default();
         let in_dtype = in_node.as_ref().map_or(Dtype::F64, |x| x.dtype);
-        let shape_e = self.shape_expr(&in_shape);
+        let shape_e = match self.row_slice_of(&in_shape) {
+            // row-local schedule: the pass covers the current block of rows
+            Some(_) => {
+                let whole = self.shape_expr(&in_shape);
+                quote!({
+                    let mut __ae_s = #whole;
+                    __ae_s[0] = __ae_r1 - __ae_r0;
+                    __ae_s
+                })
+            }
+            None => self.shape_expr(&in_shape),
+        };
         let rank = in_shape.len();
         let mask = (0..rank).map(|a| axes.contains(&a));
         let ops: Vec<Ident> = (0..operands.len()).map(|k| format_ident!("__ae_op{}", k)).collect();
@@ -58,6 +69,20 @@ impl Emitter<'_> {
             }
             __ae_acc
         };
+        let mut producer = nodes.clone();
+        producer.remove(&id);
+        let fill = match self.vector_body(&producer, &operands, input) {
+            Some(vb) => quote! {
+                let __ae_o = &mut __ae_vals[..__ae_n];
+                #vb
+            },
+            None => quote! {
+                for (__ae_k, __ae_slot) in __ae_vals.iter_mut().enumerate().take(__ae_n) {
+                    #body
+                    *__ae_slot = #iv;
+                }
+            },
+        };
         let block_body = if buffered {
             // long blocks: the producer fills a buffer, then the kernels crate reduces it with
             // several SIMD accumulators in a fixed order; short runs (the block length is fixed
@@ -67,20 +92,6 @@ impl Emitter<'_> {
                 ReduceKind::Min => quote!(#rt::kernels::reduce::min(&__ae_vals[..__ae_n])),
                 ReduceKind::Max => quote!(#rt::kernels::reduce::max(&__ae_vals[..__ae_n])),
                 _ => quote!(<#i_t as #rt::BlockSum<#a_t>>::block_sum(&__ae_vals[..__ae_n])),
-            };
-            let mut producer = nodes.clone();
-            producer.remove(&id);
-            let fill = match self.vector_body(&producer, &operands, input) {
-                Some(vb) => quote! {
-                    let __ae_o = &mut __ae_vals[..__ae_n];
-                    #vb
-                },
-                None => quote! {
-                    for (__ae_k, __ae_slot) in __ae_vals.iter_mut().enumerate().take(__ae_n) {
-                        #body
-                        *__ae_slot = #iv;
-                    }
-                },
             };
             quote! {
                 if __ae_n < 64 {
@@ -93,6 +104,8 @@ impl Emitter<'_> {
         } else {
             scalar_body
         };
+        let direct = operands.iter().position(|o| *o == input).filter(|_| operands.len() == 1);
+        let rows_fast = simd_sum.then(|| rows_sum(&ins, in_dtype, acc, direct, &fill));
         // vertical accumulation (the driver uses it when the kept axis is the contiguous one):
         // one step per element into a strip of partials, a loop LLVM vectorizes across outputs
         let vertical = if simd_sum {
@@ -108,6 +121,7 @@ impl Emitter<'_> {
         } else {
             quote!(::core::option::Option::None)
         };
+        let rows = rows_closure(&ins, &ptype, &vals_t, &block_body, rows_fast);
         if operands.is_empty() {
             self.stmts.push(quote!(::core::compile_error!("internal error: a reduction without array operands; please report");));
             return;
@@ -126,6 +140,7 @@ impl Emitter<'_> {
                     #(&#ops,)*
                     #cost,
                     #vertical,
+                    #rows,
                     &|__ae_start: usize, __ae_vals: &mut [#vals_t], #(#ins),*| -> #ptype {
                         let __ae_n = [#(#ins.len()),*][0];
                         #(let #ins = &#ins[..__ae_n];)*
@@ -154,19 +169,124 @@ impl Emitter<'_> {
         let rank = lit_usize(in_shape.len());
         let kept_e = self.shape_expr(&kept);
         let rt = rt();
-        self.stmts.push(quote! {
+        let alloc = quote! {
             let mut #t = #rt::runtime::diagnostics::alloc_counted::<#ty, #rank>(#kept_e, true)?;
-        });
+        };
+        // row-local: allocated once before the loop, each block reads and writes its rows
+        let rows = self.row_slice_of(&kept);
+        match rows {
+            Some(_) => self.hoisted.push(alloc),
+            None => self.stmts.push(alloc),
+        }
+        self.stage_input(*input);
         self.pending_temp = Some(id);
-        self.emit_reduce(id, quote!(#t.view_mut()));
-        let view = if *keepdims {
-            quote!(#t.view())
-        } else {
-            let out_e = self.shape_expr(&n.shape);
-            quote!(#t.view().reshape(#out_e, #rt::runtime::Order::C)?)
+        match &rows {
+            Some(r) => self.emit_reduce(id, quote!(#t.view_mut().slice(#r)?)),
+            None => self.emit_reduce(id, quote!(#t.view_mut())),
+        }
+        let view = match (rows, *keepdims) {
+            (Some(r), _) => quote!(#t.view().slice(#r)?),
+            (None, true) => quote!(#t.view()),
+            (None, false) => {
+                let out_e = self.shape_expr(&n.shape);
+                quote!(#t.view().reshape(#out_e, #rt::runtime::Order::C)?)
+            }
         };
         self.stmts.push(quote!(let #tv = #view;));
         self.temps.insert(id, tv);
+    }
+}
+
+/// The driver's `rows` argument: the block body for several rows (one short row per output)
+/// in one call, so a row costs no indirect call and no tree bookkeeping. With `fast` (float
+/// sums), rows of at least 64 elements go through `fast` instead, which sets `__ae_parts`.
+fn rows_closure(
+    ins: &[Ident],
+    ptype: &TokenStream,
+    vals_t: &TokenStream,
+    block_body: &TokenStream,
+    fast: Option<TokenStream>,
+) -> TokenStream {
+    let rs: Vec<Ident> = (0..ins.len()).map(|k| format_ident!("__ae_rows{}", k)).collect();
+    let per_row = quote! {
+        for (__ae_r, __ae_part) in __ae_parts.iter_mut().enumerate() {
+            #(let #ins = #rs[__ae_r];)*
+            let __ae_start = 0usize;
+            let __ae_n = [#(#ins.len()),*][0];
+            #(let #ins = &#ins[..__ae_n];)*
+            *__ae_part = ::core::option::Option::Some({ #block_body });
+        }
+    };
+    let body = match fast {
+        Some(fast) => quote! {
+            let __ae_n = __ae_rows0.first().map_or(0, |__ae_x| __ae_x.len());
+            if __ae_n < 64 {
+                #per_row
+            } else {
+                #fast
+            }
+        },
+        None => per_row,
+    };
+    quote! {
+        ::core::option::Option::Some(&|__ae_parts: &mut [::core::option::Option<#ptype>], __ae_vals: &mut [#vals_t], #(#rs: &[&[_]]),*| {
+            #body
+        })
+    }
+}
+
+/// The block partials of float sums over rows of `__ae_n >= 64` elements, several rows per
+/// kernel call (the same partials as `BlockSum::block_sum` per row): read directly when the
+/// summed values are one input (`direct`), else `fill` stages as many rows as the scratch
+/// holds, one after the other.
+fn rows_sum(
+    ins: &[Ident],
+    input: Dtype,
+    acc: Dtype,
+    direct: Option<usize>,
+    fill: &TokenStream,
+) -> TokenStream {
+    let rt = rt();
+    let rs: Vec<Ident> = (0..ins.len()).map(|k| format_ident!("__ae_rows{}", k)).collect();
+    let (i_t, a_t) = (dtype_tokens(input), dtype_tokens(acc));
+    let kernel = if input == Dtype::F32 && acc == Dtype::F64 {
+        quote!(#rt::kernels::reduce::sum_f64_partials)
+    } else {
+        quote!(#rt::kernels::reduce::sum_partials::<#i_t>)
+    };
+    match direct {
+        Some(k) => {
+            let rk = format_ident!("__ae_rows{}", k);
+            quote! {
+                for (__ae_c, __ae_ps) in __ae_parts.chunks_mut(16).enumerate() {
+                    let __ae_g = __ae_ps.len();
+                    let mut __ae_sums: [#a_t; 16] = [0.0; 16];
+                    #kernel(&#rk[__ae_c * 16..][..__ae_g], &mut __ae_sums[..__ae_g]);
+                    for (__ae_p, __ae_s) in __ae_ps.iter_mut().zip(__ae_sums) {
+                        *__ae_p = ::core::option::Option::Some(__ae_s);
+                    }
+                }
+            }
+        }
+        None => quote! {
+            let __ae_per = (__ae_vals.len() / __ae_n).clamp(1, 16);
+            for (__ae_c, __ae_ps) in __ae_parts.chunks_mut(__ae_per).enumerate() {
+                let __ae_g = __ae_ps.len();
+                for __ae_j in 0..__ae_g {
+                    let __ae_r = __ae_c * __ae_per + __ae_j;
+                    #(let #ins = &#rs[__ae_r][..__ae_n];)*
+                    let __ae_vals = &mut __ae_vals[__ae_j * __ae_n..];
+                    #fill
+                }
+                let __ae_staged: [&[#i_t]; 16] =
+                    ::core::array::from_fn(|__ae_j| __ae_vals.get(__ae_j * __ae_n..(__ae_j + 1) * __ae_n).unwrap_or_default());
+                let mut __ae_sums: [#a_t; 16] = [0.0; 16];
+                #kernel(&__ae_staged[..__ae_g], &mut __ae_sums[..__ae_g]);
+                for (__ae_p, __ae_s) in __ae_ps.iter_mut().zip(__ae_sums) {
+                    *__ae_p = ::core::option::Option::Some(__ae_s);
+                }
+            }
+        },
     }
 }
 
@@ -208,14 +328,23 @@ fn reduce_parts(kind: ReduceKind, input: Dtype, acc: Dtype, out: Dtype, x: &Iden
             combine: quote!(__ae_a + __ae_b2),
             finish: quote!(::core::result::Result::Ok((__ae_p.unwrap_or(0.0) / (__ae_count as #a_t)) as #o_t)),
         },
+        // (the exact product so far, or None once it overflowed; whether a factor was zero):
+        // a zero absorbs an overflow whichever side of it the overflow happened
         ReduceKind::Prod if int => ReduceParts {
-            ptype: quote!(::core::option::Option<i128>),
-            init: quote!(::core::option::Option::Some(1i128)),
-            step: quote!(__ae_acc.and_then(|__ae_q| __ae_q.checked_mul(#to_acc as i128))),
-            combine: quote!(__ae_a.and_then(|__ae_q| __ae_b2.and_then(|__ae_r| __ae_q.checked_mul(__ae_r)))),
+            ptype: quote!((::core::option::Option<i128>, bool)),
+            init: quote!((::core::option::Option::Some(1i128), false)),
+            step: quote!({
+                let __ae_f = #to_acc as i128;
+                (__ae_acc.0.and_then(|__ae_q| __ae_q.checked_mul(__ae_f)), __ae_acc.1 || __ae_f == 0)
+            }),
+            combine: quote!((
+                __ae_a.0.and_then(|__ae_q| __ae_b2.0.and_then(|__ae_r| __ae_q.checked_mul(__ae_r))),
+                __ae_a.1 || __ae_b2.1,
+            )),
             finish: quote!(match __ae_p {
                 ::core::option::Option::None => ::core::result::Result::Ok(1 as #o_t),
-                ::core::option::Option::Some(__ae_q) => __ae_q
+                ::core::option::Option::Some((_, true)) => ::core::result::Result::Ok(0 as #o_t),
+                ::core::option::Option::Some((__ae_q, false)) => __ae_q
                     .and_then(|__ae_q| <#o_t>::try_from(__ae_q).ok())
                     .ok_or_else(|| #rt::overflow(#name, #o_name)),
             }),

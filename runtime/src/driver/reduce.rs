@@ -77,6 +77,14 @@ macro_rules! reduce_driver {
         /// is the same as without it. Results then may differ in the last bits from another
         /// layout of the same values, never across thread counts.
         ///
+        /// `rows`, when given, computes the partials of several outputs at once: `rows(parts,
+        /// scratch, rows...)` gets one slice per output and input (each output's whole reduced
+        /// range) and sets `parts[j]` to what `block` returns for row `j` (with `start` 0). The
+        /// driver uses it when every output's reduced elements form one run of at most
+        /// [`BLOCK`] elements, unit- or zero-stride in every input (sums of short C-order rows),
+        /// handing it up to `GROUP` rows per call instead of one call and one tree per row; the
+        /// result is the same as without it.
+        ///
         /// # Errors
         ///
         /// Shape mismatches (an internal error) and whatever `finish` returns (the error of the
@@ -89,6 +97,7 @@ macro_rules! reduce_driver {
             $($a: &ArrayView<'_, $A, D>,)+
             cost: usize,
             vertical: Option<(P, &(dyn Fn(&mut [P], $(&[$A]),+) + Sync))>,
+            rows: Option<&(dyn Fn(&mut [Option<P>], &mut [S], $(&[&[$A]]),+) + Sync)>,
             block: &(dyn Fn(usize, &mut [S], $(&[$A]),+) -> P + Sync),
             combine: &(dyn Fn(P, P) -> P + Sync),
             finish: &(dyn Fn(Option<P>) -> Result<R> + Sync),
@@ -116,6 +125,10 @@ macro_rules! reduce_driver {
                 !logical && outer.inner_len() >= 8 && blocks < (1 << LEVELS)
                     && true $(&& (os[$k] == 0 || os[$k] == 1))+
                     && (false $(|| (os[$k] == 1 && is[$k - 1] != 1))+)
+            });
+            // short rows: each output's reduced range is one run in one block, unit or zero stride
+            let rowwise = rows.filter(|_| {
+                blocks == 1 && inner.rows() == 1 && true $(&& (is[$k - 1] == 0 || is[$k - 1] == 1))+
             });
             let tasks = parallel::tasks_for(elements.saturating_mul(cost $(+ size_of::<$A>())+), MIN_TASK_BYTES);
             let wide = Split::new(&outer, tasks, GROUP);
@@ -201,6 +214,38 @@ macro_rules! reduce_driver {
                     tree.push(acc, combine);
                 });
             };
+            // The partials of outputs j0..j0 + g of the outer run at `ooff` through `rows`, each
+            // output's reduced range being the one block of `inner` (checked in `rowwise`).
+            let rows_of = |bufs: &mut Bufs<$($A),+>, scratch: &mut [S; BLOCK], ooff: &[isize], ost: &[isize], j0: usize, g: usize, parts: &mut [Option<P>; GROUP], rows: &(dyn Fn(&mut [Option<P>], &mut [S], $(&[&[$A]]),+) + Sync)| {
+                let ($($a,)+) = bufs;
+                let (mut off, mut n) = ([0isize; _], 0);
+                inner.for_each_block(0, 1, |o, len, _, _| (off, n) = (o, len));
+                $(
+                    let at = |jj: usize| ooff[$k] + (j0 + jj) as isize * ost[$k] + off[$k - 1];
+                    if is[$k - 1] == 0 {
+                        for jj in 0..g {
+                            // SAFETY: `outer` and `inner` split the operand's own shape, j0 + jj
+                            // is below the outer run's length and the block is not empty (one
+                            // run, `rowwise`), so its first element is one of the operand's.
+                            let x = unsafe { *$a.0.offset(at(jj)) };
+                            $a.2[jj][..n].fill(x);
+                        }
+                    }
+                    let $a: [&[$A]; GROUP] = std::array::from_fn(|jj| {
+                        if jj >= g {
+                            &[][..]
+                        } else if is[$k - 1] == 0 {
+                            &$a.2[jj][..n]
+                        } else {
+                            // SAFETY: as above; the run has unit stride (`rowwise`), so its n
+                            // elements from `at(jj)` on are consecutive elements of the operand,
+                            // borrowed for this call only; n <= BLOCK.
+                            unsafe { std::slice::from_raw_parts($a.0.offset(at(jj)), n) }
+                        }
+                    });
+                )+
+                rows(&mut parts[..g], &mut scratch[..], $(&$a[..g]),+);
+            };
             // Finishes and writes outputs j0..j0 + g; the first error wins.
             let write = |ooff: &[isize], ost: &[isize], j0: usize, parts: &[Option<P>]| -> Result<()> {
                 let mut first = Ok(());
@@ -251,8 +296,17 @@ macro_rules! reduce_driver {
                 split.visit(&outer, c, |ooff, olen, ost| {
                     for j0 in (0..olen).step_by(GROUP) {
                         let g = (olen - j0).min(GROUP);
-                        process(&mut bufs, &mut scratch, &ooff, &ost, j0, g, (0, blocks), &mut trees);
-                        let parts: [Option<P>; GROUP] = std::array::from_fn(|jj| trees[jj].finish(combine));
+                        let parts: [Option<P>; GROUP] = match rowwise {
+                            Some(rows) => {
+                                let mut parts = [None; GROUP];
+                                rows_of(&mut bufs, &mut scratch, &ooff, &ost, j0, g, &mut parts, rows);
+                                parts
+                            }
+                            None => {
+                                process(&mut bufs, &mut scratch, &ooff, &ost, j0, g, (0, blocks), &mut trees);
+                                std::array::from_fn(|jj| trees[jj].finish(combine))
+                            }
+                        };
                         let r = write(&ooff, &ost, j0, &parts[..g]);
                         if first.is_ok() {
                             first = r;

@@ -1,0 +1,96 @@
+//! The several-row block partials ([`reduce::sum_partials`], [`reduce::sum_f64_partials`])
+//! against one [`reduce::block_partial`] per row, bit for bit: every row length up to past a
+//! sub-block (each tail of the four-accumulator groups), every row count around the groups of
+//! four and eight, rows of different lengths in one call, and values of wide magnitude with
+//! signed zeros, infinities and NaN.
+
+use array_expr_kernels::reduce::{self, Sum, SumF64};
+
+mod common;
+use common::{Rng, F32_SPECIALS};
+
+/// `count` rows of `len` values: wide magnitudes, with a special value now and then.
+fn rows(rng: &mut Rng, count: usize, len: impl Fn(usize) -> usize) -> Vec<Vec<f32>> {
+    (0..count)
+        .map(|r| {
+            (0..len(r))
+                .map(|_| match rng.next() % 50 {
+                    0 => F32_SPECIALS[(rng.next() % 16) as usize],
+                    1 => -0.0,
+                    _ => ((rng.unit() - 0.5) * 2f64.powi((rng.next() % 40) as i32 - 20)) as f32,
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Bits of an f64 with every NaN the same (the payload is not part of the contract).
+fn bits64(x: f64) -> u64 {
+    if x.is_nan() {
+        u64::MAX
+    } else {
+        x.to_bits()
+    }
+}
+
+fn check_all(data: &[Vec<f32>], what: &str) {
+    let refs: Vec<&[f32]> = data.iter().map(|r| &r[..]).collect();
+    let mut f64s = vec![7.0; refs.len()];
+    reduce::sum_f64_partials(&refs, &mut f64s);
+    let mut f32s = vec![7.0; refs.len()];
+    reduce::sum_partials(&refs, &mut f32s);
+    let wide: Vec<Vec<f64>> = data.iter().map(|r| r.iter().map(|&x| x as f64 * 1.5).collect()).collect();
+    let wrefs: Vec<&[f64]> = wide.iter().map(|r| &r[..]).collect();
+    let mut f64sums = vec![7.0; wrefs.len()];
+    reduce::sum_partials(&wrefs, &mut f64sums);
+    for (r, row) in data.iter().enumerate() {
+        let want = reduce::block_partial(SumF64, row, 0);
+        assert_eq!(
+            bits64(f64s[r]),
+            bits64(want),
+            "{what}: f32 -> f64 row {r} of {} ({} elements)",
+            data.len(),
+            row.len()
+        );
+        let want = reduce::block_partial(Sum, row, 0);
+        assert_eq!(
+            bits64(f32s[r] as f64),
+            bits64(want as f64),
+            "{what}: f32 row {r} ({} elements)",
+            row.len()
+        );
+        let want = reduce::block_partial(Sum, &wide[r], 0);
+        assert_eq!(bits64(f64sums[r]), bits64(want), "{what}: f64 row {r} ({} elements)", row.len());
+    }
+}
+
+#[test]
+fn equal_rows_match_one_block_partial_per_row() {
+    let mut rng = Rng::new(51);
+    for len in (0..=70).chain([95, 96, 97, 128, 255, 256, 257, 300, 512]) {
+        for count in [1, 3, 4, 5, 7, 8, 9, 16, 17] {
+            check_all(&rows(&mut rng, count, |_| len), "equal rows");
+        }
+    }
+}
+
+#[test]
+fn rows_of_different_lengths_match_too() {
+    let mut rng = Rng::new(52);
+    for count in [4, 8, 12, 16, 20] {
+        let data = rows(&mut rng, count, |r| [64, 3, 256, 257, 0, 100, 31, 33][r % 8]);
+        check_all(&data, "mixed rows");
+    }
+}
+
+#[test]
+fn a_short_output_skips_the_extra_rows() {
+    let data = [vec![1.0f32; 64], vec![2.0; 64], vec![3.0; 64]];
+    let refs: Vec<&[f32]> = data.iter().map(|r| &r[..]).collect();
+    let mut out = [0.0f64; 2];
+    reduce::sum_f64_partials(&refs, &mut out);
+    assert_eq!(out, [64.0, 128.0]);
+    let mut out = [0.0f32; 2];
+    reduce::sum_partials(&refs, &mut out);
+    assert_eq!(out, [64.0, 128.0]);
+}

@@ -1,0 +1,167 @@
+//! Row-local schedules: a multi-pass kernel whose reductions all keep axis 0 (each reduced
+//! temporary holds values of whole rows, as in row softmax or standardization by rows) runs
+//! all its passes block of rows by block of rows, so each block of the input comes from memory
+//! once and the later passes find it in cache. A `let` value that a reduction sums and the
+//! output pass uses again (`e = exp(x - max)` in softmax) is staged in the output block by its
+//! own pass instead of being computed twice.
+//!
+//! Results are those of the whole-array passes: every reduction keeps axis 0, so each output
+//! element's reduced range (and the order it is reduced in) is the same in a block of rows as
+//! in the whole array, and elementwise passes compute each element the same way wherever it is.
+
+use super::tokens::{dtype_tokens, rt};
+use super::Emitter;
+use crate::ir::{Ir, NodeId, Op};
+use crate::shape::{Dim, Shape};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+/// Bytes of one row block of the output (and of a same-shaped input): with the output block
+/// and the small temporaries, a block stays in the 512 KiB L2 cache between passes while
+/// leaving room for the hardware prefetcher's lines.
+const ROW_BLOCK_BYTES: usize = 64 << 10;
+
+/// Fewest rows in a block (the last block takes the remainder when fewer would be left): the
+/// reduce drivers choose the vertical path for at least 8 kept outputs, so a block must not
+/// be shorter than that where the whole array is not, or its rows would be summed in another
+/// order.
+const MIN_ROWS: usize = 8;
+
+impl Emitter<'_> {
+    /// `[r0..r1, .., ..]` slicing a value of `shape` to the current block of rows, when a
+    /// row-local schedule is being emitted and `shape` has the row axis (rank of the passes,
+    /// axis 0 not broadcast); `None` otherwise (the value is used whole).
+    pub(super) fn row_slice_of(&self, shape: &Shape) -> Option<TokenStream> {
+        let rank = self.row_rank?;
+        if shape.len() != rank || shape.first() == Some(&Dim::Lit(1)) {
+            return None;
+        }
+        let rt = rt();
+        let rest = (1..rank).map(|_| quote!(#rt::runtime::Slice::full()));
+        Some(quote!([#rt::runtime::Slice::new(
+            ::core::option::Option::Some(__ae_r0 as isize),
+            ::core::option::Option::Some(__ae_r1 as isize),
+            1,
+        ) #(, #rest)*]))
+    }
+
+    /// The rank of a row-local schedule for the final pass of `root`, if it applies: a single
+    /// (first) output of rank >= 2 with its row axis, at least one reduction, and every
+    /// reduction keeps axis 0 with `keepdims`; no GEMM, views or in-place update; every
+    /// array operand either has the row axis or broadcasts along it.
+    fn row_local_rank(&self, root: NodeId) -> Option<usize> {
+        let rn = self.ir.get(root)?;
+        let rank = rn.shape.len();
+        let row = rn.shape.first()?;
+        if rank < 2 || *row == Dim::Lit(1) || self.inplace.is_some() || !self.temps.is_empty() {
+            return None;
+        }
+        let (mut todo, mut seen, mut reductions) = (vec![root], Vec::new(), 0);
+        while let Some(id) = todo.pop() {
+            if seen.contains(&id) {
+                continue;
+            }
+            seen.push(id);
+            let n = self.ir.get(id)?;
+            match &n.op {
+                Op::MatMul(..) | Op::View { .. } => return None,
+                Op::Reduce { input, axes, keepdims, .. } => {
+                    if !keepdims || axes.contains(&0) || n.shape.len() != rank {
+                        return None;
+                    }
+                    reductions += 1;
+                    todo.push(*input);
+                }
+                Op::Array(_)
+                    if n.shape.len() == rank
+                        && !matches!(n.shape.first(), Some(d) if d == row || *d == Dim::Lit(1)) =>
+                {
+                    return None;
+                }
+                op => todo.extend(Ir::children(op)),
+            }
+        }
+        (reductions > 0).then_some(rank)
+    }
+
+    /// The value to stage in the output block: computed in the output pass and also the whole
+    /// input of a reduction that pass reads, with the output's shape and dtype.
+    fn stage_candidate(&self, root: NodeId) -> Option<NodeId> {
+        let rn = self.ir.get(root)?;
+        let (nodes, operands) = self.pass_nodes(root);
+        operands.iter().find_map(|&r| match self.ir.get(r).map(|n| &n.op) {
+            Some(Op::Reduce { input, .. }) => {
+                let e = self.ir.get(*input)?;
+                let computed = !matches!(e.op, Op::Array(_) | Op::Const(_) | Op::Scalar(_));
+                let fits = e.shape == rn.shape && e.dtype == rn.dtype;
+                (computed && fits && *input != root && nodes.contains(input)).then_some(*input)
+            }
+            _ => None,
+        })
+    }
+
+    /// Before the reduction of `input` in a row-local schedule: if `input` is the staged
+    /// value, one pass computes it into the output block and the reduction reads it there.
+    pub(super) fn stage_input(&mut self, input: NodeId) {
+        let Some((e, block, view)) = self.stage_plan.clone() else { return };
+        if e != input || self.staged.is_some() {
+            return;
+        }
+        self.emit_elementwise(e, block, false);
+        if let Some(r) = self.records.last_mut() {
+            r.stages = Some(e);
+        }
+        self.staged = Some((e, view));
+    }
+
+    /// Emits the final pass of `root` into `dst` with a row-local schedule when it applies
+    /// (returns false otherwise, having emitted nothing).
+    pub(super) fn emit_row_local(&mut self, root: NodeId, dst: &TokenStream) -> bool {
+        let Some(rank) = self.row_local_rank(root) else { return false };
+        let Some(rn) = self.ir.get(root).cloned() else { return false };
+        self.row_rank = Some(rank);
+        let Some(rows) = self.row_slice_of(&rn.shape) else {
+            self.row_rank = None;
+            return false;
+        };
+        let outer = std::mem::take(&mut self.stmts);
+        let block = quote!(#dst.slice(#rows)?);
+        self.stage_plan =
+            self.stage_candidate(root).map(|e| (e, block.clone(), quote!(#dst.into_view().slice(#rows)?)));
+        let (_, first) = self.pass_nodes(root);
+        self.ensure_temps(&first);
+        self.epilogue = self.staged.take().map(|(e, _)| e);
+        self.emit_elementwise(root, block, true);
+        self.epilogue = None;
+        self.stage_plan = None;
+        self.row_rank = None;
+        let inner = std::mem::replace(&mut self.stmts, outer);
+        self.stmts.append(&mut self.hoisted);
+        let shape_e = self.shape_expr(&rn.shape);
+        let elem = dtype_tokens(rn.dtype);
+        self.stmts.push(quote! {
+            {
+                let __ae_rshape = #shape_e;
+                let __ae_row_bytes = __ae_rshape[1..].iter().product::<usize>().max(1) * ::core::mem::size_of::<#elem>();
+                let __ae_rb = (#ROW_BLOCK_BYTES / __ae_row_bytes).max(#MIN_ROWS);
+                let mut __ae_r0 = 0usize;
+                while __ae_r0 < __ae_rshape[0] {
+                    let __ae_r1 = match __ae_r0 + __ae_rb {
+                        // no block of fewer rows than the whole array would have
+                        __ae_e if __ae_e + #MIN_ROWS > __ae_rshape[0] => __ae_rshape[0],
+                        __ae_e => __ae_e,
+                    };
+                    #(#inner)*
+                    __ae_r0 = __ae_r1;
+                }
+            }
+        });
+        // later outputs of the kernel read the temporaries whole
+        let temps: Vec<NodeId> = self.temps.keys().copied().collect();
+        for id in temps {
+            let (t, tv) = (format_ident!("__ae_t{}", id.0), format_ident!("__ae_tv{}", id.0));
+            self.stmts.push(quote!(let #tv = #t.view();));
+        }
+        true
+    }
+}

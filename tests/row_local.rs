@@ -1,0 +1,110 @@
+//! Row-local schedules (every reduction keeps axis 0): the passes run block of rows by block
+//! of rows, and softmax stages `exp(x - max)` in the output block. The results equal, bit for
+//! bit, the whole-array passes, computed here by the same kernels written with an identity
+//! view (`x[:, :]`), which keeps the whole-array schedule; on every thread count, over row
+//! lengths around the SIMD block thresholds and row counts around the row-block size.
+//!
+//! One deliberate difference: where the whole-array sum pass evaluated `exp` with the scalar
+//! function (rows under 64 elements, and the vertical path of F-order inputs) while the output
+//! pass used the vector one, the staged softmax sums the very values it divides (vector `exp`
+//! everywhere); those cases agree within a few ulp, and are bit-identical across threads.
+
+use array_expr::parallel::with_threads;
+use array_expr::{array_expr, Array, ArrayView, Slice};
+
+array_expr! {
+    fn softmax(x: f32[n, m]) -> f32[n, m] {
+        let e = exp(x - max(x, axis = 1, keepdims));
+        e / sum(e, axis = 1, keepdims)
+    }
+    fn softmax_whole(x: f32[n, m]) -> f32[n, m] {
+        let y = x[:, :];
+        let e = exp(y - max(y, axis = 1, keepdims));
+        e / sum(e, axis = 1, keepdims)
+    }
+    fn standardize(x: f64[n, m], w: f64[m]) -> f64[n, m] {
+        let d = x - mean(x, axis = 1, keepdims);
+        w * d / sqrt(mean(d * d, axis = 1, keepdims) + 1e-6)
+    }
+    fn standardize_whole(x: f64[n, m], w: f64[m]) -> f64[n, m] {
+        let y = x[:, :];
+        let d = y - mean(y, axis = 1, keepdims);
+        w * d / sqrt(mean(d * d, axis = 1, keepdims) + 1e-6)
+    }
+}
+
+fn bits32(v: &[f32]) -> Vec<u32> {
+    v.iter().map(|x| x.to_bits()).collect()
+}
+
+/// The first element whose bits differ, if any.
+fn first_difference(a: &[u32], b: &[u32]) -> Option<(usize, u32, u32)> {
+    assert_eq!(a.len(), b.len());
+    a.iter().zip(b).enumerate().find(|(_, (x, y))| x != y).map(|(i, (x, y))| (i, *x, *y))
+}
+
+fn check_softmax(x: ArrayView<'_, f32, 2>, what: &str) {
+    let want = bits32(&with_threads(1, || softmax_whole(x).unwrap().to_vec()));
+    for t in [1, 2, 3, 8] {
+        let got = bits32(&with_threads(t, || softmax(x).unwrap().to_vec()));
+        assert_eq!(first_difference(&got, &want), None, "softmax {what} on {t} threads");
+    }
+}
+
+/// Within `ulps` of the whole-array passes, and the same bits on every thread count.
+fn check_softmax_close(x: ArrayView<'_, f32, 2>, ulps: u32, what: &str) {
+    let want = bits32(&softmax_whole(x).unwrap().to_vec());
+    let one = bits32(&with_threads(1, || softmax(x).unwrap().to_vec()));
+    for (i, (a, b)) in one.iter().zip(&want).enumerate() {
+        assert!(a.abs_diff(*b) <= ulps, "softmax {what}: element {i} is {a:#x}, the whole-array pass {b:#x}");
+    }
+    for t in [2, 3, 8] {
+        let got = bits32(&with_threads(t, || softmax(x).unwrap().to_vec()));
+        assert_eq!(first_difference(&got, &one), None, "softmax {what} on {t} threads");
+    }
+}
+
+#[test]
+fn softmax_rows_equal_the_whole_array_passes() {
+    // 64 and more columns: the sums use the SIMD block scheme in both schedules
+    for m in [64, 65, 100, 256, 300, 512, 513, 2000] {
+        for n in [1, 7, 63, 64, 65, 300] {
+            let x = Array::<f32, 2>::random_uniform([n, m], 3, -20.0, 20.0);
+            check_softmax(x.view(), &format!("[{n}, {m}]"));
+        }
+    }
+    let wide = Array::<f32, 2>::random_uniform([129, 140], 4, -5.0, 5.0);
+    let sub = wide.view().slice([Slice::new(None, None, 2), Slice::new(Some(3), Some(131), 1)]).unwrap();
+    check_softmax(sub, "strided view");
+    check_softmax_close(wide.view().t(), 4, "F order");
+    for m in [1, 7, 63] {
+        let x = Array::<f32, 2>::random_uniform([300, m], 3, -20.0, 20.0);
+        check_softmax_close(x.view(), 4, &format!("[300, {m}]"));
+    }
+}
+
+#[test]
+fn standardize_rows_equals_the_whole_array_passes() {
+    for [n, m] in [[1, 3], [5, 63], [300, 64], [1000, 70], [17, 2000]] {
+        let x = Array::<f64, 2>::random_uniform([n, m], 5, -3.0, 3.0);
+        check_standardize(x.view(), m, &format!("[{n}, {m}]"));
+        check_standardize(
+            x.view().slice([Slice::new(None, None, -1), Slice::full()]).unwrap(),
+            m,
+            "reversed rows",
+        );
+    }
+    let x = Array::<f64, 2>::random_uniform([90, 300], 5, -3.0, 3.0);
+    check_standardize(x.view().t(), 90, "F order");
+}
+
+fn check_standardize(x: ArrayView<'_, f64, 2>, m: usize, what: &str) {
+    let w = Array::<f64, 1>::random_uniform([m], 6, 0.5, 2.0);
+    let want: Vec<u64> =
+        standardize_whole(x, w.view()).unwrap().to_vec().iter().map(|v| v.to_bits()).collect();
+    for t in [1, 3] {
+        let got = with_threads(t, || standardize(x, w.view()).unwrap().to_vec());
+        let got: Vec<u64> = got.iter().map(|v| v.to_bits()).collect();
+        assert!(got == want, "{what} on {t} threads");
+    }
+}

@@ -1,0 +1,140 @@
+//! Reductions over the innermost axis of short rows (row sums of a C-order matrix), which the
+//! driver hands to the kernel several rows per call: the result equals, bit for bit, the
+//! documented order of one block per row (rows under 64 elements folded in order from zero,
+//! longer ones with the kernels crate's block scheme, rows over 512 elements cut into blocks
+//! combined by the pairwise tree), on every thread count, for plain, fused, broadcast and
+//! strided operands, and for the non-sum reductions that share the path.
+
+use array_expr::__private::kernels::reduce::{block_partial, Sum, SumF64};
+use array_expr::parallel::with_threads;
+use array_expr::{array_expr, Array, ArrayView, Slice};
+
+array_expr! {
+    fn row_sum(x: f32[n, m]) -> f32[n] { sum(x, axis = 1) }
+    fn row_sum_s(x: f32[n, m]) -> f32[n] { sum::<f32>(x, axis = 1) }
+    fn row_mean(x: f32[n, m]) -> f32[n] { mean(x, axis = 1) }
+    fn row_fused(x: f32[n, m], w: f32[m]) -> f32[n] { sum(x * w - 0.5, axis = 1) }
+    fn row_centered(x: f32[n, m], c: f32[n, 1]) -> f32[n] { sum(x - c, axis = 1) }
+    fn row_sum_d(x: f64[n, m]) -> f64[n] { sum(x * 1.5, axis = 1) }
+    fn row_max(x: f32[n, m]) -> f32[n] { max(x, axis = 1) }
+    fn row_argmax(x: f32[n, m]) -> i64[n] { argmax(x, axis = 1) }
+}
+
+/// The pairwise tree over block partials (split at the largest power of two below the count).
+fn tree<P: Copy>(p: &[P], combine: &impl Fn(P, P) -> P) -> P {
+    if p.len() == 1 {
+        return p[0];
+    }
+    let h = 1 << (usize::BITS - 1 - (p.len() - 1).leading_zeros());
+    combine(tree(&p[..h], combine), tree(&p[h..], combine))
+}
+
+/// One row's sum in the documented order: blocks of 512, each folded in order from zero when
+/// shorter than 64, else by `block`; the blocks combined by the tree.
+fn row_order<T: Copy, P: Copy + Default + std::ops::Add<Output = P>>(
+    row: &[T],
+    widen: impl Fn(T) -> P,
+    block: impl Fn(&[T]) -> P,
+) -> P {
+    if row.is_empty() {
+        return P::default();
+    }
+    let parts: Vec<P> = row
+        .chunks(512)
+        .map(|b| if b.len() < 64 { b.iter().fold(P::default(), |a, &x| a + widen(x)) } else { block(b) })
+        .collect();
+    tree(&parts, &|a, b| a + b)
+}
+
+/// The rows of `x` with `f` applied to each element (the fused expression's values).
+fn mapped<T: Copy>(x: &ArrayView<'_, f32, 2>, f: impl Fn(usize, usize, f32) -> T) -> Vec<Vec<T>> {
+    let [n, m] = x.shape();
+    (0..n).map(|i| (0..m).map(|j| f(i, j, *x.get([i, j]).unwrap())).collect()).collect()
+}
+
+fn bits<T: Copy + Into<f64>>(v: &[T]) -> Vec<u64> {
+    v.iter().map(|&x| Into::<f64>::into(x).to_bits()).collect()
+}
+
+/// Runs `f` on 1, 2, 3 and 8 threads and checks every result has the bits of `want`.
+fn check<T: Copy + Into<f64>>(what: &str, want: &[T], f: impl Fn() -> Vec<T>) {
+    for t in [1, 2, 3, 8] {
+        assert_eq!(bits(&with_threads(t, &f)), bits(want), "{what} on {t} threads");
+    }
+}
+
+fn f64_sums(rows: &[Vec<f32>]) -> Vec<f64> {
+    rows.iter().map(|r| row_order(r, |x| x as f64, |b| block_partial(SumF64, b, 0))).collect()
+}
+
+fn check_sums(x: ArrayView<'_, f32, 2>, what: &str) {
+    let [n, m] = x.shape();
+    let plain = mapped(&x, |_, _, v| v);
+    let d: Vec<f32> = f64_sums(&plain).iter().map(|&s| s as f32).collect();
+    check(&format!("sum {what}"), &d, || row_sum(x).unwrap().to_vec());
+    let mean: Vec<f32> = f64_sums(&plain).iter().map(|&s| (s / m as f64) as f32).collect();
+    check(&format!("mean {what}"), &mean, || row_mean(x).unwrap().to_vec());
+    let s: Vec<f32> = plain.iter().map(|r| row_order(r, |x| x, |b| block_partial(Sum, b, 0))).collect();
+    check(&format!("sum::<f32> {what}"), &s, || row_sum_s(x).unwrap().to_vec());
+    let w = Array::<f32, 1>::random_uniform([m], 8, 0.5, 1.5);
+    let wv = w.to_vec();
+    let fused: Vec<f32> =
+        f64_sums(&mapped(&x, |_, j, v| v * wv[j] - 0.5)).iter().map(|&s| s as f32).collect();
+    check(&format!("fused {what}"), &fused, || row_fused(x, w.view()).unwrap().to_vec());
+    let c = Array::<f32, 2>::random_uniform([n, 1], 9, -1.0, 1.0);
+    let cv = c.to_vec();
+    let centered: Vec<f32> = f64_sums(&mapped(&x, |i, _, v| v - cv[i])).iter().map(|&s| s as f32).collect();
+    check(&format!("centered {what}"), &centered, || row_centered(x, c.view()).unwrap().to_vec());
+    let xd = mapped(&x, |_, _, v| v as f64);
+    let d64: Vec<f64> = xd
+        .iter()
+        .map(|r| {
+            let r: Vec<f64> = r.iter().map(|v| v * 1.5).collect();
+            row_order(&r, |x| x, |b| block_partial(Sum, b, 0))
+        })
+        .collect();
+    let x64 = Array::<f64, 2>::from_shape_vec([n, m], xd.concat()).unwrap();
+    check(&format!("f64 sum {what}"), &d64, || row_sum_d(x64.view()).unwrap().to_vec());
+}
+
+fn check_others(x: ArrayView<'_, f32, 2>, what: &str) {
+    let rows = mapped(&x, |_, _, v| v);
+    let max: Vec<f32> = rows.iter().map(|r| r.iter().copied().fold(f32::NEG_INFINITY, f32::max)).collect();
+    check(&format!("max {what}"), &max, || row_max(x).unwrap().to_vec());
+    let arg: Vec<f64> = rows
+        .iter()
+        .map(|r| r.iter().enumerate().fold(0, |b, (i, &v)| if v > r[b] { i } else { b }) as f64)
+        .collect();
+    let got = || row_argmax(x).unwrap().to_vec().iter().map(|&i| i as f64).collect::<Vec<f64>>();
+    check(&format!("argmax {what}"), &arg, got);
+}
+
+#[test]
+fn row_reductions_follow_the_block_order_on_every_thread_count() {
+    for m in [1, 7, 63, 64, 65, 100, 128, 256, 257, 512, 513, 1100] {
+        for n in [1, 5, 16, 17, 40, 3000] {
+            if n * m > 400_000 {
+                continue;
+            }
+            let x = Array::<f32, 2>::random_uniform([n, m], 7, -1.0, 1.0);
+            check_sums(x.view(), &format!("[{n}, {m}] C"));
+            check_others(x.view(), &format!("[{n}, {m}] C"));
+        }
+    }
+}
+
+#[test]
+fn strided_rows_and_negative_strides() {
+    let [n, m] = [301, 64];
+    let wide = Array::<f32, 2>::random_uniform([n, m + 5], 9, -1.0, 1.0);
+    // rows contiguous, row stride 69: a view into a wider matrix
+    let sub = wide.view().slice([Slice::full(), Slice::new(Some(2), Some(2 + m as isize), 1)]).unwrap();
+    check_sums(sub, "sub-view");
+    check_others(sub, "sub-view");
+    // every other row, rows in reverse, elements in reverse
+    let every = wide.view().slice([Slice::new(None, None, 2), Slice::full()]).unwrap();
+    check_sums(every, "every other row");
+    let rev = wide.view().slice([Slice::new(None, None, -1), Slice::new(None, None, -1)]).unwrap();
+    check_sums(rev, "reversed");
+    check_others(rev, "reversed");
+}
