@@ -49,6 +49,8 @@ done
 
 # Fewer fuzz cases under valgrind (each case runs ~50x slower); the native run does the rest.
 export FUZZ_CASES=${FUZZ_CASES:-150}
+# The generated kernels at one thread count (2, splitting) instead of 1, 2, 3 and 4.
+export DIFFERENTIAL_THREADS=${DIFFERENTIAL_THREADS:-2}
 status=0
 for exe in "${exes[@]}"; do
     start=$(date +%s)

@@ -2,14 +2,24 @@
 //! kernels (written by `tools/gen_kernels.py` with a fixed seed, committed) run on random data
 //! in C, F, permuted, odd-offset, step-sliced, reversed, broadcast and mixed layouts, through the
 //! allocating, `_into` and in-place forms, and every element is compared with a straightforward
-//! reference evaluator (plain loops over indices).
+//! reference evaluator (plain loops over indices). Besides single-output kernels the generator
+//! writes kernels with several outputs (shared `let`s and reductions), `#[promote(safe)]`
+//! kernels, `matmul`/`dot` with scalar factors and broadcast addends (alpha folding, beta = 1
+//! pre-fill, epilogues), and inline `array_expr!((..) => ..)` expressions
+//! (`tools/gen_forms.py`).
+//!
+//! Every case runs at 1, 2, 3 and 4 threads with the parallel split threshold lowered
+//! (`parallel::with_min_task_work`), so the small test arrays really split; the results must
+//! be bit-identical at every thread count (the Numerics Contract), and a kernel that made an
+//! array long enough to split must have started a parallel region.
 //!
 //! The comparison is exact (bit for bit, up to the sign of zero) for integers, masks, indices,
 //! `min`/`max` and every float result computed only with correctly rounded operations; float
-//! results that depend on an approximated math function or a reduction are compared within a
-//! bound propagated through the expression from each operation's documented accuracy (see
-//! `differential/values.rs`). Elements the bound cannot decide are counted and skipped; a kernel
-//! fails when more than half of its elements are undecided.
+//! results that depend on an approximated math function, a reduction or a matrix product are
+//! compared within a bound propagated through the expression from each operation's documented
+//! accuracy (see `differential/values.rs` and `differential/products.rs`). Elements the bound
+//! cannot decide are counted and skipped; a kernel fails when more than half of its elements
+//! are undecided.
 //!
 //! Run one kernel with `cargo test --release --features ndarray --test differential k042`.
 
@@ -23,6 +33,8 @@ mod data;
 mod generated;
 #[path = "differential/ints.rs"]
 mod ints;
+#[path = "differential/products.rs"]
+mod products;
 #[path = "differential/reduce.rs"]
 mod reduce;
 #[path = "differential/runner.rs"]
@@ -32,6 +44,7 @@ mod values;
 
 mod prelude {
     pub(crate) use super::ints::*;
+    pub(crate) use super::products::*;
     pub(crate) use super::reduce::*;
     pub(crate) use super::runner::run;
     pub(crate) use super::values::*;

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes random, well-typed `array_expr!` kernels and a reference evaluator for each.
 
-Usage: python3 tools/gen_kernels.py [--seed 20240801] [--count 320] [--out tests/differential]
+Usage: python3 tools/gen_kernels.py [--seed 20240801] [--count 320] [--forms 64] [--out tests/differential]
 
 Every kernel is a random expression tree over random dtypes and ranks 1-3: arithmetic,
 comparisons, masks, `where`, casts, float and numeric functions, broadcasts (size-1 and
@@ -317,6 +317,11 @@ class Kernel:
             return self.build_inplace()
         if r.random() < 0.3:
             return self.build_reduction()
+        self.build_plain()
+
+    def build_plain(self):
+        """An elementwise kernel, with reductions and `let`s inside."""
+        r = self.rng
         shape = self.rand_shape(0, 3) if r.random() < 0.9 else ()
         dt = r.choice(ALL + FLOATS + FLOATS)
         for i in range(r.choice([0, 0, 1, 2])):
@@ -393,6 +398,12 @@ def lit_text(x):
 
 def ktext(x):
     k = x.kind
+    if getattr(x, "implicit", False):
+        return ktext(x.kids[0])
+    if getattr(x, "shown", None):
+        return f"{x.shown}({ktext(x.operands[0])}, {ktext(x.operands[1])})"
+    if k == "mm":
+        return f"matmul({ktext(x.kids[0])}, {ktext(x.kids[1])})"
     if k in ("param", "let"):
         return x.name
     if k == "lit":
@@ -472,6 +483,8 @@ class Ref:
             return f"li({x.text}{dt})"
         if k == "red":
             return f"{self.table(x)}.at([{', '.join(idx)}])"
+        if k == "mm":
+            return f"{self.mm_table(x)}.at([{', '.join(idx)}])"
         if k == "T":
             return self.val(x.kids[0], list(reversed(idx)))
         if k == "transpose":
@@ -548,6 +561,25 @@ class Ref:
         return name
 
 
+    def mm_table(self, x):
+        """A matrix product's table: one product accumulator per element."""
+        if id(x) in self.done:
+            return self.done[id(x)]
+        a, b = x.kids
+        av, bv = self.val(a, ["i0", "r0"]), self.val(b, ["r0", "i1"])
+        fl = x.dt in FLOATS
+        init = f"DotF::new({PREC[x.dt]})" if fl else "DotI::default()"
+        fin = "acc.finish()" if fl else f"acc.finish::<{x.dt}>()"
+        name = f"t{len(self.tables)}"
+        rows, cols = (dim_expr(d) for d in x.shape)
+        lines = [f"let {name} = Table::build([{rows}, {cols}], |[i0, i1]| {{", f"    let mut acc = {init};",
+                 f"    for r0 in 0..{dim_expr(a.shape[1])} {{", f"        acc.push({av}, {bv});", "    }",
+                 f"    {fin}", "});"]
+        self.tables.append("\n".join(lines))
+        self.done[id(x)] = name
+        return name
+
+
 def cast(src, dst, a):
     if src == dst:
         return a
@@ -598,26 +630,38 @@ def rust_ty(dt, shape):
     return dt if not shape else f"Array<{dt}, {len(shape)}>"
 
 
+def used_lets(kern, roots):
+    """The `let`s the roots read, in declaration order: (name, node)."""
+    used = []
+
+    def collect(x):
+        if x.kind == "let" and x.name not in [n for n, _ in used]:
+            collect(x.kids[0])
+            used.append((x.name, x.kids[0]))
+        for c in x.kids if x.kind != "let" else []:
+            collect(c)
+
+    for r in roots:
+        collect(r)
+    order = [n for n, _ in kern.lets]
+    used.sort(key=lambda t: order.index(t[0]))
+    return used
+
+
+def params_text(kern):
+    return ", ".join(f"{'mut ' if mut else ''}{n}: {pdt}{dims_text(ps)}" for n, pdt, ps, mut in kern.params)
+
+
+def lets_text(kern, roots, indent="        "):
+    return "".join(f"{indent}let {n} = {ktext(x)};\n" for n, x in used_lets(kern, roots))
+
+
 def emit_kernel(kern):
     """(kernel text inside array_expr!, reference fn + test fn)."""
     name = kern.name
     dt, shape = kern.out
-    used_lets = []
-
-    def collect(x):
-        if x.kind == "let" and x.name not in [n for n, _ in used_lets]:
-            collect(x.kids[0])
-            used_lets.append((x.name, x.kids[0]))
-        for c in x.kids if x.kind != "let" else []:
-            collect(c)
-
-    collect(kern.update_expr if kern.inplace else kern.root)
-    order = [n for n, _ in kern.lets]
-    used_lets.sort(key=lambda t: order.index(t[0]))
-    params = ", ".join(
-        f"{'mut ' if mut else ''}{n}: {pdt}{dims_text(ps)}" for n, pdt, ps, mut in kern.params
-    )
-    lets = "".join(f"        let {n} = {ktext(x)};\n" for n, x in used_lets)
+    params = params_text(kern)
+    lets = lets_text(kern, [kern.update_expr if kern.inplace else kern.root])
     if kern.inplace:
         head = f"    fn {name}({params}) {{\n"
         body = f"        y {kern.inplace} {ktext(kern.update_expr)}\n"
@@ -625,21 +669,28 @@ def emit_kernel(kern):
         head = f"    fn {name}({params}) -> {dt}{dims_text(shape)} {{\n"
         body = f"        {ktext(kern.root)}\n"
     ktxt = head + lets + body + "    }\n"
-
-    ref = Ref()
-    idx = [f"i{j}" for j in range(len(shape))]
-    root = kern.root
-    final = ref.val(root, child_index(root, shape, idx))
-    args = ", ".join(f"{n}: {'&' if ps else ''}{rust_ty(pdt, ps)}" for n, pdt, ps, _ in kern.params)
-    rshape = ", ".join(dim_expr(d) for d in shape)
-    out = [
-        f"fn ref_{name}(cx: &Cx, z: [usize; 3], {args}) -> Table<{ref_type(dt)}, {len(shape)}> {{",
-        "    let [n, m, k] = z;",
-    ]
-    out += ["    " + l for t in ref.tables for l in t.split("\n")]
-    out += [f"    Table::build([{rshape}], |[{', '.join(idx)}]| {final})", "}", ""]
+    out = ref_fn(kern, [(kern.root, shape)])
     out += emit_test(kern)
     return ktxt, "\n".join(out)
+
+
+def ref_fn(kern, roots):
+    """The reference: a function of the operands returning one table per (root, result
+    shape) (a tuple when there are several), lines of Rust."""
+    ref = Ref()
+    finals, types = [], []
+    for root, shape in roots:
+        idx = [f"i{j}" for j in range(len(shape))]
+        final = ref.val(root, child_index(root, shape, idx))
+        rshape = ", ".join(dim_expr(d) for d in shape)
+        finals.append(f"Table::build([{rshape}], |[{', '.join(idx)}]| {final})")
+        types.append(f"Table<{ref_type(root.dt)}, {len(shape)}>")
+    args = ", ".join(f"{n}: {'&' if ps else ''}{rust_ty(pdt, ps)}" for n, pdt, ps, _ in kern.params)
+    ret = types[0] if len(roots) == 1 else f"({', '.join(types)})"
+    out = [f"fn ref_{kern.name}(cx: &Cx, z: [usize; 3], {args}) -> {ret} {{", "    let [n, m, k] = z;"]
+    out += ["    " + l for t in ref.tables for l in t.split("\n")]
+    out += [f"    {finals[0]}" if len(roots) == 1 else f"    ({', '.join(finals)})", "}", ""]
+    return out
 
 
 def shapes(x):
@@ -650,11 +701,13 @@ def shapes(x):
     return out
 
 
-def emit_test(kern):
+def test_prologue(kern, roots):
+    """The test's first lines (sizes, operands, the reference), the call's arguments and the
+    reference's."""
     name = kern.name
-    dt, shape = kern.out
     lines = ["#[test]", f"fn {name}_matches_reference() {{", f'    run("{name}", &|case, rep| {{', "        let [n, m, k] = case.z;"]
-    sizes = sorted({" * ".join(dim_expr(d) for d in sh) for sh in shapes(kern.root) if len(sh) >= 2})
+    every = set().union(*(shapes(r) for r in roots))
+    sizes = sorted({" * ".join(dim_expr(d) for d in sh) for sh in every if len(sh) >= 2})
     if sizes:
         lines.append(f"        if case.too_big(&[{', '.join(sizes)}]) {{")
         lines.append("            return;")
@@ -673,6 +726,13 @@ def emit_test(kern):
             lines.append(f"        let {n} = case.input::<{pdt}, {len(ps)}>({slot}, [{sh}]);")
             call.append(f"{n}.view()")
             refs.append(f"&{n}.logical")
+    return lines, call, refs
+
+
+def emit_test(kern):
+    name = kern.name
+    dt, shape = kern.out
+    lines, call, refs = test_prologue(kern, [kern.root])
     lines.append(f"        let want = ref_{name}(rep.cx, case.z, {', '.join(refs)});")
     if kern.inplace:
         lines.append(f"        let res = {name}(y.view_mut(), {', '.join(call)});".replace("(), )", "())"))
@@ -687,7 +747,7 @@ def emit_test(kern):
     return lines
 
 
-HEADER = """// @generated by tools/gen_kernels.py --seed {seed} --count {count}; do not edit.
+HEADER = """// @generated by tools/gen_kernels.py {header}; do not edit.
 // Random kernels and their references; see tools/gen_kernels.py and tests/differential.rs.
 #![allow(unused_variables, unused_parens, clippy::all)]
 
@@ -699,37 +759,49 @@ array_expr! {{
 {refs}"""
 
 
+def write_files(out, kernels, emit, first_file, header):
+    """Writes `kernels` 32 a file from gen_{first_file}.rs on; returns the module names."""
+    files = []
+    for f in range(0, len(kernels), 32):
+        chunk = [emit(k) for k in kernels[f:f + 32]]
+        fname = f"gen_{first_file + f // 32:02}.rs"
+        text = HEADER.format(header=header, kernels="\n".join(k for k, _ in chunk),
+                             refs="\n".join(r for _, r in chunk))
+        text = text.replace("array_expr! {\n}\n\n", "")
+        with open(os.path.join(out, fname), "w") as fh:
+            fh.write(text)
+        files.append(fname[:-3])
+    return files
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seed", type=int, default=20240801)
     ap.add_argument("--count", type=int, default=320)
-    ap.add_argument("--per-file", type=int, default=32)
+    ap.add_argument("--forms", type=int, default=64, help="kernels of the forms in tools/gen_forms.py")
     ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "tests", "differential"))
     a = ap.parse_args()
+    import gen_forms
+
     rng = random.Random(a.seed)
     kernels = []
     for i in range(a.count):
         k = Kernel(rng, f"k{i:03}")
         k.build()
         kernels.append(k)
-    files = []
-    for f in range(0, a.count, a.per_file):
-        chunk = [emit_kernel(k) for k in kernels[f:f + a.per_file]]
-        fname = f"gen_{f // a.per_file:02}.rs"
-        text = HEADER.format(seed=a.seed, count=a.count, kernels="\n".join(k for k, _ in chunk),
-                             refs="\n".join(r for _, r in chunk))
-        with open(os.path.join(a.out, fname), "w") as fh:
-            fh.write(text)
-        files.append(fname[:-3])
+    header = f"--seed {a.seed} --count {a.count} --forms {a.forms}"
+    files = write_files(a.out, kernels, emit_kernel, 0, header)
+    forms = gen_forms.kernels(random.Random(a.seed + 1), a.count, a.forms)
+    files += write_files(a.out, forms, gen_forms.emit, len(files), header)
     with open(os.path.join(a.out, "generated.rs"), "w") as fh:
-        fh.write(f"// @generated by tools/gen_kernels.py --seed {a.seed} --count {a.count}; do not edit.\n")
-        fh.write(f"//! {a.count} generated kernels in {len(files)} files.\n")
+        fh.write(f"// @generated by tools/gen_kernels.py {header}; do not edit.\n")
+        fh.write(f"//! {a.count} generated kernels and {a.forms} of other forms in {len(files)} files.\n")
         for m in files:
             fh.write(f"#[path = \"{m}.rs\"]\nmod {m};\n")
     paths = [os.path.join(a.out, f + ".rs") for f in files] + [os.path.join(a.out, "generated.rs")]
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
     subprocess.run(["rustfmt", "--edition", "2021", "--config-path", root] + paths, check=True)
-    print(f"wrote {a.count} kernels into {len(files)} files under {a.out}")
+    print(f"wrote {a.count} kernels and {a.forms} of other forms into {len(files)} files under {a.out}")
 
 
 if __name__ == "__main__":

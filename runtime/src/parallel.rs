@@ -76,6 +76,7 @@ static REGIONS: AtomicU64 = AtomicU64::new(0);
 thread_local! {
     static SCOPED: Cell<usize> = const { Cell::new(0) };
     static THREAD_REGIONS: Cell<u64> = const { Cell::new(0) };
+    static MIN_WORK: Cell<usize> = const { Cell::new(0) };
 }
 
 /// Where the thread budget came from.
@@ -209,6 +210,33 @@ pub fn with_threads<R>(n: usize, f: impl FnOnce() -> R) -> R {
     f()
 }
 
+/// For tests: runs `f` with the split thresholds lowered to `work` units (at least 1) per
+/// task for the passes it starts on this thread: `work` bytes in place of [`MIN_TASK_BYTES`]
+/// and `work` flops in place of [`MIN_TASK_FLOPS`]. Small test arrays then split over the
+/// thread budget exactly as large ones do, so differential tests can check that results do
+/// not depend on the thread count. Only the decision to split changes, never how a pass
+/// splits or combines. The previous thresholds return afterwards, also when `f` panics.
+///
+/// # Examples
+///
+/// ```
+/// use array_expr_runtime::parallel::{num_threads, with_min_task_work, with_threads};
+/// // kernels called inside split even tiny arrays over 2 threads
+/// let budget = with_threads(2, || with_min_task_work(1, num_threads));
+/// assert_eq!(budget, 2);
+/// ```
+#[doc(hidden)]
+pub fn with_min_task_work<R>(work: usize, f: impl FnOnce() -> R) -> R {
+    struct Restore(usize);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            MIN_WORK.with(|s| s.set(self.0));
+        }
+    }
+    let _restore = Restore(MIN_WORK.with(|s| s.replace(work.max(1))));
+    f()
+}
+
 /// Whether the caller already runs inside a parallel region (a rayon worker thread).
 ///
 /// # Examples
@@ -236,6 +264,10 @@ pub fn regions_started() -> (u64, u64) {
 /// How many tasks a pass with `work` units should use, given `min_per_task` units per task:
 /// 1 (run inline) when the budget is 1, inside a parallel region, or when the work is small.
 pub(crate) fn tasks_for(work: usize, min_per_task: usize) -> usize {
+    let min_per_task = match MIN_WORK.with(Cell::get) {
+        0 => min_per_task,
+        lowered => lowered,
+    };
     let by_work = work / min_per_task.max(1);
     if by_work < 2 || in_parallel_region() {
         return 1;
@@ -303,6 +335,20 @@ mod tests {
             assert_eq!(tasks_for(19, 10), 1);
         });
         assert_eq!(num_threads(), outer);
+    }
+
+    #[test]
+    fn lowered_threshold_splits_small_work_and_restores() {
+        with_threads(4, || {
+            assert_eq!(tasks_for(100, MIN_TASK_BYTES), 1);
+            with_min_task_work(10, || {
+                assert_eq!(tasks_for(100, MIN_TASK_BYTES), 4);
+                assert_eq!(tasks_for(25, MIN_TASK_FLOPS), 2);
+                assert_eq!(tasks_for(19, MIN_TASK_BYTES), 1);
+                assert_eq!(with_min_task_work(0, || tasks_for(3, MIN_TASK_BYTES)), 3);
+            });
+            assert_eq!(tasks_for(100, MIN_TASK_BYTES), 1);
+        });
     }
 
     #[test]
