@@ -189,20 +189,12 @@ def emit(kern):
     ktxt, rest = g.emit_kernel(kern)
     if kern.form == "promote":
         ktxt = "    #[promote(safe)]\n" + ktxt
-    for slot, (n, pdt, ps, _) in enumerate(kern.params):
-        if n in kern.alphas:
-            decl = f"        let {n}: {pdt} = case.scalar({slot});\n"
-            rest = rest.replace(decl, decl + ALPHA_GUARD.format(n=n))
     return ktxt, rest
 
 
-# A known bug, reported: GEMM's alpha == 0 shortcut skips reading A and B, so a folded factor
-# of 0 turns `0 * inf` and `0 * NaN` into 0; an infinite, NaN or huge factor changes
-# overflows and NaN in the same way (`matmul(a, b * c) + d` gives `d` where NumPy gives NaN).
-ALPHA_GUARD = """        if {n} == 0.0 || !{n}.is_finite() || {n}.abs() >= 1e30 {{
-            return; // BUG(alpha-fold): a 0, inf, NaN or huge factor folded into GEMM's alpha changes NaN/inf results
-        }}
-"""
+# Scalar parameters folded into GEMM's alpha (`kern.alphas`) get the runner's special values
+# (0, infinities, NaN, 1e30) like every other scalar: `gemm_folded` keeps the expression's NaN and
+# infinities for them (it once lost `0 * inf`, found by these kernels).
 
 
 def emit_multi(kern):

@@ -222,9 +222,6 @@ fn k322_matches_reference() {
         let a = case.input::<f32, 2>(0, [n, k]);
         let b = case.input::<f32, 2>(1, [k, m]);
         let c: f32 = case.scalar(2);
-        if c == 0.0 || !c.is_finite() || c.abs() >= 1e30 {
-            return; // BUG(alpha-fold): a 0, inf, NaN or huge factor folded into GEMM's alpha changes NaN/inf results
-        }
         let d = case.input::<f32, 2>(3, [n, m]);
         let want = ref_k322(rep.cx, case.z, &a.logical, &b.logical, c, &d.logical);
         rep.array(k322(a.view(), b.view(), c, d.view()), &want);

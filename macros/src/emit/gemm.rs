@@ -50,7 +50,7 @@ impl Emitter<'_> {
         let Op::MatMul(a, b) = n.op else { return };
         let (fa, ma, a) = self.scaled_path(a);
         let (fb, mb, b) = self.scaled_path(b);
-        let factors: Vec<NodeId> = outer.into_iter().chain(fa).chain(fb).collect();
+        let factors: Vec<NodeId> = outer.iter().chain(&fa).chain(&fb).copied().collect();
         let (av, bv) = (self.gemm_input(a), self.gemm_input(b));
         let folded: BTreeSet<NodeId> = std::iter::once(id).chain(ma).chain(mb).collect();
         self.record(PassKind::Gemm, id, dest, &folded, &[a, b], true);
@@ -61,13 +61,18 @@ impl Emitter<'_> {
         let ty = dtype_tokens(n.dtype);
         let rt = rt();
         let one = quote!(<#ty as #rt::runtime::Element>::ONE);
-        let alpha = factors.iter().fold(one.clone(), |acc, f| {
-            let f = self.scalar_tokens(*f).unwrap_or_else(|| one.clone());
-            quote!(#rt::ops::mul(#acc, #f))
-        });
-        let beta = if beta_one { one } else { quote!(<#ty as #rt::runtime::Element>::ZERO) };
+        // The factors of A, of B and around the product stay apart: `gemm_folded` folds them
+        // into alpha only when that cannot change zeros, infinities or NaN.
+        let product = |fs: &[NodeId]| {
+            fs.iter().fold(one.clone(), |acc, f| {
+                let f = self.scalar_tokens(*f).unwrap_or_else(|| one.clone());
+                quote!(#rt::ops::mul(#acc, #f))
+            })
+        };
+        let (ta, tb, to) = (product(&fa), product(&fb), product(&outer));
+        let beta = if beta_one { one.clone() } else { quote!(<#ty as #rt::runtime::Element>::ZERO) };
         self.stmts.push(quote! {
-            #rt::runtime::gemm::gemm(#alpha, &#av, &#bv, #beta, &mut #dst)?;
+            #rt::runtime::gemm::gemm_folded(#ta, &#av, #tb, &#bv, #to, #beta, &mut #dst)?;
         });
     }
 

@@ -14,6 +14,12 @@ pub(super) mod sealed {
         fn mul(self, rhs: Self) -> Self;
         /// The sum used by matmul: IEEE, wrapping for integers, `or` for bool.
         fn add(self, rhs: Self) -> Self;
+        /// Whether a scalar factor may be folded into GEMM's `alpha` without changing which
+        /// products are zero, infinite or NaN: always for integers and `bool`; for floats when
+        /// finite with a magnitude in [2⁻⁶⁴, 2⁶⁴] (see `gemm_folded`).
+        fn foldable(self) -> bool {
+            true
+        }
         /// `C = alpha·A·B + beta·C` for non-empty operands with `k > 0` whose shapes the caller
         /// checked. The default is the blocked loop; `f32` and `f64` call matrixmultiply.
         fn gemm_kernel(
@@ -56,6 +62,10 @@ macro_rules! float_element {
             }
             fn add(self, rhs: Self) -> Self {
                 self + rhs
+            }
+            fn foldable(self) -> bool {
+                let m = self.abs();
+                m.is_finite() && m >= (2.0 as $t).powi(-64) && m <= (2.0 as $t).powi(64)
             }
             fn gemm_kernel(
                 alpha: Self,

@@ -50,10 +50,12 @@
 //!   type, so their results are bit-identical on every machine and build.
 
 mod element;
+mod folded;
 mod run;
 
 use element::sealed;
 pub use element::GemmElement;
+pub use folded::gemm_folded;
 use run::{dot_unchecked, gemm_checked, scale};
 
 use crate::array::Array;
