@@ -14,8 +14,15 @@ use std::sync::{Mutex, OnceLock};
 /// Most rows a vertical accumulation prefetches ahead of the one it reads.
 const AHEAD: usize = 8;
 
-/// Bytes of rows a vertical accumulation prefetches ahead (fewer rows when rows are long).
+/// Bytes of rows a vertical accumulation prefetches ahead. Only row segments shorter than a
+/// quarter of it that are not adjacent in memory are prefetched: longer segments, and rows
+/// that follow each other, stream through the hardware prefetcher, and explicit prefetches of
+/// them only compete with it (measured: 20% slower column sums of 4096 x 4096).
 const AHEAD_BYTES: usize = 4096;
+
+/// Outputs per piece when a vertical pass splits by outputs (a multiple of `GROUP`): each
+/// task then reads at least 4 KiB of every row in one go.
+const VSPLIT: usize = 1024;
 
 /// Splits a pass shape into kept and reduced axes for a reduction driver.
 fn split_axes<const D: usize>(shape: [usize; D], reduce: [bool; D]) -> ([usize; D], [usize; D]) {
@@ -135,7 +142,9 @@ macro_rules! reduce_driver {
                 blocks == 1 && inner.rows() == 1 && true $(&& (is[$k - 1] == 0 || is[$k - 1] == 1))+
             });
             let tasks = parallel::tasks_for(elements.saturating_mul(cost $(+ size_of::<$A>())+), MIN_TASK_BYTES);
-            let wide = Split::new(&outer, tasks, GROUP);
+            // a vertical pass splits outputs into wide panels (rows are read in memory order
+            // across a panel); with fewer outputs, the reduced range splits instead
+            let wide = Split::new(&outer, tasks, if vert.is_some() { VSPLIT } else { GROUP });
             let by_outputs = tasks > 1 && wide.pieces() >= tasks * 2;
             let split = if by_outputs { wide } else { Split::new(&outer, 1, GROUP) };
             let _pass = diagnostics::pass(PassInfo {
@@ -202,12 +211,12 @@ macro_rules! reduce_driver {
                 let ($($a,)+) = bufs;
                 tree.reset(w);
                 let row_bytes = 0 $(+ w * size_of::<$A>() * ost[$k] as usize)+;
-                let ahead = (AHEAD_BYTES / row_bytes.max(1)).clamp(1, AHEAD) as isize;
+                let ahead = if row_bytes < AHEAD_BYTES / 4 { (AHEAD_BYTES / row_bytes.max(1)).min(AHEAD) as isize } else { isize::MAX / 2 };
                 inner.for_each_block(b0, b1, |off, n, st, _| {
                     let acc = tree.acc(init);
                     for i in 0..n as isize {
                         if i + ahead < n as isize {
-                            $(if ost[$k] == 1 {
+                            $(if ost[$k] == 1 && st[$k - 1] != w as isize {
                                 prefetch($a.0.wrapping_offset(ooff[$k] + j0 as isize + off[$k - 1] + (i + ahead) * st[$k - 1]), (w * size_of::<$A>()).div_ceil(64));
                             })+
                         }

@@ -21,8 +21,8 @@ pub(super) const STRIP: usize = 256;
 pub(super) const PANEL: usize = 4096;
 
 /// Partials the tree stores (its entries plus the block being accumulated), in fixed (stack)
-/// storage left uninitialized until used: 64 KiB of f64.
-const CAP: usize = 8192;
+/// storage left uninitialized until used: 128 KiB of f64.
+const CAP: usize = 16384;
 
 /// Levels of the tree: a reduced range of fewer than `2^LEVELS` blocks fits (after `k`
 /// pushes the chain holds `popcount(k)` entries). Longer ranges take the per-output path, a
@@ -187,8 +187,9 @@ mod tests {
             assert!(w >= 1 && w <= olen.max(1) && w <= PANEL, "{olen} {pushes}: {w}");
             assert!((most_entries(pushes) + 1) * w <= CAP, "{olen} {pushes}: {w}");
         }
-        assert_eq!(panel_width(4096, 8, PANEL), 2048);
-        assert_eq!(panel_width(4096, 1, PANEL), 4096);
+        assert_eq!(panel_width(4096, 8, PANEL), 4096);
+        assert_eq!(panel_width(4096, 1 << 19, PANEL), 688);
+        assert_eq!(panel_width(8192, 1, PANEL), 4096);
         assert_eq!(panel_width(64, 512, PANEL), 64);
         assert_eq!(panel_width(600, 6, STRIP), 208);
     }
