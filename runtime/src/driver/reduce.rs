@@ -20,8 +20,8 @@ const AHEAD: usize = 8;
 /// them only compete with it (measured: 20% slower column sums of 4096 x 4096).
 const AHEAD_BYTES: usize = 4096;
 
-/// Outputs per piece when a vertical pass splits by outputs (a multiple of `GROUP`): each
-/// task then reads at least 4 KiB of every row in one go.
+/// Outputs per piece when a vertical pass over several blocks splits by outputs (a multiple
+/// of `GROUP`): each task then reads at least 4 KiB of every row in one go.
 const VSPLIT: usize = 1024;
 
 /// Splits a pass shape into kept and reduced axes for a reduction driver.
@@ -142,9 +142,10 @@ macro_rules! reduce_driver {
                 blocks == 1 && inner.rows() == 1 && true $(&& (is[$k - 1] == 0 || is[$k - 1] == 1))+
             });
             let tasks = parallel::tasks_for(elements.saturating_mul(cost $(+ size_of::<$A>())+), MIN_TASK_BYTES);
-            // a vertical pass splits outputs into wide panels (rows are read in memory order
-            // across a panel); with fewer outputs, the reduced range splits instead
-            let wide = Split::new(&outer, tasks, if vert.is_some() { VSPLIT } else { GROUP });
+            // a vertical pass over several blocks splits outputs into wide panels (rows are
+            // read in memory order across a panel); with fewer outputs, the reduced range
+            // splits instead (one block cannot split, so its outputs split as usual)
+            let wide = Split::new(&outer, tasks, if vert.is_some() && blocks > 1 { VSPLIT } else { GROUP });
             let by_outputs = tasks > 1 && wide.pieces() >= tasks * 2;
             let split = if by_outputs { wide } else { Split::new(&outer, 1, GROUP) };
             let _pass = diagnostics::pass(PassInfo {
