@@ -12,6 +12,7 @@ array_expr! {
     fn col_sum_s(x: f32[n, m]) -> f32[m] { sum::<f32>(x, axis = 0) }
     fn col_mean(x: f32[n, m]) -> f32[m] { mean(x, axis = 0) }
     fn col_fused(x: f32[n, m], w: f32[m]) -> f32[m] { sum(x * w - 0.5, axis = 0) }
+    fn col_scaled(x: f32[n, m], y: f32[n, 1]) -> f32[m] { sum(x * y, axis = 0) }
 }
 
 /// The pairwise carry chain over block partials (as the drivers document it).
@@ -110,4 +111,44 @@ fn empty_and_single_row_columns() {
     let x = Array::<f32, 2>::random_uniform([1, 12], 1, -1.0, 1.0);
     assert_eq!(bits(&col_sum(x.view()).unwrap().to_vec()), bits(&x.to_vec()));
     check_all(x.view(), &w, "one row");
+}
+
+#[test]
+fn wide_panels_follow_the_vertical_order_on_every_thread_count() {
+    // panels of up to 4096 outputs walked row by row: widths that are no multiple of the strip
+    // (256) or of the panel, one row, a partial block (513 rows), and 4500 outputs, which split
+    // by outputs on 2 threads and by reduced range on 3 and 8
+    for shape in [[1, 5000], [513, 300], [513, 4500], [1100, 4099]] {
+        let x = Array::<f32, 2>::random_uniform(shape, 11, -1.0, 1.0);
+        let w = Array::<f32, 1>::random_uniform([shape[1]], 12, 0.5, 1.5);
+        check_all(x.view(), &w, &format!("{shape:?} C"));
+        // rows in reverse order: a negative row stride, columns still contiguous
+        let rev = x.view().slice([Slice::new(None, None, -1), Slice::full()]).unwrap();
+        check_all(rev, &w, &format!("{shape:?} reversed rows"));
+    }
+}
+
+#[test]
+fn a_column_broadcast_along_the_kept_axis_stays_in_order() {
+    // `y: [n, 1]` spreads one value over each row segment (stride 0 along the kept axis)
+    for shape in [[513, 4500], [1030, 77]] {
+        let x = Array::<f32, 2>::random_uniform(shape, 13, -1.0, 1.0);
+        let y = Array::<f32, 2>::random_uniform([shape[0], 1], 14, 0.5, 1.5);
+        let (xv, yv) = (x.view(), y.view());
+        let want: Vec<f32> = (0..shape[1])
+            .map(|j| {
+                let n = shape[0];
+                let parts: Vec<f64> = (0..n)
+                    .step_by(512)
+                    .map(|r0| {
+                        (r0..(r0 + 512).min(n)).fold(0.0f64, |a, r| {
+                            a + (*xv.get([r, j]).unwrap() * *yv.get([r, 0]).unwrap()) as f64
+                        })
+                    })
+                    .collect();
+                tree(&parts, |a, b| a + b).unwrap_or(0.0) as f32
+            })
+            .collect();
+        check(&format!("scaled {shape:?}"), &want, || col_scaled(xv, yv).unwrap().to_vec());
+    }
 }
