@@ -105,7 +105,11 @@ async fn check_rows(ctx: &SessionContext, x: &[f64], w: &[f64]) -> Result<(), Bo
     let direct = residual(x, w, SCALE)?.to_vec();
     let got = f64_column(&out, 1)?;
     let same = got.len() == direct.len() && got.iter().zip(&direct).all(|(a, b)| a.to_bits() == b.to_bits());
-    println!("{sql}\n  {} rows in {} batches; bit-identical to residual(&x, &w, {SCALE}): {same}", got.len(), out.len());
+    println!(
+        "{sql}\n  {} rows in {} batches; bit-identical to residual(&x, &w, {SCALE}): {same}",
+        got.len(),
+        out.len()
+    );
     if !same {
         return Err("the UDF's rows differ from the direct kernel call".into());
     }
@@ -122,7 +126,8 @@ async fn check_aggregates(ctx: &SessionContext, x: &[f64], w: &[f64]) -> Result<
     let mut worst = 0.0f64;
     for (s, g) in sensors.iter().zip(&got) {
         let s = usize::try_from(*s)?;
-        let (xs, ws): (Vec<f64>, Vec<f64>) = x.iter().zip(w).skip(s).step_by(SENSORS).map(|(a, b)| (*a, *b)).unzip();
+        let (xs, ws): (Vec<f64>, Vec<f64>) =
+            x.iter().zip(w).skip(s).step_by(SENSORS).map(|(a, b)| (*a, *b)).unzip();
         let want = sse(&xs, &ws)?;
         worst = worst.max((g - want).abs() / want);
         println!("  sensor {s}: {g:.12e}  direct {want:.12e}");
@@ -130,10 +135,16 @@ async fn check_aggregates(ctx: &SessionContext, x: &[f64], w: &[f64]) -> Result<
     let total = f64_column(&query(ctx, "SELECT sse(x, w) FROM readings").await?, 0)?;
     let want = sse(x, w)?;
     let rel = total.first().map_or(f64::INFINITY, |t| (t - want).abs() / want);
-    println!("SELECT sse(x, w) FROM readings\n  {:.15e}  direct {want:.15e}  (relative difference {rel:.1e})", total.first().copied().unwrap_or(f64::NAN));
+    println!(
+        "SELECT sse(x, w) FROM readings\n  {:.15e}  direct {want:.15e}  (relative difference {rel:.1e})",
+        total.first().copied().unwrap_or(f64::NAN)
+    );
     worst = worst.max(rel);
     if sensors.len() != SENSORS || worst > 1e-12 {
-        return Err(format!("aggregates differ from the direct calls (worst relative difference {worst:.1e})").into());
+        return Err(format!(
+            "aggregates differ from the direct calls (worst relative difference {worst:.1e})"
+        )
+        .into());
     }
     Ok(())
 }
@@ -167,14 +178,18 @@ async fn time_against_builtins(ctx: &SessionContext, rows: usize) -> Result<(), 
 async fn run_async(rows: usize) -> Result<(), Box<dyn Error>> {
     let x = Array::<f64, 1>::random_normal([rows], 7, 0.0, 1.0).to_vec();
     let w = Array::<f64, 1>::random_normal([rows], 8, 0.0, 0.5).to_vec();
-    let file = support::TempFile(std::env::temp_dir().join(format!("array_expr_sql_kernel_{}.csv", std::process::id())));
+    let file = support::TempFile(
+        std::env::temp_dir().join(format!("array_expr_sql_kernel_{}.csv", std::process::id())),
+    );
     write_csv(&file.0, &x, &w)?;
     let ctx = SessionContext::new();
     register(&ctx)?;
     let path = file.0.to_str().ok_or("the temporary path is not UTF-8")?;
     let schema = schema();
     ctx.register_csv("readings", path, CsvReadOptions::new().schema(&schema)).await?;
-    println!("{rows} readings written to {path}; kernels {RESIDUAL_SIGNATURE} and {SSE_SIGNATURE} registered\n");
+    println!(
+        "{rows} readings written to {path}; kernels {RESIDUAL_SIGNATURE} and {SSE_SIGNATURE} registered\n"
+    );
     check_rows(&ctx, &x, &w).await?;
     check_aggregates(&ctx, &x, &w).await?;
     let batches = query(&ctx, "SELECT x, w FROM readings").await?;

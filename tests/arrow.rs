@@ -9,7 +9,8 @@ use array_expr::interop::arrow::arrow_array::{
 use array_expr::interop::arrow::arrow_buffer::{Buffer, ScalarBuffer};
 use array_expr::interop::arrow::arrow_schema::{DataType, Field};
 use array_expr::interop::arrow::{
-    as_masked_view, as_tensor_view, as_view, as_view_dyn, buffer_view, into_array, into_arrow, tensor_into_arrow,
+    as_masked_view, as_tensor_view, as_view, as_view_dyn, buffer_view, into_array, into_arrow,
+    tensor_into_arrow,
 };
 use array_expr::{array_expr, Array, ErrorKind, Order};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -58,7 +59,11 @@ fn primitive_arrays_are_borrowed_in_place_including_slice_offsets() {
     let sliced = col.slice(37, 20);
     let (v, n, _) = copies(|| as_view::<f64>(&sliced, "x").unwrap());
     assert_eq!(n, 0);
-    assert_eq!(v.as_ptr(), col.values().as_ptr().wrapping_add(37), "the offset view points into the same buffer");
+    assert_eq!(
+        v.as_ptr(),
+        col.values().as_ptr().wrapping_add(37),
+        "the offset view points into the same buffer"
+    );
     assert_eq!(v.to_vec(), (37..57).map(|i| i as f64 * 0.5).collect::<Vec<_>>());
 
     let dyn_col: ArrayRef = Arc::new(sliced.clone());
@@ -171,7 +176,10 @@ fn raw_buffers_are_borrowed_when_aligned_and_copied_once_when_not() {
 
     let e = buffer_view::<f64>(&raw.slice_with_length(1, 12), "b").unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidLayout);
-    assert_eq!(e.to_string(), "argument `b`: a buffer of 12 bytes is not a whole number of f64 elements (8 bytes each)");
+    assert_eq!(
+        e.to_string(),
+        "argument `b`: a buffer of 12 bytes is not a whole number of f64 elements (8 bytes each)"
+    );
 }
 
 fn matrix(rows: usize, cols: usize) -> Array<f32, 2> {
@@ -185,7 +193,10 @@ fn fixed_size_lists_are_borrowed_as_matrices_including_row_offsets() {
     let ptr = m.view().as_ptr();
     let (list, n, _) = copies(|| tensor_into_arrow(m.clone()).unwrap());
     assert_eq!(n, 0);
-    assert_eq!(list.data_type(), &DataType::FixedSizeList(Arc::new(Field::new_list_field(DataType::Float32, false)), 8));
+    assert_eq!(
+        list.data_type(),
+        &DataType::FixedSizeList(Arc::new(Field::new_list_field(DataType::Float32, false)), 8)
+    );
     let fsl = list.as_any().downcast_ref::<FixedSizeListArray>().unwrap();
     let leaf = fsl.values().as_any().downcast_ref::<Float32Array>().unwrap();
     assert_ne!(leaf.values().as_ptr(), ptr, "m.clone() was handed over, not m");
@@ -239,7 +250,10 @@ fn tensor_views_reject_nulls_and_wrong_nesting_naming_the_axis() {
     let list = FixedSizeListArray::try_new(field.clone(), 2, values, None).unwrap();
     let e = as_tensor_view::<f32, 2>(&list, "m").unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidArgument);
-    assert_eq!(e.to_string(), "argument `m` axis 1: the Arrow data has 1 null(s); a tensor view needs every value");
+    assert_eq!(
+        e.to_string(),
+        "argument `m` axis 1: the Arrow data has 1 null(s); a tensor view needs every value"
+    );
 
     let values: ArrayRef = Arc::new(Float32Array::from(vec![1.0, 2.0, 3.0, 4.0]));
     let rows_null = FixedSizeListArray::try_new(field, 2, values, Some(vec![true, false].into())).unwrap();
@@ -256,7 +270,10 @@ fn tensor_views_reject_nulls_and_wrong_nesting_naming_the_axis() {
     .unwrap();
     let e = as_tensor_view::<f32, 3>(&plain, "m").unwrap_err();
     assert_eq!(e.kind(), ErrorKind::DType);
-    assert_eq!(e.to_string(), "argument `m` axis 1: expected an Arrow FixedSizeList for a rank-3 f32 array, found Float32");
+    assert_eq!(
+        e.to_string(),
+        "argument `m` axis 1: expected an Arrow FixedSizeList for a rank-3 f32 array, found Float32"
+    );
     assert_eq!(
         as_tensor_view::<f64, 2>(&plain, "m").unwrap_err().to_string(),
         "argument `m`: expected an Arrow Float64 array (dtype f64), found Float32"

@@ -4,7 +4,9 @@
 use array_expr::diagnostics::layout_copies;
 use array_expr::interop::datafusion::{KernelUdaf, KernelUdf, NullPolicy};
 use array_expr::{array_expr, Array, DType};
-use datafusion::arrow::array::{Array as _, ArrayRef, BooleanArray, Float32Array, Float64Array, Int64Array, RecordBatch};
+use datafusion::arrow::array::{
+    Array as _, ArrayRef, BooleanArray, Float32Array, Float64Array, Int64Array, RecordBatch,
+};
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::catalog::MemTable;
 use datafusion::prelude::{SessionConfig, SessionContext};
@@ -96,7 +98,11 @@ fn session(d: &Data, sizes: &[usize]) -> SessionContext {
     }
     let ctx = SessionContext::new_with_config(SessionConfig::new().with_target_partitions(1));
     ctx.register_table("t", Arc::new(MemTable::try_new(schema(), vec![batches]).unwrap())).unwrap();
-    ctx.register_udf(KernelUdf::new(SCORE_SIGNATURE, |a| score(a.array(0)?, a.array(1)?, a.scalar(2)?)).unwrap().into_udf());
+    ctx.register_udf(
+        KernelUdf::new(SCORE_SIGNATURE, |a| score(a.array(0)?, a.array(1)?, a.scalar(2)?))
+            .unwrap()
+            .into_udf(),
+    );
     ctx.register_udf(
         KernelUdf::new(SCORE_SIGNATURE, |a| score(a.array(0)?, a.array(1)?, a.scalar(2)?))
             .unwrap()
@@ -104,10 +110,18 @@ fn session(d: &Data, sizes: &[usize]) -> SessionContext {
             .with_null_policy(NullPolicy::Reject)
             .into_udf(),
     );
-    ctx.register_udf(KernelUdf::new(BLEND_SIGNATURE, |a| blend(a.array(0)?, a.array(1)?)).unwrap().into_udf());
+    ctx.register_udf(
+        KernelUdf::new(BLEND_SIGNATURE, |a| blend(a.array(0)?, a.array(1)?)).unwrap().into_udf(),
+    );
     ctx.register_udf(KernelUdf::new(POSITIVE_SIGNATURE, |a| positive(a.array(0)?)).unwrap().into_udf());
-    ctx.register_udaf(KernelUdaf::new(SUMSQ_SIGNATURE, |a| sumsq(a.array(0)?, a.array(1)?), |p, q| p + q).unwrap().into_udaf());
-    ctx.register_udaf(KernelUdaf::new(BIGGEST_SIGNATURE, |a| biggest(a.array(0)?), i64::max).unwrap().into_udaf());
+    ctx.register_udaf(
+        KernelUdaf::new(SUMSQ_SIGNATURE, |a| sumsq(a.array(0)?, a.array(1)?), |p, q| p + q)
+            .unwrap()
+            .into_udaf(),
+    );
+    ctx.register_udaf(
+        KernelUdaf::new(BIGGEST_SIGNATURE, |a| biggest(a.array(0)?), i64::max).unwrap().into_udaf(),
+    );
     ctx
 }
 
@@ -161,7 +175,10 @@ fn literals_broadcast_to_array_operands_and_only_widening_casts_are_implicit() {
     let got: Vec<f32> = column::<Float32Array>(&out, 0).iter().flat_map(|c| c.values().to_vec()).collect();
     assert_eq!(got, direct);
     let e = query(&ctx, "SELECT blend(a, 1.5) FROM t").unwrap_err().to_string();
-    assert!(e.contains("No function matches the given name and argument types 'blend(Float32, Float64)'"), "{e}");
+    assert!(
+        e.contains("No function matches the given name and argument types 'blend(Float32, Float64)'"),
+        "{e}"
+    );
 
     let out = query(&ctx, "SELECT score(x, x, 2) FROM t ORDER BY id").unwrap();
     let direct = score(&d.x, &d.x, 2.0).unwrap().to_vec();
@@ -169,14 +186,18 @@ fn literals_broadcast_to_array_operands_and_only_widening_casts_are_implicit() {
     assert_eq!(got, direct, "the integer literal 2 widened to the kernel's f64");
 
     let out = query(&ctx, "SELECT score(x, NULL, 1.0) FROM t").unwrap();
-    assert!(column::<Float64Array>(&out, 0).iter().all(|c| c.null_count() == c.len()), "a NULL literal nulls every row");
+    assert!(
+        column::<Float64Array>(&out, 0).iter().all(|c| c.null_count() == c.len()),
+        "a NULL literal nulls every row"
+    );
 }
 
 #[test]
 fn a_mask_kernel_returns_a_boolean_column() {
     let d = data();
     let out = query(&session(&d, &BATCHES), "SELECT positive(k) FROM t ORDER BY id").unwrap();
-    let got: Vec<bool> = column::<BooleanArray>(&out, 0).iter().flat_map(|c| c.values().iter().collect::<Vec<_>>()).collect();
+    let got: Vec<bool> =
+        column::<BooleanArray>(&out, 0).iter().flat_map(|c| c.values().iter().collect::<Vec<_>>()).collect();
     assert_eq!(got, d.k.iter().map(|&k| k > 0).collect::<Vec<_>>());
 }
 
@@ -193,7 +214,9 @@ fn null_rejection_and_misuse_fail_the_query_with_the_kernel_s_message() {
     );
     let e = query(&ctx, "SELECT score(x, w, x) FROM t").unwrap_err();
     assert!(
-        e.to_string().ends_with("argument `s` of kernel `score`: the kernel takes one value here; pass a literal, not a column"),
+        e.to_string().ends_with(
+            "argument `s` of kernel `score`: the kernel takes one value here; pass a literal, not a column"
+        ),
         "{e}"
     );
     let out = query(&ctx, "SELECT score_strict(x, x, 1.0) FROM t WHERE w IS NOT NULL").unwrap();
@@ -210,7 +233,10 @@ fn kernels_that_do_not_fit_a_function_are_rejected_when_the_udf_is_made() {
         "kernel `row_norms` parameter `m: f32[n, d]`: rank 2 has no column type; UDFs take rank-1 arrays and scalars"
     );
     let e = KernelUdf::new(SUMSQ_SIGNATURE, |_| Ok(Array::<f64, 1>::zeros([0]))).unwrap_err();
-    assert_eq!(e.to_string(), "kernel `sumsq`: a scalar UDF returns one rank-1 array, the kernel returns (out: f64)");
+    assert_eq!(
+        e.to_string(),
+        "kernel `sumsq`: a scalar UDF returns one rank-1 array, the kernel returns (out: f64)"
+    );
     let e = KernelUdaf::<f32>::new(SUMSQ_SIGNATURE, |_| Ok(0.0), |p, q| p + q).unwrap_err();
     assert_eq!(e.to_string(), "kernel `sumsq` returns f64, but the aggregate was built for f32");
     let e = KernelUdaf::<f64>::new(SCORE_SIGNATURE, |_| Ok(0.0), |p, q| p + q).unwrap_err();
@@ -241,7 +267,8 @@ fn an_aggregate_over_batches_and_groups_merges_partials() {
     let d = data();
     let ctx = session(&d, &BATCHES);
     let out = query(&ctx, "SELECT grp, sumsq(x, w), biggest(k) FROM t GROUP BY grp ORDER BY grp").unwrap();
-    let (grp, ss, big) = (column::<Int64Array>(&out, 0), column::<Float64Array>(&out, 1), column::<Int64Array>(&out, 2));
+    let (grp, ss, big) =
+        (column::<Int64Array>(&out, 0), column::<Float64Array>(&out, 1), column::<Int64Array>(&out, 2));
     let (grp, ss, big) = (&grp[0], &ss[0], &big[0]);
     assert_eq!(grp.values().to_vec(), vec![0, 1, 2]);
     for g in 0..3 {

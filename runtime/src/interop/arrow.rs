@@ -165,7 +165,10 @@ fn counted_copy<T: Element>(values: &[T]) -> Array<T, 1> {
 /// );
 /// # Ok::<(), array_expr_runtime::Error>(())
 /// ```
-pub fn as_view<'a, T: ArrowElement>(array: &'a PrimitiveArray<T::Arrow>, name: &str) -> Result<ArrayView<'a, T, 1>> {
+pub fn as_view<'a, T: ArrowElement>(
+    array: &'a PrimitiveArray<T::Arrow>,
+    name: &str,
+) -> Result<ArrayView<'a, T, 1>> {
     reject_nulls(array.nulls(), name)?;
     Ok(ArrayView::from_slice(&array.values()[..]))
 }
@@ -192,11 +195,17 @@ pub fn as_view<'a, T: ArrowElement>(array: &'a PrimitiveArray<T::Arrow>, name: &
 /// );
 /// # Ok::<(), array_expr_runtime::Error>(())
 /// ```
-pub fn as_view_dyn<'a, T: ArrowElement>(array: &'a dyn arrow_array::Array, name: &str) -> Result<ArrayView<'a, T, 1>> {
+pub fn as_view_dyn<'a, T: ArrowElement>(
+    array: &'a dyn arrow_array::Array,
+    name: &str,
+) -> Result<ArrayView<'a, T, 1>> {
     as_view(downcast::<T>(array, name)?, name)
 }
 
-pub(crate) fn downcast<'a, T: ArrowElement>(array: &'a dyn arrow_array::Array, name: &str) -> Result<&'a PrimitiveArray<T::Arrow>> {
+pub(crate) fn downcast<'a, T: ArrowElement>(
+    array: &'a dyn arrow_array::Array,
+    name: &str,
+) -> Result<&'a PrimitiveArray<T::Arrow>> {
     array.as_any().downcast_ref::<PrimitiveArray<T::Arrow>>().ok_or_else(|| {
         err!(
             DType,
@@ -273,7 +282,8 @@ pub fn buffer_view<'a, T: ArrowElement>(buffer: &'a Buffer, name: &str) -> Resul
         // aligned and a whole number of elements: `typed_data` cannot fail its check
         return Ok(CowArray::Borrowed(ArrayView::from_slice(buffer.typed_data::<T>())));
     }
-    let values: Vec<T> = buffer.as_slice().chunks_exact(size).map(|c| T::read_le(c).unwrap_or_default()).collect();
+    let values: Vec<T> =
+        buffer.as_slice().chunks_exact(size).map(|c| T::read_le(c).unwrap_or_default()).collect();
     record_layout_copy(buffer.len());
     Ok(CowArray::Owned(Array::from_vec(values)))
 }
@@ -429,7 +439,11 @@ pub fn tensor_into_arrow<T: ArrowElement, const D: usize>(array: Array<T, D>) ->
 
 fn fixed_size_list(values: ArrayRef, size: usize, rows: usize, axis: usize) -> Result<FixedSizeListArray> {
     let Ok(size) = i32::try_from(size) else {
-        bail!(Overflow, "argument `array` axis {axis}: size {size} exceeds Arrow's fixed-size list limit {}", i32::MAX);
+        bail!(
+            Overflow,
+            "argument `array` axis {axis}: size {size} exceeds Arrow's fixed-size list limit {}",
+            i32::MAX
+        );
     };
     let field = Arc::new(Field::new_list_field(values.data_type().clone(), false));
     FixedSizeListArray::try_new_with_length(field, size, values, None, rows)

@@ -114,7 +114,8 @@ pub struct KernelSignature {
 
 impl fmt::Display for KernelSignature {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let list = |ops: &[OperandSignature]| ops.iter().map(|o| o.to_string()).collect::<Vec<_>>().join(", ");
+        let list =
+            |ops: &[OperandSignature]| ops.iter().map(|o| o.to_string()).collect::<Vec<_>>().join(", ");
         write!(f, "{}({}) -> {}", self.name, list(self.inputs), list(self.outputs))
     }
 }

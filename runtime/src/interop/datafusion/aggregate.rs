@@ -64,12 +64,22 @@ impl<T: ArrowElement> KernelUdaf<T> {
     {
         let inputs = input_types(&sig)?;
         if let Some(op) = sig.inputs.iter().find(|op| op.rank() != Some(1)) {
-            bail!(InvalidArgument, "kernel `{}` parameter `{op}`: an aggregate takes rank-1 columns only", sig.name);
+            bail!(
+                InvalidArgument,
+                "kernel `{}` parameter `{op}`: an aggregate takes rank-1 columns only",
+                sig.name
+            );
         }
         match sig.outputs {
             [out] if out.rank().is_none() && out.dtype == T::DTYPE => {}
             [out] if out.rank().is_none() => {
-                bail!(DType, "kernel `{}` returns {}, but the aggregate was built for {}", sig.name, out.dtype, T::DTYPE)
+                bail!(
+                    DType,
+                    "kernel `{}` returns {}, but the aggregate was built for {}",
+                    sig.name,
+                    out.dtype,
+                    T::DTYPE
+                )
             }
             _ => bail!(
                 InvalidArgument,
@@ -141,7 +151,12 @@ impl<T: ArrowElement> AggregateUDFImpl for KernelUdaf<T> {
     }
 
     fn accumulator(&self, _args: AccumulatorArgs) -> datafusion_common::Result<Box<dyn Accumulator>> {
-        Ok(Box::new(KernelAccumulator { sig: self.sig, call: Arc::clone(&self.call), combine: self.combine, acc: None }))
+        Ok(Box::new(KernelAccumulator {
+            sig: self.sig,
+            call: Arc::clone(&self.call),
+            combine: self.combine,
+            acc: None,
+        }))
     }
 }
 
@@ -185,7 +200,8 @@ impl<T: ArrowElement> KernelAccumulator<T> {
     }
 
     fn value(&self) -> Result<ScalarValue> {
-        ScalarValue::new_primitive::<T::Arrow>(self.acc, &T::data_type()).map_err(|e| err!(InvalidArgument, "{e}"))
+        ScalarValue::new_primitive::<T::Arrow>(self.acc, &T::data_type())
+            .map_err(|e| err!(InvalidArgument, "{e}"))
     }
 }
 
@@ -200,7 +216,8 @@ fn drop_null_rows(values: &[ArrayRef]) -> Result<Vec<ArrayRef>> {
     values
         .iter()
         .map(|v| {
-            let kept = arrow_select::filter::filter(v.as_ref(), &keep).map_err(|e| err!(InvalidArgument, "{e}"))?;
+            let kept =
+                arrow_select::filter::filter(v.as_ref(), &keep).map_err(|e| err!(InvalidArgument, "{e}"))?;
             record_layout_copy(kept.len().saturating_mul(v.data_type().primitive_width().unwrap_or(1)));
             Ok(kept)
         })

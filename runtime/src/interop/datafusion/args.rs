@@ -74,7 +74,13 @@ impl KernelArgs {
                 values.len()
             );
         }
-        let mut out = KernelArgs { kernel: sig.name, operands: sig.inputs, columns: Vec::new(), literal: Vec::new(), rows };
+        let mut out = KernelArgs {
+            kernel: sig.name,
+            operands: sig.inputs,
+            columns: Vec::new(),
+            literal: Vec::new(),
+            rows,
+        };
         for (v, op) in values.into_iter().zip(sig.inputs) {
             let (column, literal) = match v {
                 ColumnarValue::Array(a) => (a, false),
@@ -111,7 +117,12 @@ impl KernelArgs {
     fn column(&self, i: usize) -> Result<(&ArrayRef, &OperandSignature, bool)> {
         match (self.columns.get(i), self.operands.get(i), self.literal.get(i)) {
             (Some(c), Some(op), Some(&lit)) => Ok((c, op, lit)),
-            _ => bail!(OutOfBounds, "kernel `{}` has {} argument(s), asked for argument {i}", self.kernel, self.columns.len()),
+            _ => bail!(
+                OutOfBounds,
+                "kernel `{}` has {} argument(s), asked for argument {i}",
+                self.kernel,
+                self.columns.len()
+            ),
         }
     }
 
@@ -223,7 +234,9 @@ mod sealed {
 
 fn check_nulls(len: usize, nulls: &Option<NullBuffer>) -> Result<()> {
     match nulls {
-        Some(n) if n.len() != len => bail!(ShapeMismatch, "argument `nulls`: {} entries for a result of {len}", n.len()),
+        Some(n) if n.len() != len => {
+            bail!(ShapeMismatch, "argument `nulls`: {} entries for a result of {len}", n.len())
+        }
         _ => Ok(()),
     }
 }
@@ -232,7 +245,8 @@ impl<T: ArrowElement> KernelOutput for Array<T, 1> {
     fn into_column(self, nulls: Option<NullBuffer>) -> Result<ArrayRef> {
         check_nulls(self.len(), &nulls)?;
         let (_, values, _) = into_arrow(self).into_parts();
-        let array = PrimitiveArray::<T::Arrow>::try_new(values, nulls).map_err(|e| err!(InvalidArgument, "{e}"))?;
+        let array =
+            PrimitiveArray::<T::Arrow>::try_new(values, nulls).map_err(|e| err!(InvalidArgument, "{e}"))?;
         Ok(Arc::new(array))
     }
 }

@@ -168,7 +168,11 @@ impl KernelUdf {
     }
 
     /// The output validity: the union of the arguments' (a NULL literal nulls every row).
-    fn output_nulls(&self, args: &KernelArgs, fields: &[arrow_schema::FieldRef]) -> Result<Option<NullBuffer>> {
+    fn output_nulls(
+        &self,
+        args: &KernelArgs,
+        fields: &[arrow_schema::FieldRef],
+    ) -> Result<Option<NullBuffer>> {
         let mut acc: Option<NullBuffer> = None;
         for (i, (col, op, literal)) in args.columns().enumerate() {
             let count = col.null_count();
@@ -203,7 +207,12 @@ impl KernelUdf {
 /// Rule: the closure returned the declared column type and one value per row.
 fn check_result(sig: &KernelSignature, out: &ArrayRef, ret: &DataType, rows: usize) -> Result<()> {
     if out.data_type() != ret {
-        bail!(DType, "kernel `{}` declares a {ret} result, but the UDF closure returned {}", sig.name, out.data_type());
+        bail!(
+            DType,
+            "kernel `{}` declares a {ret} result, but the UDF closure returned {}",
+            sig.name,
+            out.data_type()
+        );
     }
     if out.len() != rows {
         bail!(ShapeMismatch, "kernel `{}`: the result has {} rows, the batch {rows}", sig.name, out.len());
