@@ -34,7 +34,7 @@ type AggFn<T> = dyn Fn(&KernelArgs) -> Result<T> + Send + Sync;
 ///     inputs: &[OperandSignature { name: "x", dtype: DType::F64, dims: Some(&[Dim::Sym("n")]), mutable: false }],
 ///     outputs: &[OperandSignature { name: "out", dtype: DType::F64, dims: None, mutable: false }],
 /// };
-/// let udaf = KernelUdaf::new(TOTAL_SIGNATURE, |a| Ok(a.array::<f64>(0)?.to_vec().iter().sum()), |a, b| a + b)?;
+/// let udaf = KernelUdaf::<f64>::new(TOTAL_SIGNATURE, |a| Ok(a.array::<f64>(0)?.to_vec().iter().sum::<f64>()), |a, b| a + b)?;
 /// assert_eq!(udaf.into_udaf().name(), "total");
 /// # Ok::<(), array_expr_runtime::Error>(())
 /// ```
