@@ -67,6 +67,7 @@ pub mod element;
 pub mod error;
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 pub mod gemm;
+pub mod interop;
 pub mod io;
 pub mod layout;
 pub mod parallel;
