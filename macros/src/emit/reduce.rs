@@ -172,22 +172,21 @@ impl Emitter<'_> {
         let alloc = quote! {
             let mut #t = #rt::runtime::diagnostics::alloc_counted::<#ty, #rank>(#kept_e, true)?;
         };
-        // row-local: allocated once before the loop, each block reads and writes its rows
-        let rows = self.row_slice_of(&kept);
-        match rows {
-            Some(_) => self.hoisted.push(alloc),
-            None => self.stmts.push(alloc),
+        // row-local: allocated once before the row blocks; inside the row-block body `#t`
+        // names the block's rows of the temporary
+        let rows = self.row_slice_of(&kept).is_some();
+        if rows {
+            self.hoisted.push(alloc);
+            self.row_temps.push(t.clone());
+        } else {
+            self.stmts.push(alloc);
         }
         self.stage_input(*input);
         self.pending_temp = Some(id);
-        match &rows {
-            Some(r) => self.emit_reduce(id, quote!(#t.view_mut().slice(#r)?)),
-            None => self.emit_reduce(id, quote!(#t.view_mut())),
-        }
+        self.emit_reduce(id, quote!(#t.view_mut()));
         let view = match (rows, *keepdims) {
-            (Some(r), _) => quote!(#t.view().slice(#r)?),
-            (None, true) => quote!(#t.view()),
-            (None, false) => {
+            (true, _) | (false, true) => quote!(#t.view()),
+            (false, false) => {
                 let out_e = self.shape_expr(&n.shape);
                 quote!(#t.view().reshape(#out_e, #rt::runtime::Order::C)?)
             }
