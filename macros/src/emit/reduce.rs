@@ -88,10 +88,16 @@ impl Emitter<'_> {
             // several SIMD accumulators in a fixed order; short runs (the block length is fixed
             // by the shape, so the choice is too) fold element by element
             let (i_t, a_t) = (dtype_tokens(in_dtype), dtype_tokens(acc));
+            // a reduced operand (`sum(x)`, or a value staged in the output block) arrives as
+            // a slice already: reduce it there instead of copying it to the scratch first
+            let (src, fill) = match operands.iter().position(|o| *o == input) {
+                Some(k) => (ins.get(k).map_or_else(|| quote!(__ae_vals), |i| quote!(#i)), quote!()),
+                None => (quote!(__ae_vals), fill.clone()),
+            };
             let reduce_block = match kind {
-                ReduceKind::Min => quote!(#rt::kernels::reduce::min(&__ae_vals[..__ae_n])),
-                ReduceKind::Max => quote!(#rt::kernels::reduce::max(&__ae_vals[..__ae_n])),
-                _ => quote!(<#i_t as #rt::BlockSum<#a_t>>::block_sum(&__ae_vals[..__ae_n])),
+                ReduceKind::Min => quote!(#rt::kernels::reduce::min(&#src[..__ae_n])),
+                ReduceKind::Max => quote!(#rt::kernels::reduce::max(&#src[..__ae_n])),
+                _ => quote!(<#i_t as #rt::BlockSum<#a_t>>::block_sum(&#src[..__ae_n])),
             };
             quote! {
                 if __ae_n < 64 {

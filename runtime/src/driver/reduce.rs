@@ -146,8 +146,11 @@ macro_rules! reduce_driver {
             });
             let out_base = SharedMut(out.as_mut_ptr());
             $(let $a = Shared($a.as_ptr());)+
-            type Bufs<$($A),+> = ($((*const $A, BlockBuf<$A>, [[$A; BLOCK]; GROUP]),)+);
-            let new_bufs = || -> Bufs<$($A),+> { ($(($a.get(), BlockBuf::new(), [[<$A as Element>::ZERO; BLOCK]; GROUP]),)+) };
+            // per operand: its base, a block buffer and the tile of a group's blocks (zeroed on
+            // first use only: most reductions never need it, and the driver runs once per row
+            // block in row-local schedules)
+            type Bufs<$($A),+> = ($((*const $A, BlockBuf<$A>, Option<[[$A; BLOCK]; GROUP]>),)+);
+            let new_bufs = || -> Bufs<$($A),+> { ($(($a.get(), BlockBuf::new(), None),)+) };
             // Reduces blocks b0..b1 of outputs j0..j0 + g of the outer run at `ooff` into `trees`.
             // GROUP neighbouring outputs are reduced together, block by block: for a column
             // reduction of a C-order matrix the group shares each cache line it reads, so the
@@ -163,19 +166,20 @@ macro_rules! reduce_driver {
                     // columns with a large stride (which also thrashes the cache sets).
                     let tiled = g > 1 && n >= 64 && lead_outer != 0 && lead_outer.unsigned_abs() < st[0].unsigned_abs();
                     if tiled {
-                        $(
+                        $({
+                            let tile = $a.2.get_or_insert_with(|| [[<$A as Element>::ZERO; BLOCK]; GROUP]);
                             for i in 0..n {
                                 let row = off[$k - 1] + i as isize * st[$k - 1];
                                 for jj in 0..g {
                                     let j = (j0 + jj) as isize;
                                     // SAFETY: as below: `outer` and `inner` split the operand's
                                     // own shape, j < olen and i < n.
-                                    $a.2[jj][i] = unsafe { *$a.0.offset(ooff[$k] + j * ost[$k] + row) };
+                                    tile[jj][i] = unsafe { *$a.0.offset(ooff[$k] + j * ost[$k] + row) };
                                 }
                             }
-                        )+
+                        })+
                         for (jj, tree) in trees.iter_mut().enumerate().take(g) {
-                            let p = block(start, &mut scratch[..], $(&$a.2[jj][..n]),+);
+                            let p = block(start, &mut scratch[..], $($a.2.as_ref().map_or(&[][..], |t| &t[jj][..n])),+);
                             tree.push(p, combine);
                         }
                         return;
@@ -223,19 +227,20 @@ macro_rules! reduce_driver {
                 $(
                     let at = |jj: usize| ooff[$k] + (j0 + jj) as isize * ost[$k] + off[$k - 1];
                     if is[$k - 1] == 0 {
-                        for jj in 0..g {
+                        let tile = $a.2.get_or_insert_with(|| [[<$A as Element>::ZERO; BLOCK]; GROUP]);
+                        for (jj, t) in tile.iter_mut().enumerate().take(g) {
                             // SAFETY: `outer` and `inner` split the operand's own shape, j0 + jj
                             // is below the outer run's length and the block is not empty (one
                             // run, `rowwise`), so its first element is one of the operand's.
                             let x = unsafe { *$a.0.offset(at(jj)) };
-                            $a.2[jj][..n].fill(x);
+                            t[..n].fill(x);
                         }
                     }
                     let $a: [&[$A]; GROUP] = std::array::from_fn(|jj| {
                         if jj >= g {
                             &[][..]
                         } else if is[$k - 1] == 0 {
-                            &$a.2[jj][..n]
+                            $a.2.as_ref().map_or(&[][..], |t| &t[jj][..n])
                         } else {
                             // SAFETY: as above; the run has unit stride (`rowwise`), so its n
                             // elements from `at(jj)` on are consecutive elements of the operand,
@@ -291,7 +296,8 @@ macro_rules! reduce_driver {
             // Every output of the outer runs of chunk `c`, each on this task.
             let outputs_of = |c: usize| -> Result<()> {
                 let (mut bufs, mut scratch) = (new_bufs(), [S::ZERO; BLOCK]);
-                let mut trees: [Pairwise<P>; GROUP] = [Pairwise::new(); GROUP];
+                // the block trees only when the outputs are not reduced by `rows`
+                let mut trees: Option<[Pairwise<P>; GROUP]> = None;
                 let mut first = Ok(());
                 split.visit(&outer, c, |ooff, olen, ost| {
                     for j0 in (0..olen).step_by(GROUP) {
@@ -303,7 +309,8 @@ macro_rules! reduce_driver {
                                 parts
                             }
                             None => {
-                                process(&mut bufs, &mut scratch, &ooff, &ost, j0, g, (0, blocks), &mut trees);
+                                let trees = trees.get_or_insert_with(|| [Pairwise::new(); GROUP]);
+                                process(&mut bufs, &mut scratch, &ooff, &ost, j0, g, (0, blocks), trees);
                                 std::array::from_fn(|jj| trees[jj].finish(combine))
                             }
                         };
