@@ -146,11 +146,8 @@ macro_rules! reduce_driver {
             });
             let out_base = SharedMut(out.as_mut_ptr());
             $(let $a = Shared($a.as_ptr());)+
-            // per operand: its base, a block buffer and the tile of a group's blocks (zeroed on
-            // first use only: most reductions never need it, and the driver runs once per row
-            // block in row-local schedules)
-            type Bufs<$($A),+> = ($((*const $A, BlockBuf<$A>, Option<[[$A; BLOCK]; GROUP]>),)+);
-            let new_bufs = || -> Bufs<$($A),+> { ($(($a.get(), BlockBuf::new(), None),)+) };
+            type Bufs<$($A),+> = ($((*const $A, BlockBuf<$A>, [[$A; BLOCK]; GROUP]),)+);
+            let new_bufs = || -> Bufs<$($A),+> { ($(($a.get(), BlockBuf::new(), [[<$A as Element>::ZERO; BLOCK]; GROUP]),)+) };
             // Reduces blocks b0..b1 of outputs j0..j0 + g of the outer run at `ooff` into `trees`.
             // GROUP neighbouring outputs are reduced together, block by block: for a column
             // reduction of a C-order matrix the group shares each cache line it reads, so the
@@ -167,7 +164,7 @@ macro_rules! reduce_driver {
                     let tiled = g > 1 && n >= 64 && lead_outer != 0 && lead_outer.unsigned_abs() < st[0].unsigned_abs();
                     if tiled {
                         $({
-                            let tile = $a.2.get_or_insert_with(|| [[<$A as Element>::ZERO; BLOCK]; GROUP]);
+                            let tile = &mut $a.2;
                             for i in 0..n {
                                 let row = off[$k - 1] + i as isize * st[$k - 1];
                                 for jj in 0..g {
@@ -179,7 +176,7 @@ macro_rules! reduce_driver {
                             }
                         })+
                         for (jj, tree) in trees.iter_mut().enumerate().take(g) {
-                            let p = block(start, &mut scratch[..], $($a.2.as_ref().map_or(&[][..], |t| &t[jj][..n])),+);
+                            let p = block(start, &mut scratch[..], $(&$a.2[jj][..n]),+);
                             tree.push(p, combine);
                         }
                         return;
@@ -227,8 +224,7 @@ macro_rules! reduce_driver {
                 $(
                     let at = |jj: usize| ooff[$k] + (j0 + jj) as isize * ost[$k] + off[$k - 1];
                     if is[$k - 1] == 0 {
-                        let tile = $a.2.get_or_insert_with(|| [[<$A as Element>::ZERO; BLOCK]; GROUP]);
-                        for (jj, t) in tile.iter_mut().enumerate().take(g) {
+                        for (jj, t) in $a.2.iter_mut().enumerate().take(g) {
                             // SAFETY: `outer` and `inner` split the operand's own shape, j0 + jj
                             // is below the outer run's length and the block is not empty (one
                             // run, `rowwise`), so its first element is one of the operand's.
@@ -240,7 +236,7 @@ macro_rules! reduce_driver {
                         if jj >= g {
                             &[][..]
                         } else if is[$k - 1] == 0 {
-                            $a.2.as_ref().map_or(&[][..], |t| &t[jj][..n])
+                            &$a.2[jj][..n]
                         } else {
                             // SAFETY: as above; the run has unit stride (`rowwise`), so its n
                             // elements from `at(jj)` on are consecutive elements of the operand,
