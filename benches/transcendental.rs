@@ -12,6 +12,7 @@
 mod support;
 
 use array_expr::array_expr;
+use array_expr::parallel::with_threads;
 use array_expr_kernels::{math, SimdElem};
 use criterion::{criterion_group, criterion_main, Criterion};
 use ndarray::{Axis, Zip};
@@ -119,6 +120,8 @@ fn softmax_group(c: &mut Criterion, p: &mut Probe) {
     let mut g = support::group(c, "softmax_rows");
     p.triad(&mut g);
     bench(&mut g, "ours", bytes, || ours(&mut out).unwrap());
+    // the row blocks on one thread, against `ours` on the machine's budget
+    bench(&mut g, "ours_1thread", bytes, || with_threads(1, || ours(&mut out)).unwrap());
     bench(&mut g, "hand", bytes, || hand::softmax_rows(&mut out, &x, m));
     bench(&mut g, "unfused", bytes, || softmax_unfused(&mut out, &x, m));
     bench(&mut g, "ndarray_ops", bytes, ops);

@@ -45,7 +45,7 @@ fn first_difference(a: &[u32], b: &[u32]) -> Option<(usize, u32, u32)> {
 
 fn check_softmax(x: ArrayView<'_, f32, 2>, what: &str) {
     let want = bits32(&with_threads(1, || softmax_whole(x).unwrap().to_vec()));
-    for t in [1, 2, 3, 8] {
+    for t in [1, 2, 3, 4, 8] {
         let got = bits32(&with_threads(t, || softmax(x).unwrap().to_vec()));
         assert_eq!(first_difference(&got, &want), None, "softmax {what} on {t} threads");
     }
@@ -58,7 +58,7 @@ fn check_softmax_close(x: ArrayView<'_, f32, 2>, ulps: u32, what: &str) {
     for (i, (a, b)) in one.iter().zip(&want).enumerate() {
         assert!(a.abs_diff(*b) <= ulps, "softmax {what}: element {i} is {a:#x}, the whole-array pass {b:#x}");
     }
-    for t in [2, 3, 8] {
+    for t in [2, 3, 4, 8] {
         let got = bits32(&with_threads(t, || softmax(x).unwrap().to_vec()));
         assert_eq!(first_difference(&got, &one), None, "softmax {what} on {t} threads");
     }
@@ -96,13 +96,32 @@ fn standardize_rows_equals_the_whole_array_passes() {
     }
     let x = Array::<f64, 2>::random_uniform([90, 300], 5, -3.0, 3.0);
     check_standardize(x.view().t(), 90, "F order");
+    // large enough for the row blocks to spread over threads
+    let x = Array::<f64, 2>::random_uniform([601, 1000], 7, -3.0, 3.0);
+    check_standardize(x.view(), 1000, "[601, 1000]");
+}
+
+/// A multi-threaded row-local kernel is one parallel region (the row blocks, each task running
+/// every pass of its blocks), not one per pass, and a small one runs on the calling thread.
+#[test]
+fn row_blocks_are_one_parallel_region() {
+    let regions = || array_expr::parallel::regions_started().1;
+    let big = Array::<f32, 2>::random_uniform([512, 1024], 8, -5.0, 5.0);
+    let before = regions();
+    let got = with_threads(2, || softmax(big.view()).unwrap());
+    assert_eq!(regions() - before, 1, "regions of a 2 MiB softmax on 2 threads");
+    assert_eq!(bits32(&got.to_vec()), bits32(&with_threads(1, || softmax(big.view()).unwrap().to_vec())));
+    let small = Array::<f32, 2>::random_uniform([64, 1024], 8, -5.0, 5.0);
+    let before = regions();
+    with_threads(2, || softmax(small.view()).unwrap());
+    assert_eq!(regions() - before, 0, "regions of a 256 KiB softmax on 2 threads");
 }
 
 fn check_standardize(x: ArrayView<'_, f64, 2>, m: usize, what: &str) {
     let w = Array::<f64, 1>::random_uniform([m], 6, 0.5, 2.0);
     let want: Vec<u64> =
         standardize_whole(x, w.view()).unwrap().to_vec().iter().map(|v| v.to_bits()).collect();
-    for t in [1, 3] {
+    for t in [1, 2, 3, 4, 8] {
         let got = with_threads(t, || standardize(x, w.view()).unwrap().to_vec());
         let got: Vec<u64> = got.iter().map(|v| v.to_bits()).collect();
         assert!(got == want, "{what} on {t} threads");

@@ -45,6 +45,9 @@ pub(crate) struct Emitter<'a> {
     staged: Option<(NodeId, TokenStream)>,
     /// Statements run once before the row-block loop (temporaries' allocations).
     hoisted: Vec<TokenStream>,
+    /// The temporaries those statements allocate: the row-block driver splits them by rows,
+    /// and inside its body their names are the current block's rows.
+    row_temps: Vec<Ident>,
     /// The value a row-local schedule stages in the output block: the node, the mutable
     /// block expression its pass writes and the read-only one later passes read.
     stage_plan: Option<(NodeId, TokenStream, TokenStream)>,
@@ -70,6 +73,7 @@ impl<'a> Emitter<'a> {
             row_rank: None,
             staged: None,
             hoisted: Vec::new(),
+            row_temps: Vec::new(),
             stage_plan: None,
         }
     }

@@ -88,10 +88,16 @@ impl Emitter<'_> {
             // several SIMD accumulators in a fixed order; short runs (the block length is fixed
             // by the shape, so the choice is too) fold element by element
             let (i_t, a_t) = (dtype_tokens(in_dtype), dtype_tokens(acc));
+            // a reduced operand (`sum(x)`, or a value staged in the output block) arrives as
+            // a slice already: reduce it there instead of copying it to the scratch first
+            let (src, fill) = match operands.iter().position(|o| *o == input) {
+                Some(k) => (ins.get(k).map_or_else(|| quote!(__ae_vals), |i| quote!(#i)), quote!()),
+                None => (quote!(__ae_vals), fill.clone()),
+            };
             let reduce_block = match kind {
-                ReduceKind::Min => quote!(#rt::kernels::reduce::min(&__ae_vals[..__ae_n])),
-                ReduceKind::Max => quote!(#rt::kernels::reduce::max(&__ae_vals[..__ae_n])),
-                _ => quote!(<#i_t as #rt::BlockSum<#a_t>>::block_sum(&__ae_vals[..__ae_n])),
+                ReduceKind::Min => quote!(#rt::kernels::reduce::min(&#src[..__ae_n])),
+                ReduceKind::Max => quote!(#rt::kernels::reduce::max(&#src[..__ae_n])),
+                _ => quote!(<#i_t as #rt::BlockSum<#a_t>>::block_sum(&#src[..__ae_n])),
             };
             quote! {
                 if __ae_n < 64 {
@@ -172,22 +178,21 @@ impl Emitter<'_> {
         let alloc = quote! {
             let mut #t = #rt::runtime::diagnostics::alloc_counted::<#ty, #rank>(#kept_e, true)?;
         };
-        // row-local: allocated once before the loop, each block reads and writes its rows
-        let rows = self.row_slice_of(&kept);
-        match rows {
-            Some(_) => self.hoisted.push(alloc),
-            None => self.stmts.push(alloc),
+        // row-local: allocated once before the row blocks; inside the row-block body `#t`
+        // names the block's rows of the temporary
+        let rows = self.row_slice_of(&kept).is_some();
+        if rows {
+            self.hoisted.push(alloc);
+            self.row_temps.push(t.clone());
+        } else {
+            self.stmts.push(alloc);
         }
         self.stage_input(*input);
         self.pending_temp = Some(id);
-        match &rows {
-            Some(r) => self.emit_reduce(id, quote!(#t.view_mut().slice(#r)?)),
-            None => self.emit_reduce(id, quote!(#t.view_mut())),
-        }
+        self.emit_reduce(id, quote!(#t.view_mut()));
         let view = match (rows, *keepdims) {
-            (Some(r), _) => quote!(#t.view().slice(#r)?),
-            (None, true) => quote!(#t.view()),
-            (None, false) => {
+            (true, _) | (false, true) => quote!(#t.view()),
+            (false, false) => {
                 let out_e = self.shape_expr(&n.shape);
                 quote!(#t.view().reshape(#out_e, #rt::runtime::Order::C)?)
             }

@@ -16,16 +16,9 @@ use crate::shape::{Dim, Shape};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-/// Bytes of one row block of the output (and of a same-shaped input): with the output block
-/// and the small temporaries, a block stays in the 512 KiB L2 cache between passes while
-/// leaving room for the hardware prefetcher's lines.
-const ROW_BLOCK_BYTES: usize = 64 << 10;
-
-/// Fewest rows in a block (the last block takes the remainder when fewer would be left): the
-/// reduce drivers choose the vertical path for at least 8 kept outputs, so a block must not
-/// be shorter than that where the whole array is not, or its rows would be summed in another
-/// order.
-const MIN_ROWS: usize = 8;
+/// Most temporaries a row-local schedule may write (the row-block driver splits at most
+/// eight arrays: the output and these).
+const MAX_ROW_TEMPS: usize = 7;
 
 impl Emitter<'_> {
     /// `[r0..r1, .., ..]` slicing a value of `shape` to the current block of rows, when a
@@ -46,8 +39,8 @@ impl Emitter<'_> {
     }
 
     /// The rank of a row-local schedule for the final pass of `root`, if it applies: a single
-    /// (first) output of rank >= 2 with its row axis, at least one reduction, and every
-    /// reduction keeps axis 0 with `keepdims`; no GEMM, views or in-place update; every
+    /// (first) output of rank >= 2 with its row axis, one to [`MAX_ROW_TEMPS`] reductions, and
+    /// every reduction keeps axis 0 with `keepdims`; no GEMM, views or in-place update; every
     /// array operand either has the row axis or broadcasts along it.
     fn row_local_rank(&self, root: NodeId) -> Option<usize> {
         let rn = self.ir.get(root)?;
@@ -81,7 +74,7 @@ impl Emitter<'_> {
                 op => todo.extend(Ir::children(op)),
             }
         }
-        (reductions > 0).then_some(rank)
+        (1..=MAX_ROW_TEMPS).contains(&reductions).then_some(rank)
     }
 
     /// The value to stage in the output block: computed in the output pass and also the whole
@@ -120,14 +113,13 @@ impl Emitter<'_> {
         let Some(rank) = self.row_local_rank(root) else { return false };
         let Some(rn) = self.ir.get(root).cloned() else { return false };
         self.row_rank = Some(rank);
-        let Some(rows) = self.row_slice_of(&rn.shape) else {
+        if self.row_slice_of(&rn.shape).is_none() {
             self.row_rank = None;
             return false;
-        };
+        }
         let outer = std::mem::take(&mut self.stmts);
-        let block = quote!(#dst.slice(#rows)?);
-        self.stage_plan =
-            self.stage_candidate(root).map(|e| (e, block.clone(), quote!(#dst.into_view().slice(#rows)?)));
+        let block = quote!(__ae_rdst.view_mut());
+        self.stage_plan = self.stage_candidate(root).map(|e| (e, block.clone(), quote!(__ae_rdst.view())));
         let (_, first) = self.pass_nodes(root);
         self.ensure_temps(&first);
         self.epilogue = self.staged.take().map(|(e, _)| e);
@@ -137,29 +129,30 @@ impl Emitter<'_> {
         self.row_rank = None;
         let inner = std::mem::replace(&mut self.stmts, outer);
         self.stmts.append(&mut self.hoisted);
+        let temps = std::mem::take(&mut self.row_temps);
         let shape_e = self.shape_expr(&rn.shape);
         let elem = dtype_tokens(rn.dtype);
+        let rt = rt();
         self.stmts.push(quote! {
             {
                 let __ae_rshape = #shape_e;
                 let __ae_row_bytes = __ae_rshape[1..].iter().product::<usize>().max(1) * ::core::mem::size_of::<#elem>();
-                let __ae_rb = (#ROW_BLOCK_BYTES / __ae_row_bytes).max(#MIN_ROWS);
-                let mut __ae_r0 = 0usize;
-                while __ae_r0 < __ae_rshape[0] {
-                    let __ae_r1 = match __ae_r0 + __ae_rb {
-                        // no block of fewer rows than the whole array would have
-                        __ae_e if __ae_e + #MIN_ROWS > __ae_rshape[0] => __ae_rshape[0],
-                        __ae_e => __ae_e,
-                    };
-                    #(#inner)*
-                    __ae_r0 = __ae_r1;
-                }
+                #rt::driver::row_blocks(
+                    (#dst, #(#temps.view_mut(),)*),
+                    __ae_row_bytes,
+                    2 * __ae_row_bytes,
+                    &|__ae_r0: usize, __ae_r1: usize, (mut __ae_rdst, #(mut #temps,)*)| -> ::core::result::Result<(), #rt::runtime::Error> {
+                        #(#inner)*
+                        ::core::result::Result::Ok(())
+                    },
+                )?;
             }
         });
-        // later outputs of the kernel read the temporaries whole
-        let temps: Vec<NodeId> = self.temps.keys().copied().collect();
-        for id in temps {
-            let (t, tv) = (format_ident!("__ae_t{}", id.0), format_ident!("__ae_tv{}", id.0));
+        // later outputs of the kernel read the split temporaries whole (the others lived in
+        // the row-block body only, so a later pass computes them again)
+        self.temps.retain(|id, _| temps.contains(&format_ident!("__ae_t{}", id.0)));
+        for t in &temps {
+            let tv = format_ident!("__ae_tv{}", t.to_string().trim_start_matches("__ae_t"));
             self.stmts.push(quote!(let #tv = #t.view();));
         }
         true

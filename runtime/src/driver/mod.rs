@@ -53,11 +53,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 mod nest;
 mod reduce;
+mod rowblock;
 mod strip;
 mod tile;
 mod zip;
 
 pub use reduce::*;
+pub use rowblock::*;
 pub use zip::*;
 
 /// Longest run handed to a kernel body at once.

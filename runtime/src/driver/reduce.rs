@@ -177,17 +177,18 @@ macro_rules! reduce_driver {
                     // columns with a large stride (which also thrashes the cache sets).
                     let tiled = g > 1 && n >= 64 && lead_outer != 0 && lead_outer.unsigned_abs() < st[0].unsigned_abs();
                     if tiled {
-                        $(
+                        $({
+                            let tile = &mut $a.2;
                             for i in 0..n {
                                 let row = off[$k - 1] + i as isize * st[$k - 1];
                                 for jj in 0..g {
                                     let j = (j0 + jj) as isize;
                                     // SAFETY: as below: `outer` and `inner` split the operand's
                                     // own shape, j < olen and i < n.
-                                    $a.2[jj][i] = unsafe { *$a.0.offset(ooff[$k] + j * ost[$k] + row) };
+                                    tile[jj][i] = unsafe { *$a.0.offset(ooff[$k] + j * ost[$k] + row) };
                                 }
                             }
-                        )+
+                        })+
                         for (jj, tree) in trees.iter_mut().enumerate().take(g) {
                             let p = block(start, &mut scratch[..], $(&$a.2[jj][..n]),+);
                             tree.push(p, combine);
@@ -243,12 +244,12 @@ macro_rules! reduce_driver {
                 $(
                     let at = |jj: usize| ooff[$k] + (j0 + jj) as isize * ost[$k] + off[$k - 1];
                     if is[$k - 1] == 0 {
-                        for jj in 0..g {
+                        for (jj, t) in $a.2.iter_mut().enumerate().take(g) {
                             // SAFETY: `outer` and `inner` split the operand's own shape, j0 + jj
                             // is below the outer run's length and the block is not empty (one
                             // run, `rowwise`), so its first element is one of the operand's.
                             let x = unsafe { *$a.0.offset(at(jj)) };
-                            $a.2[jj][..n].fill(x);
+                            t[..n].fill(x);
                         }
                     }
                     let $a: [&[$A]; GROUP] = std::array::from_fn(|jj| {
@@ -318,7 +319,8 @@ macro_rules! reduce_driver {
             // Every output of the outer runs of chunk `c`, each on this task.
             let outputs_of = |c: usize| -> Result<()> {
                 let (mut bufs, mut scratch) = (new_bufs(), [S::ZERO; BLOCK]);
-                let mut trees: [Pairwise<P>; GROUP] = [Pairwise::new(); GROUP];
+                // the block trees only when the outputs are not reduced by `rows`
+                let mut trees: Option<[Pairwise<P>; GROUP]> = None;
                 let mut first = Ok(());
                 split.visit(&outer, c, |ooff, olen, ost| {
                     for j0 in (0..olen).step_by(GROUP) {
@@ -330,7 +332,8 @@ macro_rules! reduce_driver {
                                 parts
                             }
                             None => {
-                                process(&mut bufs, &mut scratch, &ooff, &ost, j0, g, (0, blocks), &mut trees);
+                                let trees = trees.get_or_insert_with(|| [Pairwise::new(); GROUP]);
+                                process(&mut bufs, &mut scratch, &ooff, &ost, j0, g, (0, blocks), trees);
                                 std::array::from_fn(|jj| trees[jj].finish(combine))
                             }
                         };
