@@ -239,3 +239,27 @@ fn integer_reductions_never_wrap_silently() {
         "`sum` overflows `i64`; accumulate in a wider dtype, e.g. `sum` with `::<i64>` or a cast"
     );
 }
+
+array_expr! {
+    /// Bounds wider than the clipped operand, each wider than the last: every argument is widened
+    /// to the widest (once a compile error inside the generated call: the first two arguments
+    /// stayed at the middle width).
+    #[promote(safe)]
+    fn clip_widening(x: i8[n], lo: i16[n], hi: i32[n]) -> i32[n] { clip(x, lo, hi) }
+    #[promote(safe)]
+    fn clip_to_f64(x: i16[n], lo: f32[n], hi: f64[n]) -> f64[n] { clip(x, lo, hi) }
+}
+
+#[test]
+fn promoted_clip_widens_every_argument_to_the_widest() {
+    let x = Array::from_vec(vec![-128i8, -5, 0, 7, 127]);
+    let lo = Array::from_vec(vec![-300i16, -3, 1, -1, 200]);
+    let hi = Array::from_vec(vec![100_000i32, 4, 2, 5, 70_000]);
+    let want: Vec<i32> =
+        (0..5).map(|i| i32::from(x.to_vec()[i]).max(i32::from(lo.to_vec()[i])).min(hi.to_vec()[i])).collect();
+    assert_eq!(clip_widening(&x, &lo, &hi).unwrap().to_vec(), want);
+    let x = Array::from_vec(vec![-7i16, 3, 9]);
+    let lo = Array::from_vec(vec![-2.5f32, 3.5, 0.0]);
+    let hi = Array::from_vec(vec![1.0e10f64, 8.0, 8.25]);
+    assert_eq!(clip_to_f64(&x, &lo, &hi).unwrap().to_vec(), vec![-2.5, 3.5, 8.25]);
+}

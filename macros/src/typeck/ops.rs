@@ -195,6 +195,15 @@ impl Cx<'_> {
         if ids.is_empty() {
             ids.push(self.materialize(acc, None)?);
         }
+        // arguments unified early may sit at a narrower dtype than a later one widened the result
+        // to (`#[promote(safe)] clip(x: i8, lo: i16, hi: i32)`): widen them all to the final one
+        if let Some(d) = dtype {
+            for id in ids.iter_mut() {
+                if self.node(*id).map(|n| n.dtype) != Some(d) {
+                    *id = self.widen(*id, d)?;
+                }
+            }
+        }
         let d = dtype.or_else(|| ids.first().and_then(|i| self.node(*i)).map(|n| n.dtype))?;
         let first_label = labels.first().cloned().unwrap_or_default();
         let first_shape = self.node(*ids.first()?)?.shape.clone();
