@@ -82,8 +82,8 @@ macro_rules! reduce_driver {
         /// element of each input into each partial of `acc` (`acc[j] = step(acc[j], x_j)`,
         /// the inputs as long as `acc`). When the kept axis is the contiguous one of the
         /// inputs (column sums of C-order data), the driver then walks each row of a block in
-        /// memory order across a panel of up to [`PANEL`] outputs (whose partials stay in
-        /// cache), [`STRIP`] outputs per `accum` call; a block's partial per output is
+        /// memory order across a panel of up to `PANEL` (4096) outputs (whose partials stay in
+        /// cache), `STRIP` (256) outputs per `accum` call; a block's partial per output is
         /// the fold from `init` of its elements in order, and the pairwise tree over blocks
         /// is the same as without it. Results then may differ in the last bits from another
         /// layout of the same values, never across thread counts.

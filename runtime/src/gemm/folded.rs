@@ -12,7 +12,7 @@ use crate::error::Result;
 use crate::view::{ArrayView, ArrayViewMut};
 
 /// `C = fo·((fa·A) @ (fb·B)) + beta·C`: through GEMM with `alpha = fo·fa·fb` when every factor
-/// and their product are [foldable](sealed::Sealed::foldable) (finite, with a magnitude in
+/// and their product are foldable (finite, with a magnitude in
 /// [2⁻⁶⁴, 2⁶⁴], for floats; always for integers and `bool`), else term by term as the unfolded
 /// expression computes it (each product `(a·fa)·(b·fb)`, summed in order, times `fo`), so zeros,
 /// infinities and NaN give what the expression gives. Used by the code `array_expr!` emits.
