@@ -4,7 +4,7 @@
 //! A math function over a large array is bound by memory traffic, and an ordinary store costs
 //! two transfers (the read-for-ownership of the destination line, then the write-back). [`map`]
 //! and [`map2`] write outputs of [`STREAM_MIN_BYTES`] or more with non-temporal stores (see
-//! [`mem::write_vectors`]), which is what `memcpy` does for large copies; smaller outputs, which
+//! [`mem::streaming`]), which is what `memcpy` does for large copies; smaller outputs, which
 //! are likely to be read again from the cache, use ordinary stores. The result is the same
 //! either way: element `i` of the output is `f` applied to the vector holding element `i`.
 //!
