@@ -21,11 +21,17 @@
 //! cannot decide are counted and skipped; a kernel fails when more than half of its elements
 //! are undecided.
 //!
-//! Run one kernel with `cargo test --release --features ndarray --test differential k042`.
+//! The kernels are split over two test crates that compile in parallel: this one holds the
+//! first half of the generated files (`differential/generated.rs`), `differential_b.rs` the
+//! second (`differential/generated_b.rs`); both share the support modules.
+//!
+//! Run one kernel with `cargo test --release --features ndarray --test differential k042`
+//! (`--test differential_b` for the second half).
 
-// The support modules serve every generated kernel; which of their functions a given seed's
-// kernels call varies, so unused ones are not an error.
-#![allow(dead_code)]
+// The support modules serve every generated kernel; which of their functions (and prelude
+// imports) a given seed's kernels, or one half of them, call varies, so unused ones are not an
+// error.
+#![allow(dead_code, unused_imports)]
 
 #[path = "differential/data.rs"]
 mod data;

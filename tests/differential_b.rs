@@ -1,0 +1,34 @@
+//! Differential testing of generated kernels, second half: see `differential.rs` for what is
+//! tested and how; this crate holds the generated files of `differential/generated_b.rs`, so the
+//! two halves compile in parallel.
+//!
+//! Run one kernel with `cargo test --release --features ndarray --test differential_b k300`.
+
+// The support modules serve every generated kernel; which of their functions (and prelude
+// imports) a given seed's kernels, or one half of them, call varies, so unused ones are not an
+// error.
+#![allow(dead_code, unused_imports)]
+
+#[path = "differential/data.rs"]
+mod data;
+#[path = "differential/generated_b.rs"]
+mod generated;
+#[path = "differential/ints.rs"]
+mod ints;
+#[path = "differential/products.rs"]
+mod products;
+#[path = "differential/reduce.rs"]
+mod reduce;
+#[path = "differential/runner.rs"]
+mod runner;
+#[path = "differential/values.rs"]
+mod values;
+
+mod prelude {
+    pub(crate) use super::ints::*;
+    pub(crate) use super::products::*;
+    pub(crate) use super::reduce::*;
+    pub(crate) use super::runner::run;
+    pub(crate) use super::values::*;
+    pub(crate) use array_expr::{array_expr, Array};
+}
