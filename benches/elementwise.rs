@@ -155,6 +155,7 @@ fn outer_group(c: &mut Criterion, p: &mut Probe) {
     let bytes = bytes_f32(1, n * m) + bytes_f32(1, n + 2 * m);
     let mut g = support::group(c, "outer_bias");
     p.triad(&mut g);
+    p.write(&mut g);
     bench(&mut g, "ours", bytes, || ours(&mut out).unwrap());
     bench(&mut g, "hand", bytes, || hand::outer_bias(&mut out, &x, &y, &bias));
     bench(&mut g, "unfused", bytes, || unf(&mut out));

@@ -12,6 +12,7 @@
 mod support;
 
 use array_expr::array_expr;
+use array_expr::parallel::with_threads;
 use criterion::{criterion_group, criterion_main, Criterion};
 use ndarray::{Axis, Zip};
 use support::{assert_close, assert_close_scalar, bench, bytes_f32, hand, nd2, uniform, Probe, N, SIDE};
@@ -122,6 +123,8 @@ fn cols_group(c: &mut Criterion, p: &mut Probe, n: usize, m: usize) {
     p.triad(&mut g);
     p.read(&mut g);
     bench(&mut g, "ours", bytes, || ours(&mut out).unwrap());
+    // the same pass split over two threads (the split policy of vertical reductions)
+    bench(&mut g, "ours_2threads", bytes, || with_threads(2, || ours(&mut out)).unwrap());
     bench(&mut g, "hand", bytes, || hand::col_sums(&mut out, &mut acc, &x));
     bench(&mut g, "ndarray_ops", bytes, ops);
     bench(&mut g, "ndarray_zip", bytes, || zip(&mut out));

@@ -46,6 +46,8 @@ array_expr! {
     }
 
     fn outer(x: f32[n, 1], y: f32[m]) -> f32[n, m] { x * y }
+    fn outer_bias64(x: f64[n], y: f64[m], b: f64[m]) -> f64[n, m] { x[:, newaxis] * y + b }
+    fn outer_i32(x: i32[n], y: i32[m]) -> i32[n, m] { x[:, newaxis] * y - 3 }
 
     fn add_into(mut acc: f32[n, m], y: f32[n, m]) { acc += 2.0 * y }
 }
@@ -328,6 +330,53 @@ fn streaming_stores_write_the_same_values() {
     let plain = with_threads(2, || outer(&x, &y).unwrap());
     array_expr::driver::set_streaming_stores(true);
     assert_eq!(plain.to_vec(), want);
+}
+
+/// The output of `f` written into a buffer at element offset `at`, as a C-order `[n, m]` view
+/// with row stride `m + pad`: every row starts at another alignment when `m + pad` is odd.
+fn written_at<T: array_expr::Element + Default>(
+    at: usize,
+    (n, m, pad): (usize, usize, usize),
+    f: impl Fn(&mut array_expr::ArrayViewMut<'_, T, 2>),
+) -> Vec<T> {
+    let mut buf = vec![T::default(); at + n * (m + pad)];
+    let mut view =
+        array_expr::ArrayViewMut::from_shape_strides(&mut buf, [n, m], [(m + pad) as isize, 1], at).unwrap();
+    f(&mut view);
+    (0..n).flat_map(|i| buf[at + i * (m + pad)..][..m].to_vec()).collect()
+}
+
+#[test]
+fn streaming_stores_hold_at_every_alignment_and_dtype() {
+    // 1031 x 1029 elements (4 MiB of f32, 8 MiB of f64: at or above the streaming threshold),
+    // written at every offset within a 32-byte vector, with contiguous rows and with rows
+    // padded by one element (so consecutive rows start at different alignments); the
+    // streamed result must equal the one with ordinary stores, element for element
+    let (n, m) = (1031, 1029);
+    let x = Array::<f64, 1>::random_uniform([n], 53, -2.0, 2.0);
+    let y = Array::<f64, 1>::random_uniform([m], 54, -2.0, 2.0);
+    let b = Array::<f64, 1>::random_uniform([m], 55, -1.0, 1.0);
+    let (xv, yv, bv) = (x.to_vec(), y.to_vec(), b.to_vec());
+    let want64: Vec<f64> = (0..n * m).map(|i| xv[i / m] * yv[i % m] + bv[i % m]).collect();
+    let xi: Vec<i32> = (0..n as i32).map(|i| i % 97 - 48).collect();
+    let yi: Vec<i32> = (0..m as i32).map(|j| j % 89 - 44).collect();
+    let want_i: Vec<i32> = (0..n * m).map(|i| xi[i / m] * yi[i % m] - 3).collect();
+    for stream in [true, false] {
+        array_expr::driver::set_streaming_stores(stream);
+        for pad in [0, 1] {
+            for at in 0..4 {
+                let got = written_at(at, (n, m, pad), |o| {
+                    with_threads(2, || outer_bias64_into(&x, &y, &b, o)).unwrap()
+                });
+                assert!(got == want64, "f64 outer product, offset {at}, pad {pad}, streaming {stream}");
+            }
+            for at in 0..8 {
+                let got = written_at(at, (n, m, pad), |o| outer_i32_into(&xi, &yi, o).unwrap());
+                assert!(got == want_i, "i32 outer product, offset {at}, pad {pad}, streaming {stream}");
+            }
+        }
+    }
+    array_expr::driver::set_streaming_stores(true);
 }
 
 #[test]

@@ -36,7 +36,13 @@ pub(crate) fn config() -> Criterion {
 
 /// A group for one expression family: flat sampling (every sample runs the same number of
 /// iterations, so a 100 ms case does not need 55 iterations), 10 samples.
+///
+/// Sets the process-wide thread budget to 1: the targets are single-threaded and every
+/// comparison (hand loops, ndarray, `matrixmultiply`) runs on one thread, so `ours` does too.
+/// Cases named `ours_2threads` opt back in with `with_threads(2, ..)`. (`ARRAY_EXPR_NUM_THREADS`
+/// would override this; do not set it for these benches.)
 pub(crate) fn group<'a>(c: &'a mut Criterion, family: &str) -> BenchmarkGroup<'a, WallTime> {
+    array_expr::parallel::set_num_threads(1);
     let mut g = c.benchmark_group(format!("fusion/{family}"));
     g.sampling_mode(SamplingMode::Flat).sample_size(10);
     g
@@ -106,6 +112,31 @@ impl Probe {
     pub(crate) fn read(&mut self, g: &mut BenchmarkGroup<'_, WallTime>) {
         let b = &self.b;
         bench(g, "stream_read", bytes_f32(1, N), || read_pass(b));
+    }
+
+    /// Adds the write-bandwidth ceilings to `g` (4 bytes per element, 64 MiB): `write_plain`
+    /// fills `a` with ordinary vector stores (each line read for ownership first) and
+    /// `write_nontemporal` copies a 32 KiB L1-resident buffer over it with streaming stores
+    /// (no read for ownership). A write-only pass cannot beat the better of the two.
+    pub(crate) fn write(&mut self, g: &mut BenchmarkGroup<'_, WallTime>) {
+        let a = &mut self.a;
+        bench(g, "write_plain", bytes_f32(1, N), || write_plain(a, 1.5));
+        let src = vec![2.5f32; 8192];
+        let a = &mut self.a;
+        bench(g, "write_nontemporal", bytes_f32(1, N), || {
+            for chunk in a.chunks_mut(src.len()) {
+                array_expr::__private::kernels::mem::copy_nontemporal(chunk, &src);
+            }
+        });
+    }
+}
+
+/// Fills `a` with `v` through ordinary stores (black-boxed so it stays a vector loop, not a
+/// `memset` call whose large-size path may use streaming stores itself).
+pub(crate) fn write_plain(a: &mut [f32], v: f32) {
+    let v = black_box(v);
+    for x in a.iter_mut() {
+        *x = v;
     }
 }
 

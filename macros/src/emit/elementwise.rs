@@ -116,12 +116,13 @@ impl Emitter<'_> {
             return;
         }
         self.in_final = rw;
-        let vector = self.vector_body(&nodes, &operands, root);
+        let vector = self.vector_body(&nodes, &operands, root, true);
         self.in_final = false;
         self.record(PassKind::Map, root, dest, &nodes, &operands, vector.is_some());
         let loop_body = match vector {
             Some(vbody) => vbody,
             None => quote! {
+                let _ = __ae_s; // ordinary stores: the scalar loop does not stream
                 for __ae_k in 0..__ae_n {
                     #body
                     __ae_o[__ae_k] = #rv;
@@ -142,7 +143,7 @@ impl Emitter<'_> {
                 let mut __ae_d = #dst;
                 let __ae_shape = __ae_d.shape();
                 #(let #ops = #views.broadcast_to(__ae_shape)?;)*
-                #rt::driver::#zip(&mut __ae_d, #(&#ops,)* #cost, &|__ae_o, #(#ins),*| {
+                #rt::driver::#zip(&mut __ae_d, #(&#ops,)* #cost, &|__ae_o, __ae_s, #(#ins),*| {
                     let __ae_n = __ae_o.len();
                     #(let #ins = &#ins[..__ae_n];)*
                     #loop_body
@@ -172,12 +173,14 @@ impl Emitter<'_> {
     /// one float dtype (masks from comparing them included) and whose operations all have a
     /// vector form; `None` otherwise (the scalar loop then runs, auto-vectorized where LLVM can).
     /// Every element, the last partial vector included, goes through the same vector code, so
-    /// a result does not depend on where an element falls in a block.
+    /// a result does not depend on where an element falls in a block. With `stream`, the loop
+    /// stores through the zip drivers' `__ae_s: Option<&Streamer>` when it is `Some`.
     pub(super) fn vector_body(
         &self,
         nodes: &BTreeSet<NodeId>,
         operands: &[NodeId],
         root: NodeId,
+        stream: bool,
     ) -> Option<TokenStream> {
         let rt = rt();
         let t = self.ir.get(root)?.dtype;
@@ -207,11 +210,23 @@ impl Emitter<'_> {
             lets.push(quote!(let #name = #value;));
         }
         let rv = v(root);
+        let store = if stream {
+            // `Some` on the drivers' streaming path (non-temporal stores); an invariant
+            // branch that LLVM hoists out of the loop
+            quote! {
+                match __ae_s {
+                    ::core::option::Option::Some(__ae_w) => __ae_w.store::<#ty>(#rv, &mut __ae_o[__ae_k..]),
+                    ::core::option::Option::None => #simd::store(#rv, &mut __ae_o[__ae_k..]),
+                }
+            }
+        } else {
+            quote!(#simd::store(#rv, &mut __ae_o[__ae_k..]);)
+        };
         Some(quote! {
             let mut __ae_k = 0usize;
             while __ae_k < __ae_n {
                 #(#lets)*
-                #simd::store(#rv, &mut __ae_o[__ae_k..]);
+                #store
                 __ae_k += #simd::LANES;
             }
         })

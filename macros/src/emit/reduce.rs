@@ -71,7 +71,7 @@ impl Emitter<'_> {
         };
         let mut producer = nodes.clone();
         producer.remove(&id);
-        let fill = match self.vector_body(&producer, &operands, input) {
+        let fill = match self.vector_body(&producer, &operands, input, false) {
             Some(vb) => quote! {
                 let __ae_o = &mut __ae_vals[..__ae_n];
                 #vb

@@ -37,8 +37,9 @@ impl<T: Element, const D: usize> ArrayView<'_, T, D> {
         // the view exists, so its element count and byte size fit
         let n = shape.iter().product();
         let mut out = Array::from_vec_unchecked(vec![T::ZERO; n], shape, order);
-        let copied =
-            crate::driver::zip1(&mut out.view_mut(), self, 0, &|o: &mut [T], a: &[T]| o.copy_from_slice(a));
+        let copied = crate::driver::zip1(&mut out.view_mut(), self, 0, &|o: &mut [T], _, a: &[T]| {
+            o.copy_from_slice(a)
+        });
         debug_assert!(copied.is_ok(), "same shape by construction");
         out
     }

@@ -41,11 +41,17 @@
 //!
 //! A write-mostly pass (not read-modify-write, reading at most half as many bytes as it writes,
 //! such as a broadcast outer product or a fill) whose output runs are contiguous and whose
-//! output is at least [`STREAM_MIN_BYTES`] computes each stage of 16 blocks into a stack buffer
-//! and writes it with non-temporal stores ([`array_expr_kernels::mem::copy_nontemporal`]),
-//! which skip the read-for-ownership of every output cache line. Passes that stream their
-//! inputs too (a triad) keep ordinary stores: on the development VM streaming made them 0-16%
-//! slower (BENCHMARKS.md, "Parallel"). [`set_streaming_stores`] turns streaming off.
+//! output is at least [`STREAM_MIN_BYTES`] hands the kernel a
+//! [`Streamer`](array_expr_kernels::mem::Streamer): the kernel writes each vector with a
+//! non-temporal store straight from its registers, skipping the read-for-ownership of every
+//! output cache line, and each task ends with one store fence. Blocks start on a vector
+//! boundary of the output (the few elements before it are stored normally). On the
+//! development VM this wrote a 4096² outer product 1.5x faster than the hand-written loop; an
+//! earlier version that computed stages of 32 KiB into a stack buffer and copied them with
+//! streaming stores was no faster than ordinary stores, as the copy did not overlap the
+//! compute. Passes that stream their inputs too (a triad, a one-in-one-out map) keep ordinary
+//! stores: streaming them was no faster on one thread (BENCHMARKS.md, "Fusion, quiet run").
+//! [`set_streaming_stores`] turns streaming off.
 
 use crate::element::Element;
 use crate::view::ArrayView;
@@ -70,11 +76,6 @@ pub const MAX_RANK: usize = 8;
 
 /// Outputs a reduction driver computes side by side (one cache line of f32).
 const GROUP: usize = 16;
-
-/// Elements a streaming pass computes into a stack buffer before one non-temporal copy writes
-/// them (32 KiB of f32): the copy ends with a store fence, which stalls until the
-/// write-combining buffers drain, so it must not come every block.
-const STAGE: usize = 16 * BLOCK;
 
 /// Most chunks one reduced range is split into (their partials live on the stack).
 const MAX_CHUNKS: usize = 64;

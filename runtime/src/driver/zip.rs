@@ -2,14 +2,18 @@
 
 use super::nest::{read_block, BlockBuf, Nest, Split};
 use super::tile::{self, TILE};
-use super::{footprint, prefetch, stream_output, Shared, SharedMut, BLOCK, STAGE};
+use super::{footprint, prefetch, stream_output, Shared, SharedMut, BLOCK};
 use crate::diagnostics::{self, PassInfo};
 use crate::element::Element;
 use crate::error::{bail, Result};
 use crate::parallel::{self, MIN_TASK_BYTES};
 use crate::view::{ArrayView, ArrayViewMut};
-use array_expr_kernels::mem::copy_nontemporal;
+use array_expr_kernels::mem::{self, Streamer};
 use std::mem::size_of;
+
+/// Bytes of the widest vector a kernel stores (`f32x8`, `f64x4`, `i32x8`, ...): a block whose
+/// output starts on this boundary streams every whole vector (see [`Streamer::store`]).
+const VECTOR_BYTES: usize = 32;
 
 /// The second sentence of a zip driver's docs.
 macro_rules! rw_doc {
@@ -23,8 +27,14 @@ macro_rules! rw_doc {
 
 macro_rules! zip_driver {
     ($name:ident, $rw:tt, $count:literal; $($A:ident $a:ident $k:tt),+) => {
-        #[doc = concat!("Runs `kernel(out_block, input_blocks...)` over every block of a pass with ", $count, " input(s)")]
+        #[doc = concat!("Runs `kernel(out_block, streamer, input_blocks...)` over every block of a pass with ", $count, " input(s)")]
         #[doc = rw_doc!($rw)]
+        ///
+        /// `streamer` is `Some` when the kernel should write `out_block` with
+        /// [`Streamer::store`] (non-temporal stores, see the [module docs](super)): a large
+        /// write-mostly pass over unit-stride output runs. The block then starts on a vector
+        /// boundary of memory (the driver hands the few elements before it over with `None`), so
+        /// every whole vector of the block streams. A kernel may ignore it and store normally.
         ///
         /// Large passes run on several threads (see the [module docs](super)); the kernel may
         /// then be called from several threads at once, on disjoint blocks. `cost` is the
@@ -40,7 +50,7 @@ macro_rules! zip_driver {
             out: &mut ArrayViewMut<'_, O, D>,
             $($a: &ArrayView<'_, $A, D>,)+
             cost: usize,
-            kernel: &(dyn Fn(&mut [O], $(&[$A]),+) + Sync),
+            kernel: &(dyn Fn(&mut [O], Option<&Streamer>, $(&[$A]),+) + Sync),
         ) -> Result<()> {
             let shape = out.shape();
             $(
@@ -84,7 +94,7 @@ macro_rules! zip_driver {
                     // nest, so no other task touches them) and disjoint from the inputs,
                     // which are shared borrows of other memory (`&mut` excludes aliasing).
                     let o = unsafe { std::slice::from_raw_parts_mut(out_base.get().offset(o_off), n) };
-                    kernel(o, $($a),+);
+                    kernel(o, None, $($a),+);
                     return;
                 }
                 if $rw {
@@ -94,7 +104,7 @@ macro_rules! zip_driver {
                         *slot = unsafe { *out_base.get().offset(o_off + i as isize * st[0]) };
                     }
                 }
-                kernel(&mut obuf[..n], $($a),+);
+                kernel(&mut obuf[..n], None, $($a),+);
                 for (i, v) in obuf[..n].iter().enumerate() {
                     // SAFETY: element i < n of the output run is a valid, exclusive element,
                     // touched by this task only (as above).
@@ -152,39 +162,47 @@ macro_rules! zip_driver {
             parallel::run(split.chunks(), tasks, &|c| {
                 $(let mut $a = ($a.get(), BlockBuf::<$A>::new());)+
                 let mut obuf = [O::ZERO; BLOCK];
-                // streaming: a stage of up to STAGE elements is computed here, then written with
-                // one non-temporal copy (one store fence per stage, not per block)
-                let mut stage: Option<[O; STAGE]> = if stream { Some([O::ZERO; STAGE]) } else { None };
-                split.visit(&nest, c, |off, len, st| {
+                // Visits this task's runs, block by block; with `s`, each block's output is
+                // written by the kernel through the streamer, straight from its registers.
+                let mut visit = |s: Option<&Streamer>| split.visit(&nest, c, |off, len, st| {
+                    // streaming: the elements before the output's first vector boundary
+                    // first, stored normally, so every later block starts on a boundary and
+                    // streams whole vectors (an elementwise kernel's result does not depend
+                    // on where a block starts)
+                    let head = match s {
+                        // SAFETY: the output run's first element, an element of `out`.
+                        Some(_) => unsafe { out_base.get().offset(off[0]) }.align_offset(VECTOR_BYTES).min(len),
+                        None => 0,
+                    };
                     let mut done = 0usize;
                     while done < len {
-                        let first = done;
-                        let last = if stage.is_some() { len.min(first + STAGE) } else { len };
-                        while done < last {
-                            let n = (last - done).min(BLOCK);
-                            let step = done as isize;
-                            // SAFETY: the nest was planned over the views' own shape and strides,
-                            // so every element of this run (offset off[k] + (done + i) * st[k],
-                            // i < n) is an element of operand k; n <= BLOCK.
-                            let ins = ($(unsafe { read_block($a.0, &mut $a.1, off[$k] + step * st[$k], n, st[$k]) },)+);
-                            let o_off = off[0] + step * st[0];
-                            if let Some(buf) = stage.as_mut() {
+                        let n = if done < head { head } else { (len - done).min(BLOCK) };
+                        let step = done as isize;
+                        // SAFETY: the nest was planned over the views' own shape and strides,
+                        // so every element of this run (offset off[k] + (done + i) * st[k],
+                        // i < n) is an element of operand k; n <= BLOCK.
+                        let ins = ($(unsafe { read_block($a.0, &mut $a.1, off[$k] + step * st[$k], n, st[$k]) },)+);
+                        let o_off = off[0] + step * st[0];
+                        match s {
+                            Some(s) if done >= head => {
+                                // SAFETY: streaming implies a unit output stride
+                                // (`stream_output`), so the block is n consecutive elements
+                                // of `out`, exclusive to this task (as in `run_kernel`).
+                                let o = unsafe { std::slice::from_raw_parts_mut(out_base.get().offset(o_off), n) };
                                 let ($($a,)+) = ins;
-                                kernel(&mut buf[done - first..][..n], $($a),+);
-                            } else {
-                                run_kernel(&mut obuf, o_off, n, ins);
+                                kernel(o, Some(s), $($a),+);
                             }
-                            done += n;
+                            _ => run_kernel(&mut obuf, o_off, n, ins),
                         }
-                        if let Some(buf) = stage.as_ref() {
-                            // SAFETY: streaming implies a unit output stride (`stream_output`), so
-                            // the stage is `done - first` consecutive, exclusive elements of `out`
-                            // starting at offset off[0] + first (as for a block above).
-                            let o = unsafe { std::slice::from_raw_parts_mut(out_base.get().offset(off[0] + first as isize), done - first) };
-                            copy_nontemporal(o, &buf[..done - first]);
-                        }
+                        done += n;
                     }
                 });
+                if stream {
+                    // one store fence per task, when the streamer's scope ends
+                    mem::streaming(|s| visit(Some(s)));
+                } else {
+                    visit(None);
+                }
             });
             Ok(())
         }

@@ -234,7 +234,7 @@ impl<'a, T, const D: usize> ArrayViewMut<'a, T, D> {
                 self.shape()
             );
         }
-        crate::driver::zip1(self, src, 0, &|o: &mut [T], a: &[T]| o.copy_from_slice(a))
+        crate::driver::zip1(self, src, 0, &|o: &mut [T], _, a: &[T]| o.copy_from_slice(a))
     }
 
     /// The data as a mutable slice in memory order, when C- or F-contiguous.
