@@ -190,44 +190,61 @@ impl Emitter<'_> {
         let ty = dtype_tokens(t);
         let simd = quote!(<#ty as #rt::kernels::SimdElem>);
         let math = quote!(#rt::kernels::math);
-        let mut lets = Vec::new();
-        for &id in nodes {
-            let n = self.ir.get(id)?;
-            let is_operand = self.is_target(id) || operands.contains(&id);
-            let ok = n.dtype == t || (!is_operand && n.dtype == Dtype::Bool) || matches!(n.op, Op::Const(_));
-            if !ok {
-                return None;
+        // the loads of one vector at `__ae_k`: `range` is `[k..k + LANES]` in the loop over
+        // whole vectors (exact slices, so no length checks remain) and `[k..]` for the last,
+        // partial vector (missing lanes read as zero and are not stored)
+        let lets_at = |range: &TokenStream| -> Option<Vec<TokenStream>> {
+            let mut lets = Vec::new();
+            for &id in nodes {
+                let n = self.ir.get(id)?;
+                let is_operand = self.is_target(id) || operands.contains(&id);
+                let ok =
+                    n.dtype == t || (!is_operand && n.dtype == Dtype::Bool) || matches!(n.op, Op::Const(_));
+                if !ok {
+                    return None;
+                }
+                let name = v(id);
+                let value = if self.is_target(id) {
+                    quote!(#simd::load(&__ae_o #range))
+                } else if let Some(k) = operands.iter().position(|o| *o == id) {
+                    let input = format_ident!("__ae_i{}", k);
+                    quote!(#simd::load(&#input #range))
+                } else {
+                    self.vector_expr(id, t, &simd, &math)?
+                };
+                lets.push(quote!(let #name = #value;));
             }
-            let name = v(id);
-            let value = if self.is_target(id) {
-                quote!(#simd::load(&__ae_o[__ae_k..]))
-            } else if let Some(k) = operands.iter().position(|o| *o == id) {
-                let input = format_ident!("__ae_i{}", k);
-                quote!(#simd::load(&#input[__ae_k..]))
-            } else {
-                self.vector_expr(id, t, &simd, &math)?
-            };
-            lets.push(quote!(let #name = #value;));
-        }
+            Some(lets)
+        };
+        let full = quote!([__ae_k..__ae_k + #simd::LANES]);
+        let lets = lets_at(&full)?;
+        let tail = lets_at(&quote!([__ae_k..]))?;
         let rv = v(root);
         let store = if stream {
             // `Some` on the drivers' streaming path (non-temporal stores); an invariant
             // branch that LLVM hoists out of the loop
             quote! {
                 match __ae_s {
-                    ::core::option::Option::Some(__ae_w) => __ae_w.store::<#ty>(#rv, &mut __ae_o[__ae_k..]),
-                    ::core::option::Option::None => #simd::store(#rv, &mut __ae_o[__ae_k..]),
+                    ::core::option::Option::Some(__ae_w) => __ae_w.store::<#ty>(#rv, &mut __ae_o #full),
+                    ::core::option::Option::None => #simd::store(#rv, &mut __ae_o #full),
                 }
             }
         } else {
-            quote!(#simd::store(#rv, &mut __ae_o[__ae_k..]);)
+            quote!(#simd::store(#rv, &mut __ae_o #full);)
         };
+        // whole vectors, then the partial one through the same vector code (a result does not
+        // depend on which of the two loops computes it)
         Some(quote! {
             let mut __ae_k = 0usize;
-            while __ae_k < __ae_n {
+            let __ae_whole = __ae_n - __ae_n % #simd::LANES;
+            while __ae_k < __ae_whole {
                 #(#lets)*
                 #store
                 __ae_k += #simd::LANES;
+            }
+            if __ae_k < __ae_n {
+                #(#tail)*
+                #simd::store(#rv, &mut __ae_o[__ae_k..]);
             }
         })
     }
