@@ -116,7 +116,8 @@ impl Emitter<'_> {
             return;
         }
         self.in_final = rw;
-        let vector = self.vector_body(&nodes, &operands, root, true);
+        // read-modify-write passes never stream (the zip drivers hand them `None`)
+        let vector = self.vector_body(&nodes, &operands, root, !rw);
         self.in_final = false;
         self.record(PassKind::Map, root, dest, &nodes, &operands, vector.is_some());
         let loop_body = match vector {
