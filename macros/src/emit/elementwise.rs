@@ -237,8 +237,8 @@ impl Emitter<'_> {
         // depend on which of the two loops computes it)
         Some(quote! {
             let mut __ae_k = 0usize;
-            let __ae_whole = __ae_n - __ae_n % #simd::LANES;
-            while __ae_k < __ae_whole {
+            // the loop condition is the slices' bounds check, so LLVM drops the latter
+            while __ae_k + #simd::LANES <= __ae_n {
                 #(#lets)*
                 #store
                 __ae_k += #simd::LANES;
