@@ -152,3 +152,31 @@ fn a_column_broadcast_along_the_kept_axis_stays_in_order() {
         check(&format!("scaled {shape:?}"), &want, || col_scaled(xv, yv).unwrap().to_vec());
     }
 }
+
+#[test]
+fn rows_folded_several_per_call_keep_the_order() {
+    // `accum` folds 8 consecutive rows of a block per call (fewer at a block's end): row
+    // counts around multiples of 8 and of the block (512), narrow and wide panels, with a
+    // second operand (`w`) and a broadcast column (`y`), on every thread count
+    for shape in [[7, 40], [8, 40], [9, 300], [15, 16], [17, 64], [520, 33], [1031, 260]] {
+        let x = Array::<f32, 2>::random_uniform(shape, 21, -1.0, 1.0);
+        let w = Array::<f32, 1>::random_uniform([shape[1]], 22, 0.5, 1.5);
+        check_all(x.view(), &w, &format!("{shape:?} C"));
+        let y = Array::<f32, 2>::random_uniform([shape[0], 1], 23, 0.5, 1.5);
+        let (xv, yv) = (x.view(), y.view());
+        let want: Vec<f32> = (0..shape[1])
+            .map(|j| {
+                let parts: Vec<f64> = (0..shape[0])
+                    .step_by(512)
+                    .map(|r0| {
+                        (r0..(r0 + 512).min(shape[0])).fold(0.0f64, |a, r| {
+                            a + (*xv.get([r, j]).unwrap() * *yv.get([r, 0]).unwrap()) as f64
+                        })
+                    })
+                    .collect();
+                tree(&parts, |a, b| a + b).unwrap_or(0.0) as f32
+            })
+            .collect();
+        check(&format!("scaled {shape:?}"), &want, || col_scaled(xv, yv).unwrap().to_vec());
+    }
+}

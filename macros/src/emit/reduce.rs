@@ -112,18 +112,10 @@ impl Emitter<'_> {
         };
         let direct = operands.iter().position(|o| *o == input).filter(|_| operands.len() == 1);
         let rows_fast = simd_sum.then(|| rows_sum(&ins, in_dtype, acc, direct, &fill));
-        // vertical accumulation (the driver uses it when the kept axis is the contiguous one):
-        // one step per element into a strip of partials, a loop LLVM vectorizes across outputs
+        // vertical accumulation (the driver uses it when the kept axis is the contiguous one)
         let vertical = if simd_sum {
-            quote!(::core::option::Option::Some((#init, &|__ae_accs: &mut [#ptype], #(#ins: &[_]),*| {
-                let __ae_n = __ae_accs.len();
-                #(let #ins = &#ins[..__ae_n];)*
-                for __ae_k in 0..__ae_n {
-                    #body
-                    let __ae_acc: #ptype = __ae_accs[__ae_k];
-                    __ae_accs[__ae_k] = #step;
-                }
-            })))
+            let accum = vertical_accum(&ins, &ptype, &body, &step);
+            quote!(::core::option::Option::Some((#init, #accum)))
         } else {
             quote!(::core::option::Option::None)
         };
@@ -205,6 +197,60 @@ impl Emitter<'_> {
         };
         self.stmts.push(quote!(let #tv = #view;));
         self.temps.insert(id, tv);
+    }
+}
+
+/// Rows of a block the driver hands one `accum` call at most (`driver::VROWS`): the closure
+/// unrolls exactly this many.
+const VROWS: usize = 8;
+
+/// The driver's `accum` for vertical accumulation: a loop across the outputs (one partial
+/// each, the strip `__ae_accs`) that LLVM vectorizes. With [`VROWS`] rows each partial stays in
+/// a register while it folds one element of every row, in row order, and is stored once; fewer
+/// rows (the end of a block) go one row at a time. Both fold each partial's elements in row
+/// order, so the bits are the same.
+fn vertical_accum(ins: &[Ident], ptype: &TokenStream, body: &TokenStream, step: &TokenStream) -> TokenStream {
+    let rs: Vec<Ident> = (0..ins.len()).map(|k| format_ident!("__ae_vrows{}", k)).collect();
+    let row_ident = |k: usize, r: usize| format_ident!("__ae_v{}_{}", k, r);
+    let bind_rows = (0..VROWS).flat_map(|r| {
+        rs.iter().enumerate().map(move |(k, rk)| {
+            let name = row_ident(k, r);
+            let r = lit_usize(r);
+            quote!(let #name = &#rk[#r][..__ae_n];)
+        })
+    });
+    let fold_rows = (0..VROWS).map(|r| {
+        let names = (0..ins.len()).map(|k| row_ident(k, r));
+        quote! {
+            {
+                #(let #ins = #names;)*
+                #body
+                __ae_acc = #step;
+            }
+        }
+    });
+    let vrows = lit_usize(VROWS);
+    quote! {
+        &|__ae_accs: &mut [#ptype], #(#rs: &[&[_]]),*| {
+            let __ae_n = __ae_accs.len();
+            if [#(#rs.len()),*][0] == #vrows {
+                #(#bind_rows)*
+                for __ae_k in 0..__ae_n {
+                    let mut __ae_acc: #ptype = __ae_accs[__ae_k];
+                    #(#fold_rows)*
+                    __ae_accs[__ae_k] = __ae_acc;
+                }
+            } else {
+                for __ae_r in 0..[#(#rs.len()),*][0] {
+                    #(let #ins = &#rs[__ae_r][..__ae_n];)*
+                    for __ae_k in 0..__ae_n {
+                        #body
+                        let __ae_acc: #ptype = __ae_accs[__ae_k];
+                        __ae_accs[__ae_k] = #step;
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -29,9 +29,10 @@
 //! # Vertical accumulation
 //!
 //! When a reduction keeps the contiguous axis (column sums of a C-order matrix), the driver
-//! reads row segments of a strip of up to 256 outputs and the kernel folds each segment into a
-//! strip of partials (`acc[j] = step(acc[j], x_j)`, vectorized across outputs), prefetching a
-//! few rows ahead since each row segment sits on another page. A block's partial for one
+//! reads row segments of a strip of up to 256 outputs and the kernel folds them into a strip
+//! of partials (`acc[j] = step(acc[j], x_j)`, vectorized across outputs; up to [`VROWS`]
+//! consecutive rows per call, each partial held in a register across them), prefetching a few
+//! rows ahead since each row segment sits on another page (short rows: adjacent ones too). A block's partial for one
 //! output is then its [`BLOCK`] reduced elements folded in order from the initial value; the
 //! blocks go through the same pairwise tree, shared by the strip. So the result is
 //! bit-identical across thread counts and strip cuts, and may differ in the last bits from

@@ -20,6 +20,18 @@ const AHEAD: usize = 8;
 /// them only compete with it (measured: 20% slower column sums of 4096 x 4096).
 const AHEAD_BYTES: usize = 4096;
 
+/// Rows of a block one vertical `accum` call folds (the emitted closure unrolls exactly this
+/// many, keeping each partial in a register across them; fewer at the end of a block go one
+/// row at a time). Folding row after row per partial is the order of one row per call, so
+/// the bits do not depend on it; it divides the load and store traffic on the partials.
+pub const VROWS: usize = 8;
+
+const _: () = assert!(VROWS <= GROUP && STRIP <= BLOCK);
+
+/// Bytes of short rows the `rows` path prefetches ahead of those it reduces (paired timing of
+/// row sums of 262144 x 64 f32: 70-73% of read bandwidth without, 86-92% with 4-16 KiB).
+const ROWS_AHEAD: usize = 8192;
+
 /// Outputs per piece when a vertical pass over several blocks splits by outputs (a multiple
 /// of `GROUP`): each task then reads at least 4 KiB of every row in one go.
 const VSPLIT: usize = 1024;
@@ -78,9 +90,10 @@ macro_rules! reduce_driver {
         /// is the per-element compute of `block` beyond reading its inputs, as for the zip
         /// drivers.
         ///
-        /// `vertical`, when given, is `(init, accum)` where `accum(acc, inputs...)` folds one
-        /// element of each input into each partial of `acc` (`acc[j] = step(acc[j], x_j)`,
-        /// the inputs as long as `acc`). When the kept axis is the contiguous one of the
+        /// `vertical`, when given, is `(init, accum)` where `accum(acc, rows...)` gets, per
+        /// input, the same number (1 to [`VROWS`]) of consecutive row segments as long as
+        /// `acc`, and folds them into each partial row after row (`acc[j] = step(acc[j],
+        /// x_j)` for the first row, then the next). When the kept axis is the contiguous one of the
         /// inputs (column sums of C-order data), the driver then walks each row of a block in
         /// memory order across a panel of up to `PANEL` (4096) outputs (whose partials stay in
         /// cache), `STRIP` (256) outputs per `accum` call; a block's partial per output is
@@ -107,7 +120,7 @@ macro_rules! reduce_driver {
             logical: bool,
             $($a: &ArrayView<'_, $A, D>,)+
             cost: usize,
-            vertical: Option<(P, &(dyn Fn(&mut [P], $(&[$A]),+) + Sync))>,
+            vertical: Option<(P, &(dyn Fn(&mut [P], $(&[&[$A]]),+) + Sync))>,
             rows: Option<&(dyn Fn(&mut [Option<P>], &mut [S], $(&[&[$A]]),+) + Sync)>,
             block: &(dyn Fn(usize, &mut [S], $(&[$A]),+) -> P + Sync),
             combine: &(dyn Fn(P, P) -> P + Sync),
@@ -205,31 +218,67 @@ macro_rules! reduce_driver {
                     }
                 });
             };
-            type Accum<'f, P, $($A),+> = (P, &'f (dyn Fn(&mut [P], $(&[$A]),+) + Sync));
+            type Accum<'f, P, $($A),+> = (P, &'f (dyn Fn(&mut [P], $(&[&[$A]]),+) + Sync));
             // Vertical accumulation of blocks b0..b1 of outputs j0..j0 + w (a panel, see
             // `panel_width`) into `tree`: each reduced element is one row segment of w
-            // consecutive elements, read in memory order, STRIP outputs per `accum` call.
+            // consecutive elements, read in memory order, STRIP outputs and up to VROWS
+            // consecutive rows of the block per `accum` call.
             let vprocess = |bufs: &mut Bufs<$($A),+>, ooff: &[isize], ost: &[isize], j0: usize, w: usize, (b0, b1): (usize, usize), tree: &mut PanelTree<P>, (init, accum): Accum<'_, P, $($A),+>| {
                 let ($($a,)+) = bufs;
                 tree.reset(w);
                 let row_bytes = 0 $(+ w * size_of::<$A>() * ost[$k] as usize)+;
-                let ahead = if row_bytes < AHEAD_BYTES / 4 { (AHEAD_BYTES / row_bytes.max(1)).min(AHEAD) as isize } else { isize::MAX / 2 };
+                let short = row_bytes < AHEAD_BYTES / 4;
                 inner.for_each_block(b0, b1, |off, n, st, _| {
+                    // adjacent short rows are prefetched too: `accum` reads VROWS of them side
+                    // by side, a pattern the hardware prefetcher follows poorly
+                    let adjacent = true $(&& (ost[$k] == 0 || st[$k - 1] == w as isize))+;
+                    let ahead = match (short, adjacent) {
+                        (false, _) => isize::MAX / 2,
+                        (true, true) => (AHEAD_BYTES / row_bytes.max(1)) as isize,
+                        (true, false) => (AHEAD_BYTES / row_bytes.max(1)).min(AHEAD) as isize,
+                    };
                     let acc = tree.acc(init);
-                    for i in 0..n as isize {
-                        if i + ahead < n as isize {
-                            $(if ost[$k] == 1 && st[$k - 1] != w as isize {
-                                prefetch($a.0.wrapping_offset(ooff[$k] + j0 as isize + off[$k - 1] + (i + ahead) * st[$k - 1]), (w * size_of::<$A>()).div_ceil(64));
-                            })+
+                    for i0 in (0..n).step_by(VROWS) {
+                        let rr = (n - i0).min(VROWS);
+                        for i in i0 as isize..(i0 + rr) as isize {
+                            if i + ahead < n as isize {
+                                $(if ost[$k] == 1 {
+                                    prefetch($a.0.wrapping_offset(ooff[$k] + j0 as isize + off[$k - 1] + (i + ahead) * st[$k - 1]), (w * size_of::<$A>()).div_ceil(64));
+                                })+
+                            }
                         }
+                        // a zero-stride operand along the panel: each row's value spread once
+                        // over a strip, for all strips of the row
+                        $(if ost[$k] == 0 {
+                            for (r, t) in $a.2.iter_mut().enumerate().take(rr) {
+                                // SAFETY: `outer` and `inner` split the operand's own shape and
+                                // i0 + r < n, so the row's element at ooff + off + (i0 + r) * st
+                                // (the same for every output of the panel) is one of its
+                                // elements.
+                                t[..w.min(STRIP)].fill(unsafe { *$a.0.offset(ooff[$k] + off[$k - 1] + (i0 + r) as isize * st[$k - 1]) });
+                            }
+                        })+
                         for (s, acc) in acc.chunks_mut(STRIP).enumerate() {
                             let j = (j0 + s * STRIP) as isize;
-                            // SAFETY: `outer` and `inner` split the operand's own shape, j plus
-                            // acc.len() is at most j0 + w, at most the outer run's length, and
-                            // i < n, so the acc.len() elements at ooff + j * ost + off + i * st
-                            // with stride ost (0 or 1, checked in `vert`) are its elements;
-                            // acc.len() <= STRIP <= BLOCK.
-                            accum(acc, $(unsafe { read_block($a.0, &mut $a.1, ooff[$k] + j * ost[$k] + off[$k - 1] + i * st[$k - 1], acc.len(), ost[$k]) }),+);
+                            let len = acc.len();
+                            $(
+                                let $a: [&[$A]; VROWS] = std::array::from_fn(|r| {
+                                    if r >= rr {
+                                        &[][..]
+                                    } else if ost[$k] == 0 {
+                                        &$a.2[r][..len]
+                                    } else {
+                                        // SAFETY: `outer` and `inner` split the operand's own
+                                        // shape, j plus len is at most j0 + w, at most the
+                                        // outer run's length, and i0 + r < n, so the len
+                                        // elements at ooff + j + off + (i0 + r) * st (unit
+                                        // stride along the panel, checked in `vert`) are its
+                                        // elements, borrowed for this call only.
+                                        unsafe { std::slice::from_raw_parts($a.0.offset(ooff[$k] + j + off[$k - 1] + (i0 + r) as isize * st[$k - 1]), len) }
+                                    }
+                                });
+                            )+
+                            accum(acc, $(&$a[..rr]),+);
                         }
                     }
                     tree.push(combine);
@@ -243,6 +292,15 @@ macro_rules! reduce_driver {
                 inner.for_each_block(0, 1, |o, len, _, _| (off, n) = (o, len));
                 $(
                     let at = |jj: usize| ooff[$k] + (j0 + jj) as isize * ost[$k] + off[$k - 1];
+                    // short rows: fetch the rows ROWS_AHEAD bytes ahead of these (the hardware
+                    // prefetcher alone left the row sums of 64 f32 stalled on memory)
+                    let row_bytes = n * size_of::<$A>();
+                    if is[$k - 1] == 1 && row_bytes <= ROWS_AHEAD / 8 {
+                        let ahead = ROWS_AHEAD / row_bytes.max(1);
+                        for jj in 0..g {
+                            prefetch($a.0.wrapping_offset(at(jj + ahead)), row_bytes.div_ceil(64));
+                        }
+                    }
                     if is[$k - 1] == 0 {
                         for (jj, t) in $a.2.iter_mut().enumerate().take(g) {
                             // SAFETY: `outer` and `inner` split the operand's own shape, j0 + jj
