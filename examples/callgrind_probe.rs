@@ -34,6 +34,8 @@ array_expr! {
     fn dense_relu(x: f32[n, d], w: f32[d, h], b: f32[h]) -> f32[n, h] { max(matmul(x, w) + b, 0.0) }
     fn axpy(mut y: f64[n], a: f64, x: f64[n]) { y += a * x }
     fn col_sum_i16(x: i16[n, m]) -> i64[m] { sum(x, axis = 0) }
+    fn col_sum_f32(x: f32[n, m]) -> f32[m] { sum(x, axis = 0) }
+    fn row_sum_f32(x: f32[n, m]) -> f32[n] { sum(x, axis = 1) }
 }
 
 /// Declares the probes: each runs inside its own `#[inline(never)]` function, which callgrind
@@ -85,6 +87,8 @@ probes! {
         => |i| axpy(&mut *i.0.borrow_mut(), 0.5, &i.1).unwrap();
     probe_col_sum_i16: Array::<i16, 2>::from_fn([512, 128], |[a, b]| ((a * 31 + b * 7) % 1000) as i16)
         => |i| col_sum_i16(i).unwrap();
+    probe_col_sum_f32: f32s([512, 1024], 18) => |i| col_sum_f32(i).unwrap();
+    probe_row_sum_f32: f32s([4096, 64], 19) => |i| row_sum_f32(i).unwrap();
 }
 
 fn main() {
