@@ -22,10 +22,13 @@
 //! are undecided.
 //!
 //! The kernels are split over two test crates that compile in parallel: this one holds the
-//! first half of the generated files (`differential/generated.rs`), `differential_b.rs` the
-//! second (`differential/generated_b.rs`); both share the support modules.
+//! first half of the generated files (`generated.rs`), `differential_b.rs` the second
+//! (`generated_b.rs`); both share the support modules. They form their own workspace package,
+//! `array-expr-differential`, which the release profile builds at opt-level 2 (the workspace
+//! manifest says why): the kernels' results must not depend on the optimization level, and
+//! every other test crate runs at opt-level 3.
 //!
-//! Run one kernel with `cargo test --release --features ndarray --test differential k042`
+//! Run one kernel with `cargo test --release -p array-expr-differential --test differential k042`
 //! (`--test differential_b` for the second half).
 
 // The support modules serve every generated kernel; which of their functions (and prelude
@@ -33,19 +36,19 @@
 // error.
 #![allow(dead_code, unused_imports)]
 
-#[path = "differential/data.rs"]
+#[path = "data.rs"]
 mod data;
-#[path = "differential/generated.rs"]
+#[path = "generated.rs"]
 mod generated;
-#[path = "differential/ints.rs"]
+#[path = "ints.rs"]
 mod ints;
-#[path = "differential/products.rs"]
+#[path = "products.rs"]
 mod products;
-#[path = "differential/reduce.rs"]
+#[path = "reduce.rs"]
 mod reduce;
-#[path = "differential/runner.rs"]
+#[path = "runner.rs"]
 mod runner;
-#[path = "differential/values.rs"]
+#[path = "values.rs"]
 mod values;
 
 mod prelude {

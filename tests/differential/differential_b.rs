@@ -1,27 +1,27 @@
 //! Differential testing of generated kernels, second half: see `differential.rs` for what is
-//! tested and how; this crate holds the generated files of `differential/generated_b.rs`, so the
+//! tested and how; this crate holds the generated files of `generated_b.rs`, so the
 //! two halves compile in parallel.
 //!
-//! Run one kernel with `cargo test --release --features ndarray --test differential_b k300`.
+//! Run one kernel with `cargo test --release -p array-expr-differential --test differential_b k300`.
 
 // The support modules serve every generated kernel; which of their functions (and prelude
 // imports) a given seed's kernels, or one half of them, call varies, so unused ones are not an
 // error.
 #![allow(dead_code, unused_imports)]
 
-#[path = "differential/data.rs"]
+#[path = "data.rs"]
 mod data;
-#[path = "differential/generated_b.rs"]
+#[path = "generated_b.rs"]
 mod generated;
-#[path = "differential/ints.rs"]
+#[path = "ints.rs"]
 mod ints;
-#[path = "differential/products.rs"]
+#[path = "products.rs"]
 mod products;
-#[path = "differential/reduce.rs"]
+#[path = "reduce.rs"]
 mod reduce;
-#[path = "differential/runner.rs"]
+#[path = "runner.rs"]
 mod runner;
-#[path = "differential/values.rs"]
+#[path = "values.rs"]
 mod values;
 
 mod prelude {
