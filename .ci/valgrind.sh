@@ -21,8 +21,8 @@ fi
 # package:test-target ("lib" for a crate's unit tests)
 tests=("$@")
 if [ ${#tests[@]} -eq 0 ]; then
-    tests=(array-expr:edge_cases array-expr:fuzz array-expr-differential:differential array-expr-differential:differential_b array-expr:layouts array-expr:npy
-        array-expr:mmap array-expr:ops_dtypes array-expr:elementwise array-expr:alloc_counts array-expr:gemm
+    tests=(array-expr:edge_cases array-expr:fuzz array-expr:layouts array-expr:npy
+        array-expr-differential:differential array-expr-differential:differential_b array-expr:mmap array-expr:ops_dtypes array-expr:elementwise array-expr:alloc_counts array-expr:gemm
         array-expr-runtime:lib array-expr-kernels:lib array-expr-kernels:differential)
 fi
 

@@ -794,8 +794,8 @@ def main():
     forms = gen_forms.kernels(random.Random(a.seed + 1), a.count, a.forms)
     files += write_files(a.out, forms, gen_forms.emit, len(files), header)
     # two halves, two test crates (tests/differential/differential.rs and differential_b.rs, of
-    # the package array-expr-differential): rustc compiles
-    # one crate on one thread for most of its time, so the halves build in parallel
+    # the package array-expr-differential): rustc compiles one crate on one thread for most of
+    # its time, so the halves build in parallel
     half = (len(files) + 1) // 2
     lists = [("generated.rs", files[:half]), ("generated_b.rs", files[half:])]
     for name, part in lists:
