@@ -2,6 +2,6 @@
 #[test]
 fn ui() {
     let t = trybuild::TestCases::new();
-    t.compile_fail("tests/ui/fail/**/*.rs");
-    t.pass("tests/ui/pass/*.rs");
+    t.compile_fail("fail/**/*.rs");
+    t.pass("pass/*.rs");
 }
