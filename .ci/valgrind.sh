@@ -21,9 +21,10 @@ fi
 # package:test-target ("lib" for a crate's unit tests)
 tests=("$@")
 if [ ${#tests[@]} -eq 0 ]; then
-    tests=(array-expr:edge_cases array-expr:fuzz array-expr:layouts array-expr:npy
-        array-expr-differential:differential array-expr-differential:differential_b array-expr:mmap array-expr:ops_dtypes array-expr:elementwise array-expr:alloc_counts array-expr:gemm
-        array-expr-runtime:lib array-expr-kernels:lib array-expr-kernels:differential)
+    tests=(array-expr-differential:differential array-expr-differential:differential_b
+        array-expr-kernels:lib array-expr:edge_cases array-expr:fuzz array-expr:layouts array-expr:npy
+        array-expr:mmap array-expr:ops_dtypes array-expr:elementwise array-expr:alloc_counts array-expr:gemm
+        array-expr-runtime:lib array-expr-kernels:differential)
 fi
 
 # The workspace build CI already made; list its test binaries as "package:target path".
@@ -51,18 +52,34 @@ done
 export FUZZ_CASES=${FUZZ_CASES:-150}
 # The generated kernels at one thread count (2, splitting) instead of 1, 2, 3 and 4.
 export DIFFERENTIAL_THREADS=${DIFFERENTIAL_THREADS:-2}
-status=0
-for exe in "${exes[@]}"; do
+# Valgrind runs a program's threads one at a time on one core, so the binaries run side by
+# side, as many at once as there are cores (the longest first); reports print in list order.
+jobs=${VALGRIND_JOBS:-$(nproc)}
+out=$(mktemp -d)
+check() {
+    local i=$1 exe=$2 start
     start=$(date +%s)
-    log=$(mktemp)
     if valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite \
-        --errors-for-leak-kinds=definite "$exe" --test-threads=2 -q >"$log" 2>&1; then
-        echo "ok   $(basename "$exe") ($(( $(date +%s) - start ))s)"
+        --errors-for-leak-kinds=definite "$exe" --test-threads=2 -q >"$out/$i.log" 2>&1; then
+        echo "ok   $(basename "$exe") ($(( $(date +%s) - start ))s)" >"$out/$i.res"
     else
-        echo "FAIL $(basename "$exe") ($(( $(date +%s) - start ))s)"
-        cat "$log"
+        echo "FAIL $(basename "$exe") ($(( $(date +%s) - start ))s)" >"$out/$i.res"
+    fi
+}
+for i in "${!exes[@]}"; do
+    while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
+        wait -n || true
+    done
+    check "$i" "${exes[$i]}" &
+done
+wait
+status=0
+for i in "${!exes[@]}"; do
+    cat "$out/$i.res"
+    if grep -q '^FAIL' "$out/$i.res"; then
+        cat "$out/$i.log"
         status=1
     fi
-    rm -f "$log"
 done
+rm -rf "$out"
 exit $status
