@@ -133,6 +133,13 @@ impl<const N: usize> Nest<N> {
         r1: usize,
         mut row: impl FnMut([isize; N], usize, [isize; N]),
     ) {
+        self.rows_dyn(r0, r1, &mut row);
+    }
+
+    /// The walk of [`for_each_row_range`](Self::for_each_row_range), compiled once per operand
+    /// count: with the callback generic, every driver instantiation carried its own copy
+    /// (hundreds in a crate of kernels), for one indirect call per run.
+    fn rows_dyn(&self, r0: usize, r1: usize, row: &mut dyn FnMut([isize; N], usize, [isize; N])) {
         if r0 >= r1.min(self.rows()) {
             return;
         }
@@ -173,6 +180,12 @@ impl<const N: usize> Nest<N> {
         b1: usize,
         mut f: impl FnMut([isize; N], usize, [isize; N], usize),
     ) {
+        self.blocks_dyn(b0, b1, &mut f);
+    }
+
+    /// The walk of [`for_each_block`](Self::for_each_block), compiled once per operand count
+    /// (one indirect call per block of up to [`BLOCK`] elements).
+    fn blocks_dyn(&self, b0: usize, b1: usize, f: &mut dyn FnMut([isize; N], usize, [isize; N], usize)) {
         let len = self.inner_len();
         let per_row = len.div_ceil(BLOCK);
         if per_row == 0 || b0 >= b1 {
@@ -236,9 +249,19 @@ impl Split {
         c: usize,
         mut row: impl FnMut([isize; N], usize, [isize; N]),
     ) {
+        self.visit_dyn(nest, c, &mut row);
+    }
+
+    /// The walk of [`visit`](Self::visit), compiled once per operand count.
+    fn visit_dyn<const N: usize>(
+        &self,
+        nest: &Nest<N>,
+        c: usize,
+        row: &mut dyn FnMut([isize; N], usize, [isize; N]),
+    ) {
         let (p0, p1) = (c * self.per_chunk, ((c + 1) * self.per_chunk).min(self.pieces));
         if self.segs == 1 {
-            nest.for_each_row_range(p0, p1, row);
+            nest.rows_dyn(p0, p1, row);
             return;
         }
         let st = nest.inner_strides();

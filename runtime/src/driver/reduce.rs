@@ -62,6 +62,40 @@ fn chunk_blocks(blocks: usize, tasks: usize) -> usize {
     size
 }
 
+/// `GROUP` rows of [`BLOCK`] elements of one input (a gathered tile of a column reduction, or
+/// a broadcast value spread over rows), zeroed on first use only: most passes never use it,
+/// and zeroing 32 KiB on every driver call was 17% of the instructions of a row softmax, whose
+/// row blocks each make a call.
+struct Tile<A>(Option<[[A; BLOCK]; GROUP]>);
+
+impl<A: Element> Tile<A> {
+    fn new() -> Self {
+        Tile(None)
+    }
+
+    /// The rows, to write.
+    // lazy on purpose: the eager form would build (zero) the 32 KiB value on every call
+    #[allow(clippy::unnecessary_lazy_evaluations)]
+    fn rows(&mut self) -> &mut [[A; BLOCK]; GROUP] {
+        self.0.get_or_insert_with(|| [[A::ZERO; BLOCK]; GROUP])
+    }
+
+    /// The first `n` elements of row `r` (empty if the tile was never written).
+    fn row(&self, r: usize, n: usize) -> &[A] {
+        self.0.as_ref().map_or(&[], |t| &t[r][..n])
+    }
+}
+
+/// The root of every tree of a group (loops, not `std::array::from_fn`: every driver
+/// instantiation carried its own copies of that, unrolled).
+fn roots<P: Copy>(trees: &mut [Pairwise<P>; GROUP], combine: &dyn Fn(P, P) -> P) -> [Option<P>; GROUP] {
+    let mut parts = [None; GROUP];
+    for (p, tree) in parts.iter_mut().zip(trees.iter_mut()) {
+        *p = tree.finish(combine);
+    }
+    parts
+}
+
 /// Keeps the error of the lowest chunk, so the error reported does not depend on timing.
 fn keep_first(slot: &Mutex<Option<(usize, Error)>>, chunk: usize, r: Result<()>) {
     if let Err(e) = r {
@@ -173,8 +207,8 @@ macro_rules! reduce_driver {
             });
             let out_base = SharedMut(out.as_mut_ptr());
             $(let $a = Shared($a.as_ptr());)+
-            type Bufs<$($A),+> = ($((*const $A, BlockBuf<$A>, [[$A; BLOCK]; GROUP]),)+);
-            let new_bufs = || -> Bufs<$($A),+> { ($(($a.get(), BlockBuf::new(), [[<$A as Element>::ZERO; BLOCK]; GROUP]),)+) };
+            type Bufs<$($A),+> = ($((*const $A, BlockBuf<$A>, Tile<$A>),)+);
+            let new_bufs = || -> Bufs<$($A),+> { ($(($a.get(), BlockBuf::new(), Tile::new()),)+) };
             // Reduces blocks b0..b1 of outputs j0..j0 + g of the outer run at `ooff` into `trees`.
             // GROUP neighbouring outputs are reduced together, block by block: for a column
             // reduction of a C-order matrix the group shares each cache line it reads, so the
@@ -191,7 +225,7 @@ macro_rules! reduce_driver {
                     let tiled = g > 1 && n >= 64 && lead_outer != 0 && lead_outer.unsigned_abs() < st[0].unsigned_abs();
                     if tiled {
                         $({
-                            let tile = &mut $a.2;
+                            let tile = $a.2.rows();
                             for i in 0..n {
                                 let row = off[$k - 1] + i as isize * st[$k - 1];
                                 for jj in 0..g {
@@ -203,7 +237,7 @@ macro_rules! reduce_driver {
                             }
                         })+
                         for (jj, tree) in trees.iter_mut().enumerate().take(g) {
-                            let p = block(start, &mut scratch[..], $(&$a.2[jj][..n]),+);
+                            let p = block(start, &mut scratch[..], $($a.2.row(jj, n)),+);
                             tree.push(p, combine);
                         }
                         return;
@@ -250,7 +284,7 @@ macro_rules! reduce_driver {
                         // a zero-stride operand along the panel: each row's value spread once
                         // over a strip, for all strips of the row
                         $(if ost[$k] == 0 {
-                            for (r, t) in $a.2.iter_mut().enumerate().take(rr) {
+                            for (r, t) in $a.2.rows().iter_mut().enumerate().take(rr) {
                                 // SAFETY: `outer` and `inner` split the operand's own shape and
                                 // i0 + r < n, so the row's element at ooff + off + (i0 + r) * st
                                 // (the same for every output of the panel) is one of its
@@ -262,11 +296,10 @@ macro_rules! reduce_driver {
                             let j = (j0 + s * STRIP) as isize;
                             let len = acc.len();
                             $(
-                                let $a: [&[$A]; VROWS] = std::array::from_fn(|r| {
-                                    if r >= rr {
-                                        &[][..]
-                                    } else if ost[$k] == 0 {
-                                        &$a.2[r][..len]
+                                let mut runs: [&[$A]; VROWS] = [&[][..]; VROWS];
+                                for (r, run) in runs.iter_mut().enumerate().take(rr) {
+                                    *run = if ost[$k] == 0 {
+                                        $a.2.row(r, len)
                                     } else {
                                         // SAFETY: `outer` and `inner` split the operand's own
                                         // shape, j plus len is at most j0 + w, at most the
@@ -275,8 +308,9 @@ macro_rules! reduce_driver {
                                         // stride along the panel, checked in `vert`) are its
                                         // elements, borrowed for this call only.
                                         unsafe { std::slice::from_raw_parts($a.0.offset(ooff[$k] + j + off[$k - 1] + (i0 + r) as isize * st[$k - 1]), len) }
-                                    }
-                                });
+                                    };
+                                }
+                                let $a = runs;
                             )+
                             accum(acc, $(&$a[..rr]),+);
                         }
@@ -302,7 +336,7 @@ macro_rules! reduce_driver {
                         }
                     }
                     if is[$k - 1] == 0 {
-                        for (jj, t) in $a.2.iter_mut().enumerate().take(g) {
+                        for (jj, t) in $a.2.rows().iter_mut().enumerate().take(g) {
                             // SAFETY: `outer` and `inner` split the operand's own shape, j0 + jj
                             // is below the outer run's length and the block is not empty (one
                             // run, `rowwise`), so its first element is one of the operand's.
@@ -310,18 +344,18 @@ macro_rules! reduce_driver {
                             t[..n].fill(x);
                         }
                     }
-                    let $a: [&[$A]; GROUP] = std::array::from_fn(|jj| {
-                        if jj >= g {
-                            &[][..]
-                        } else if is[$k - 1] == 0 {
-                            &$a.2[jj][..n]
+                    let mut runs: [&[$A]; GROUP] = [&[][..]; GROUP];
+                    for (jj, run) in runs.iter_mut().enumerate().take(g) {
+                        *run = if is[$k - 1] == 0 {
+                            $a.2.row(jj, n)
                         } else {
                             // SAFETY: as above; the run has unit stride (`rowwise`), so its n
                             // elements from `at(jj)` on are consecutive elements of the operand,
                             // borrowed for this call only; n <= BLOCK.
                             unsafe { std::slice::from_raw_parts($a.0.offset(at(jj)), n) }
-                        }
-                    });
+                        };
+                    }
+                    let $a = runs;
                 )+
                 rows(&mut parts[..g], &mut scratch[..], $(&$a[..g]),+);
             };
@@ -348,7 +382,10 @@ macro_rules! reduce_driver {
             let vwrite = |ooff: &[isize], ost: &[isize], j0: usize, w: usize, root: Option<&[P]>| -> Result<()> {
                 let mut first = Ok(());
                 for s in (0..w).step_by(STRIP) {
-                    let parts: [Option<P>; STRIP] = std::array::from_fn(|j| root.and_then(|r| r.get(s + j)).copied());
+                    let mut parts = [None; STRIP];
+                    for (p, r) in parts.iter_mut().zip(root.unwrap_or(&[]).iter().skip(s)) {
+                        *p = Some(*r);
+                    }
                     let r = write(ooff, ost, j0 + s, &parts[..(w - s).min(STRIP)]);
                     if first.is_ok() {
                         first = r;
@@ -392,7 +429,7 @@ macro_rules! reduce_driver {
                             None => {
                                 let trees = trees.get_or_insert_with(|| [Pairwise::new(); GROUP]);
                                 process(&mut bufs, &mut scratch, &ooff, &ost, j0, g, (0, blocks), trees);
-                                std::array::from_fn(|jj| trees[jj].finish(combine))
+                                roots(trees, combine)
                             }
                         };
                         let r = write(&ooff, &ost, j0, &parts[..g]);
@@ -407,14 +444,15 @@ macro_rules! reduce_driver {
             let chunked = |ooff: &[isize], ost: &[isize], j0: usize, g: usize| -> Result<()> {
                 let size = chunk_blocks(blocks, tasks);
                 let chunks = blocks.div_ceil(size);
-                let slots: [OnceLock<[Option<P>; GROUP]>; MAX_CHUNKS] = std::array::from_fn(|_| OnceLock::new());
+                let slots: [OnceLock<[Option<P>; GROUP]>; MAX_CHUNKS] = [const { OnceLock::new() }; MAX_CHUNKS];
                 parallel::run(chunks, tasks, &|c| {
                     let (mut bufs, mut scratch) = (new_bufs(), [S::ZERO; BLOCK]);
                     let mut trees: [Pairwise<P>; GROUP] = [Pairwise::new(); GROUP];
                     process(&mut bufs, &mut scratch, ooff, ost, j0, g, (c * size, ((c + 1) * size).min(blocks)), &mut trees);
-                    let _ = slots[c].set(std::array::from_fn(|jj| trees[jj].finish(combine)));
+                    let _ = slots[c].set(roots(&mut trees, combine));
                 });
-                let parts: [Option<P>; GROUP] = std::array::from_fn(|jj| {
+                let mut parts = [None; GROUP];
+                for (jj, part) in parts.iter_mut().enumerate() {
                     let mut roots = Pairwise::new();
                     let mut last = None;
                     for (c, slot) in slots.iter().enumerate().take(chunks) {
@@ -424,8 +462,8 @@ macro_rules! reduce_driver {
                             _ => last = p,
                         }
                     }
-                    roots.finish_onto(last, combine)
-                });
+                    *part = roots.finish_onto(last, combine);
+                }
                 write(ooff, ost, j0, &parts[..g])
             };
             // A strip of outputs j0..j0 + w (w <= STRIP) with the reduced range split as in
@@ -433,7 +471,7 @@ macro_rules! reduce_driver {
             let vchunked = |ooff: &[isize], ost: &[isize], j0: usize, w: usize, v: Accum<'_, P, $($A),+>| -> Result<()> {
                 let size = chunk_blocks(blocks, tasks);
                 let chunks = blocks.div_ceil(size);
-                let slots: [OnceLock<[P; STRIP]>; MAX_CHUNKS] = std::array::from_fn(|_| OnceLock::new());
+                let slots: [OnceLock<[P; STRIP]>; MAX_CHUNKS] = [const { OnceLock::new() }; MAX_CHUNKS];
                 parallel::run(chunks, tasks, &|c| {
                     let (mut bufs, mut tree, mut root) = (new_bufs(), PanelTree::new(w), [v.0; STRIP]);
                     vprocess(&mut bufs, ooff, ost, j0, w, (c * size, ((c + 1) * size).min(blocks)), &mut tree, v);
