@@ -22,8 +22,8 @@ fi
 tests=("$@")
 if [ ${#tests[@]} -eq 0 ]; then
     tests=(array-expr-differential:differential array-expr-differential:differential_b
-        array-expr-kernels:lib array-expr:edge_cases array-expr:fuzz array-expr:layouts array-expr:npy
-        array-expr:mmap array-expr:ops_dtypes array-expr:elementwise array-expr:alloc_counts array-expr:gemm
+        array-expr-kernels:lib array-expr-tests:edge_cases array-expr-tests:fuzz array-expr-tests:layouts array-expr-tests:npy
+        array-expr-tests:mmap array-expr-tests:ops_dtypes array-expr-tests:elementwise array-expr-tests:alloc_counts array-expr-tests:gemm
         array-expr-runtime:lib array-expr-kernels:differential)
 fi
 
