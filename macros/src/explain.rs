@@ -286,7 +286,7 @@ impl Explain<'_> {
         let (Some(first), Some(last)) = (passes.first(), passes.last()) else { return };
         let _ = writeln!(
             s,
-            "row-local: passes {first}-{last} run block of rows by block of rows (64 KiB of the output per block, at least 8 rows): every reduction keeps axis 0, so a block's temporaries are complete when its later passes run, and each block of the inputs comes from memory once; on several threads each task runs every pass of its own blocks"
+            "row-local: passes {first}-{last} run block of rows by block of rows (64 KiB of the output per block, at least 8 rows): every reduction keeps axis 0, so a block's temporaries are complete when its later passes run, and each block of the inputs comes from memory once; on one thread, the elementwise passes of a block fetch the next block's input and output rows into the cache as they compute; on several threads each task runs every pass of its own blocks"
         );
     }
 

@@ -77,6 +77,31 @@ impl Emitter<'_> {
         (1..=MAX_ROW_TEMPS).contains(&reductions).then_some(rank)
     }
 
+    /// The parameters a row-local schedule of `root` reads by rows (arrays of the passes'
+    /// rank with the row axis), each once: the row-block driver reads the next block of them
+    /// ahead while a block computes.
+    fn row_inputs(&self, root: NodeId, rank: usize) -> Vec<usize> {
+        let (mut todo, mut seen, mut params) = (vec![root], Vec::new(), Vec::new());
+        let row = self.ir.get(root).and_then(|n| n.shape.first().cloned());
+        while let Some(id) = todo.pop() {
+            if seen.contains(&id) {
+                continue;
+            }
+            seen.push(id);
+            let Some(n) = self.ir.get(id) else { continue };
+            match &n.op {
+                Op::Array(p) => {
+                    if n.shape.len() == rank && n.shape.first() == row.as_ref() && !params.contains(p) {
+                        params.push(*p);
+                    }
+                }
+                op => todo.extend(Ir::children(op)),
+            }
+        }
+        params.sort_unstable();
+        params
+    }
+
     /// The value to stage in the output block: computed in the output pass and also the whole
     /// input of a reduction that pass reads, with the output's shape and dtype.
     fn stage_candidate(&self, root: NodeId) -> Option<NodeId> {
@@ -112,6 +137,16 @@ impl Emitter<'_> {
     pub(super) fn emit_row_local(&mut self, root: NodeId, dst: &TokenStream) -> bool {
         let Some(rank) = self.row_local_rank(root) else { return false };
         let Some(rn) = self.ir.get(root).cloned() else { return false };
+        let rt = rt();
+        let ahead: Vec<TokenStream> = self
+            .row_inputs(root, rank)
+            .into_iter()
+            .filter_map(|p| self.params.get(p))
+            .map(|p| {
+                let name = &p.name;
+                quote!(#rt::driver::RowsAhead::of(&#name))
+            })
+            .collect();
         self.row_rank = Some(rank);
         if self.row_slice_of(&rn.shape).is_none() {
             self.row_rank = None;
@@ -132,7 +167,6 @@ impl Emitter<'_> {
         let temps = std::mem::take(&mut self.row_temps);
         let shape_e = self.shape_expr(&rn.shape);
         let elem = dtype_tokens(rn.dtype);
-        let rt = rt();
         self.stmts.push(quote! {
             {
                 let __ae_rshape = #shape_e;
@@ -141,6 +175,7 @@ impl Emitter<'_> {
                     (#dst, #(#temps.view_mut(),)*),
                     __ae_row_bytes,
                     2 * __ae_row_bytes,
+                    &[#(#ahead),*],
                     &|__ae_r0: usize, __ae_r1: usize, (mut __ae_rdst, #(mut #temps,)*)| -> ::core::result::Result<(), #rt::runtime::Error> {
                         #(#inner)*
                         ::core::result::Result::Ok(())

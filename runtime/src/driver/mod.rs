@@ -58,6 +58,7 @@ use crate::element::Element;
 use crate::view::ArrayView;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+mod ahead;
 mod nest;
 mod reduce;
 mod rowblock;
@@ -65,6 +66,7 @@ mod strip;
 mod tile;
 mod zip;
 
+pub use ahead::{read_ahead, set_read_ahead, RowsAhead};
 pub use reduce::*;
 pub use rowblock::*;
 pub use zip::*;

@@ -1,6 +1,7 @@
 //! The row-block driver: runs every pass of a row-local schedule block of rows by block of
 //! rows, the blocks spread over the thread budget.
 
+use super::ahead::{self, RowsAhead};
 use super::SharedMut;
 use crate::element::Element;
 use crate::error::{bail, Error, Result};
@@ -30,6 +31,11 @@ pub struct RowsOf<'a, T, const D: usize> {
 impl<'a, T: Element, const D: usize> RowsOf<'a, T, D> {
     fn new(mut v: ArrayViewMut<'a, T, D>) -> Self {
         RowsOf { ptr: SharedMut(v.as_mut_ptr()), shape: v.shape(), strides: v.strides(), life: PhantomData }
+    }
+
+    /// Its rows, for the read-ahead.
+    fn ahead(&self) -> Option<RowsAhead> {
+        RowsAhead::raw(self.ptr.get() as usize, &self.shape, &self.strides, std::mem::size_of::<T>())
     }
 
     fn rows(&self) -> usize {
@@ -67,6 +73,8 @@ pub trait RowParts<'a>: Sized {
     type Split: Sync;
     /// One block of rows of each array.
     type Block;
+    /// The rows of the first array (the schedule's output), for the read-ahead.
+    fn output_ahead(split: &Self::Split) -> Option<RowsAhead>;
     /// Splits the arrays; an error if their numbers of rows differ.
     fn split(self) -> Result<(usize, Self::Split)>;
     /// Rows `r0..r1` of every array.
@@ -82,6 +90,9 @@ macro_rules! row_parts {
         impl<'a, $($T: Element,)+ const D: usize> RowParts<'a> for ($(ArrayViewMut<'a, $T, D>,)+) {
             type Split = ($(RowsOf<'a, $T, D>,)+);
             type Block = ($(ArrayViewMut<'a, $T, D>,)+);
+            fn output_ahead(split: &Self::Split) -> Option<RowsAhead> {
+                split.0.ahead()
+            }
             fn split(self) -> Result<(usize, Self::Split)> {
                 let split = ($(RowsOf::new(self.$k),)+);
                 let rows = [$(split.$k.rows()),+];
@@ -127,6 +138,11 @@ fn block_end(r0: usize, rb: usize, n: usize) -> usize {
 /// (whose passes may then split themselves). Each block computes the same values either way,
 /// so results are bit-identical for every thread count.
 ///
+/// `ahead` lists the schedule's inputs split by the same rows (`None` for one whose rows are
+/// not contiguous, see [`RowsAhead::of`]): on the calling thread, while a block runs, its
+/// elementwise passes fetch the next block of these into the cache a few KiB at a time (see
+/// the `ahead` module), so memory works while the block computes.
+///
 /// # Errors
 ///
 /// An internal error if the arrays' row counts differ; otherwise the error `body` returns
@@ -137,7 +153,7 @@ fn block_end(r0: usize, rb: usize, n: usize) -> usize {
 /// ```
 /// use array_expr_runtime::{driver::row_blocks, Array};
 /// let mut a = Array::<f32, 2>::zeros([20, 3]);
-/// row_blocks((a.view_mut(),), 12, 24, &|r0, _r1, (mut rows,)| {
+/// row_blocks((a.view_mut(),), 12, 24, &[], &|r0, _r1, (mut rows,)| {
 ///     rows.fill(r0 as f32);
 ///     Ok(())
 /// })
@@ -148,6 +164,7 @@ pub fn row_blocks<'a, P: RowParts<'a>>(
     parts: P,
     row_bytes: usize,
     row_traffic: usize,
+    ahead: &[Option<RowsAhead>],
     body: &(dyn Fn(usize, usize, P::Block) -> Result<()> + Sync),
 ) -> Result<()> {
     let (n, split) = parts.split()?;
@@ -160,9 +177,19 @@ pub fn row_blocks<'a, P: RowParts<'a>>(
     }
     let tasks = parallel::tasks_for(n.saturating_mul(row_traffic), MIN_TASK_BYTES);
     if tasks <= 1 || starts < tasks {
+        // empties the queue however this returns (a later pass must not fetch for us)
+        struct Clear;
+        impl Drop for Clear {
+            fn drop(&mut self) {
+                ahead::clear();
+            }
+        }
+        let _clear = Clear;
         let mut r0 = 0;
         while r0 < n {
             let r1 = block_end(r0, rb, n);
+            let r2 = if r1 < n { block_end(r1, rb, n) } else { r1 };
+            ahead::queue_rows(ahead, P::output_ahead(&split), r1, r2);
             // SAFETY: r0 < r1 <= n, and the blocks of this loop are disjoint and used one
             // after the other (each is dropped when `body` returns).
             body(r0, r1, unsafe { P::block(&split, r0, r1) })?;
@@ -204,7 +231,7 @@ mod tests {
                 let mut a = Array::<u32, 2>::zeros([n, 2048]);
                 let mut b = Array::<u8, 2>::zeros([n, 1]);
                 let r = parallel::with_threads(t, || {
-                    row_blocks((a.view_mut(), b.view_mut()), 8192, 1 << 20, &|r0, r1, (mut x, mut y)| {
+                    row_blocks((a.view_mut(), b.view_mut()), 8192, 1 << 20, &[], &|r0, r1, (mut x, mut y)| {
                         assert_eq!(x.shape(), [r1 - r0, 2048]);
                         x.for_each_mut(|v| *v += r0 as u32 + 1);
                         y.for_each_mut(|v| *v += 1);
@@ -226,7 +253,7 @@ mod tests {
     fn the_lowest_failing_block_reports() {
         let mut a = Array::<f64, 2>::zeros([64, 1024]);
         let r = parallel::with_threads(4, || {
-            row_blocks((a.view_mut(),), 8192, 1 << 20, &|r0, _, _| match r0 {
+            row_blocks((a.view_mut(),), 8192, 1 << 20, &[], &|r0, _, _| match r0 {
                 16 | 40 => Err(Error::new(crate::error::ErrorKind::InvalidArgument, format!("block {r0}"))),
                 _ => Ok(()),
             })
@@ -237,7 +264,7 @@ mod tests {
     #[test]
     fn row_counts_must_agree() {
         let (mut a, mut b) = (Array::<f32, 2>::zeros([4, 2]), Array::<f32, 2>::zeros([5, 1]));
-        let r = row_blocks((a.view_mut(), b.view_mut()), 8, 16, &|_, _, _| Ok(()));
+        let r = row_blocks((a.view_mut(), b.view_mut()), 8, 16, &[], &|_, _, _| Ok(()));
         let msg = r.err().map(|e| e.to_string()).unwrap_or_default();
         assert!(msg.contains("row blocks of arrays with [4, 5] rows"), "{msg}");
     }

@@ -1,5 +1,6 @@
 //! Elementwise drivers: `zipN` (write-only outputs) and `zipN_rw` (read-modify-write).
 
+use super::ahead;
 use super::nest::{read_block, BlockBuf, Nest, Split};
 use super::tile::{self, TILE};
 use super::{footprint, prefetch, stream_output, Shared, SharedMut, BLOCK};
@@ -164,6 +165,9 @@ macro_rules! zip_driver {
             parallel::run(split.chunks(), tasks, &|c| {
                 $(let mut $a = ($a.get(), BlockBuf::<$A>::new());)+
                 let mut obuf = [O::ZERO; BLOCK];
+                // inside a row-local schedule: fetch the next row block's inputs piece by
+                // piece while this pass computes (see the `ahead` module)
+                let reading_ahead = ahead::pending();
                 // Visits this task's runs, block by block; with `s`, each block's output is
                 // written by the kernel through the streamer, straight from its registers.
                 let mut visit = |s: Option<&Streamer>| split.visit(&nest, c, |off, len, st| {
@@ -181,7 +185,15 @@ macro_rules! zip_driver {
                         // when every operand is unit-stride along the run, the kernel gets the
                         // whole rest of it in one call (no buffers to fill, and a call per
                         // 512 elements cost a memory-bound map 10-25% on one thread)
-                        let n = if done < head { head } else { (len - done).min(if unit { len } else { BLOCK }) };
+                        let most = match (unit, reading_ahead) {
+                            (true, false) => len,
+                            (true, true) => ahead::PIECE,
+                            (false, _) => BLOCK,
+                        };
+                        let n = if done < head { head } else { (len - done).min(most) };
+                        if reading_ahead {
+                            ahead::step(n);
+                        }
                         let step = done as isize;
                         // SAFETY: the nest was planned over the views' own shape and strides,
                         // so every element of this run (offset off[k] + (done + i) * st[k],

@@ -1,0 +1,244 @@
+//! Read-ahead across the passes of a row-local schedule.
+//!
+//! A row-local schedule runs all its passes over one block of rows before the next (see
+//! [`row_blocks`](super::row_blocks)): its first pass reads the block from memory, the later
+//! ones compute on it in cache. Left alone, memory idles while the block computes, and the next
+//! block's first pass stalls on it: the hardware prefetcher does not run ahead across the
+//! compute. So while block `b` runs on the calling thread, the row-block driver queues the rows
+//! of block `b + 1` here (its inputs' and its output's), and the elementwise drivers, which run
+//! the compute-heavy passes, fetch [`BYTES_PER_ELEMENT`] of them per element before each piece
+//! of [`PIECE`] elements they compute: the next block arrives while this one computes.
+//!
+//! Measured on the development VM (row softmax of 4096 x 4096 f32, one thread, paired runs in
+//! one process): the hand-written row loop over the kernels ran 18-22 ms with 4 KiB fetched
+//! per 1024 elements of its exp pass against 21-28 ms without (one 16 KiB burst per row: 25-26
+//! ms); the kernel's row-local schedule ran 7-10% faster with the read-ahead than without.
+//!
+//! The queue is per thread and only ever holds addresses of the views the current schedule
+//! borrows; a prefetch is a hint that never faults, so a stale or empty queue is harmless.
+
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+static ENABLED: AtomicBool = AtomicBool::new(true);
+
+/// Enables or disables the read-ahead of row-local schedules (enabled by default); useful to
+/// measure what it gains.
+///
+/// # Examples
+///
+/// ```
+/// use array_expr_runtime::driver::{read_ahead, set_read_ahead};
+/// set_read_ahead(false);
+/// assert!(!read_ahead());
+/// set_read_ahead(true);
+/// ```
+pub fn set_read_ahead(enabled: bool) {
+    ENABLED.store(enabled, Ordering::Relaxed);
+}
+
+/// Whether row-local schedules read the next block of rows ahead (see [`set_read_ahead`]).
+///
+/// # Examples
+///
+/// ```
+/// let _on: bool = array_expr_runtime::driver::read_ahead();
+/// ```
+pub fn read_ahead() -> bool {
+    ENABLED.load(Ordering::Relaxed)
+}
+
+/// Most byte ranges queued at once (the inputs of a schedule whose rows are contiguous give
+/// one range each; rows apart in memory give one per row, as many as fit).
+const RANGES: usize = 16;
+
+/// Bytes fetched per element an elementwise pass computes, while the queue is not empty: a
+/// row-local schedule's next block (its input and output rows, 8 bytes per element for an f32
+/// softmax) is then fetched during the first compute pass of this one.
+pub(crate) const BYTES_PER_ELEMENT: usize = 8;
+
+/// Elements of an elementwise pass computed between two [`step`]s while the queue is not
+/// empty (the driver cuts longer runs into pieces of this length): 512 elements fetch 4 KiB,
+/// a burst the machine absorbs without stalling the loop that issues it.
+pub(crate) const PIECE: usize = 512;
+
+#[derive(Clone, Copy)]
+struct Queue {
+    /// `(start, end)` addresses; `ranges[head..end]` are still to fetch, in order.
+    ranges: [(usize, usize); RANGES],
+    head: usize,
+    end: usize,
+}
+
+const EMPTY: Queue = Queue { ranges: [(0, 0); RANGES], head: 0, end: 0 };
+
+thread_local! {
+    static QUEUE: RefCell<Queue> = const { RefCell::new(EMPTY) };
+}
+
+/// Rows of one input a row-local schedule reads, for its read-ahead: where row 0 starts, the
+/// distance between rows and the contiguous bytes of one row, all in bytes.
+#[derive(Clone, Copy, Debug)]
+pub struct RowsAhead {
+    base: usize,
+    stride: isize,
+    row_bytes: usize,
+}
+
+impl RowsAhead {
+    /// The rows of `view` (a view with the schedule's row axis first), when each row's
+    /// elements are contiguous in memory; `None` otherwise (such an input is not read ahead).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use array_expr_runtime::{driver::RowsAhead, Array};
+    /// let a = Array::<f32, 2>::zeros([4, 8]);
+    /// assert!(RowsAhead::of(&a.view()).is_some());
+    /// assert!(RowsAhead::of(&a.view().t()).is_none()); // columns apart in memory
+    /// ```
+    pub fn of<T, const D: usize>(view: &crate::view::ArrayView<'_, T, D>) -> Option<Self> {
+        Self::raw(view.as_ptr() as usize, &view.shape(), &view.strides(), std::mem::size_of::<T>())
+    }
+
+    /// As [`of`](Self::of), from an array's base address, shape, element strides and element
+    /// size.
+    pub(crate) fn raw(base: usize, shape: &[usize], strides: &[isize], elem: usize) -> Option<Self> {
+        let mut want = 1isize;
+        for a in (1..shape.len()).rev() {
+            if shape[a] > 1 && strides[a] != want {
+                return None;
+            }
+            want = want.checked_mul(shape[a] as isize)?;
+        }
+        let row_bytes = (want as usize).checked_mul(elem)?;
+        let stride = strides.first().map_or(0, |&s| s * elem as isize);
+        Some(RowsAhead { base, stride, row_bytes })
+    }
+}
+
+/// Replaces this thread's queue with rows `r0..r1` of every input in `inputs`.
+pub(crate) fn queue_rows(inputs: &[Option<RowsAhead>], output: Option<RowsAhead>, r0: usize, r1: usize) {
+    let mut q = EMPTY;
+    if !read_ahead() {
+        clear();
+        return;
+    }
+    for a in inputs.iter().flatten().chain(output.as_ref()) {
+        if a.stride == a.row_bytes as isize {
+            // consecutive rows: one range
+            let start = a.base.wrapping_add_signed(a.stride.wrapping_mul(r0 as isize));
+            push(&mut q, start, (r1 - r0).saturating_mul(a.row_bytes));
+        } else {
+            for r in r0..r1 {
+                push(&mut q, a.base.wrapping_add_signed(a.stride.wrapping_mul(r as isize)), a.row_bytes);
+            }
+        }
+    }
+    QUEUE.with(|c| {
+        if let Ok(mut slot) = c.try_borrow_mut() {
+            *slot = q;
+        }
+    });
+}
+
+fn push(q: &mut Queue, start: usize, bytes: usize) {
+    if let (Some(slot), true) = (q.ranges.get_mut(q.end), bytes > 0) {
+        *slot = (start, start.saturating_add(bytes));
+        q.end += 1;
+    }
+}
+
+/// Empties this thread's queue.
+pub(crate) fn clear() {
+    QUEUE.with(|c| {
+        if let Ok(mut q) = c.try_borrow_mut() {
+            q.head = 0;
+            q.end = 0;
+        }
+    });
+}
+
+/// Whether this thread has bytes queued.
+#[inline]
+pub(crate) fn pending() -> bool {
+    QUEUE.with(|c| c.try_borrow().is_ok_and(|q| q.head < q.end))
+}
+
+/// Fetches the next bytes of this thread's queue for a piece of `elements` elements
+/// ([`BYTES_PER_ELEMENT`] each; fewer at the queue's end).
+pub(crate) fn step(elements: usize) {
+    QUEUE.with(|c| {
+        let Ok(mut guard) = c.try_borrow_mut() else { return };
+        let q = &mut *guard;
+        let mut left = elements.saturating_mul(BYTES_PER_ELEMENT);
+        while left > 0 && q.head < q.end {
+            let Some(r) = q.ranges.get_mut(q.head) else { break };
+            let n = (r.1 - r.0).min(left);
+            super::prefetch(r.0 as *const u8, n.div_ceil(64));
+            left -= n;
+            r.0 += n;
+            if r.0 >= r.1 {
+                q.head += 1;
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::array::Array;
+
+    fn queued() -> Vec<(usize, usize)> {
+        QUEUE.with(|c| {
+            let q = c.borrow();
+            q.ranges[q.head..q.end].to_vec()
+        })
+    }
+
+    #[test]
+    fn contiguous_rows_queue_one_range_and_steps_drain_it_in_order() {
+        let a = Array::<f32, 2>::zeros([10, 64]);
+        let rows = RowsAhead::of(&a.view());
+        let base = a.view().as_ptr() as usize;
+        queue_rows(&[rows], None, 2, 5);
+        assert_eq!(queued(), vec![(base + 2 * 256, base + 5 * 256)]);
+        assert!(pending());
+        step(64); // 512 bytes
+        assert_eq!(queued(), vec![(base + 2 * 256 + 512, base + 5 * 256)]);
+        step(1 << 20);
+        assert!(!pending());
+        clear();
+    }
+
+    #[test]
+    fn strided_rows_queue_a_range_per_row_up_to_the_capacity() {
+        let a = Array::<f64, 2>::zeros([40, 8]);
+        let v = a.view();
+        let every_other = v.slice([crate::Slice::new(None, None, 2), crate::Slice::full()]).unwrap();
+        let rows = RowsAhead::of(&every_other).unwrap();
+        let base = every_other.as_ptr() as usize;
+        queue_rows(&[Some(rows)], None, 0, 3);
+        assert_eq!(queued(), vec![(base, base + 64), (base + 128, base + 192), (base + 256, base + 320)]);
+        queue_rows(&[Some(rows)], None, 0, 20);
+        assert_eq!(queued().len(), RANGES);
+        clear();
+        assert!(!pending());
+    }
+
+    #[test]
+    fn columns_apart_are_not_read_ahead_and_disabling_empties_the_queue() {
+        let a = Array::<f32, 3>::zeros([4, 3, 5]);
+        assert!(RowsAhead::of(&a.view()).is_some());
+        let swapped = a.view().remap_axes([Some(0), Some(2), Some(1)]).unwrap();
+        assert!(RowsAhead::of(&swapped).is_none());
+        let rows = RowsAhead::of(&a.view());
+        queue_rows(&[rows], rows, 0, 2);
+        assert_eq!(queued().len(), 2);
+        set_read_ahead(false);
+        queue_rows(&[rows], None, 0, 2);
+        set_read_ahead(true);
+        assert!(!pending());
+    }
+}
