@@ -45,6 +45,7 @@ array_expr! {
         where(y > 0.0, exp(-y), 0.5 * y)
     }
 
+    fn axpb(a: f32[n], b: f32[n], s: f32) -> f32[n] { a * s + b }
     fn outer(x: f32[n, 1], y: f32[m]) -> f32[n, m] { x * y }
     fn outer_bias64(x: f64[n], y: f64[m], b: f64[m]) -> f64[n, m] { x[:, newaxis] * y + b }
     fn outer_i32(x: i32[n], y: i32[m]) -> i32[n, m] { x[:, newaxis] * y - 3 }
@@ -330,6 +331,25 @@ fn streaming_stores_write_the_same_values() {
     let plain = with_threads(2, || outer(&x, &y).unwrap());
     array_expr::driver::set_streaming_stores(true);
     assert_eq!(plain.to_vec(), want);
+}
+
+#[test]
+fn read_and_write_passes_stream_large_outputs_with_the_same_values() {
+    // 9M + 3 f32 (36 MiB) of output, reading as much: above the read-and-write streaming
+    // threshold; odd offsets put the first vector boundary anywhere
+    let n = (9 << 20) + 3;
+    let a = Array::<f32, 1>::random_uniform([n], 53, -2.0, 2.0);
+    let b = Array::<f32, 1>::random_uniform([n], 54, -2.0, 2.0);
+    let (av, bv) = (a.to_vec(), b.to_vec());
+    let want: Vec<u32> = av.iter().zip(&bv).map(|(a, b)| (a * 1.5 + b).to_bits()).collect();
+    for at in [0, 1, 5] {
+        let mut buf = vec![0f32; n + at];
+        axpb_into(&a, &b, 1.5, &mut buf[at..]).unwrap();
+        let got: Vec<u32> = buf[at..].iter().map(|v| v.to_bits()).collect();
+        assert!(got == want, "offset {at}: streamed values differ");
+    }
+    let streamed = same_on_all_threads("a * s + b", || axpb(&a, &b, 1.5).unwrap());
+    assert!(streamed.to_vec().iter().map(|v| v.to_bits()).eq(want.iter().copied()));
 }
 
 /// The output of `f` written into a buffer at element offset `at`, as a C-order `[n, m]` view

@@ -469,6 +469,7 @@ fn emit_kernel(k: &KernelFn, ret: &TypeDecl, typed: &Typed, syms: &[String]) -> 
             #count
             #bind
             let mut __ae_out = #rt::runtime::diagnostics::alloc_counted::<#ty, #rank>(#shape_e, false)?;
+            let __ae_fresh = #rt::runtime::driver::fresh_outputs();
             #imp(#(#args,)* __ae_out.view_mut())?;
             #result
         }
@@ -547,6 +548,7 @@ fn emit_multi_kernel(k: &KernelFn, ret: &TypeDecl, typed: &Typed, syms: &[String
             #count
             #bind
             #(#allocs)*
+            let __ae_fresh = #rt::runtime::driver::fresh_outputs();
             #body
             ::core::result::Result::Ok((#(#values),*))
         }
@@ -593,6 +595,7 @@ fn expand_inline(inl: &Inline) -> TokenStream {
             #count
             #bind
             let mut __ae_out = #rt::runtime::diagnostics::alloc_counted::<#ty, #rank>(#shape_e, false)?;
+            let __ae_fresh = #rt::runtime::driver::fresh_outputs();
             #body
             #result
         };

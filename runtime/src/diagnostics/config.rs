@@ -271,9 +271,10 @@ impl fmt::Display for Config {
         let on = |b: bool| if b { "on" } else { "off" };
         writeln!(
             f,
-            "  streaming stores  : {} (write-only outputs >= {} MiB)",
+            "  streaming stores  : {} (write-only outputs >= {} MiB, read-and-write passes' >= {} MiB)",
             on(self.streaming_stores),
-            crate::driver::STREAM_MIN_BYTES >> 20
+            crate::driver::STREAM_MIN_BYTES >> 20,
+            crate::driver::STREAM_RW_MIN_BYTES >> 20
         )?;
         writeln!(f, "  counters          : {}", on(self.counters))?;
         for (k, v) in &self.env {

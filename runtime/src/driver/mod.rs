@@ -50,9 +50,13 @@
 //! development VM this wrote a 4096² outer product 1.5x faster than the hand-written loop; an
 //! earlier version that computed stages of 32 KiB into a stack buffer and copied them with
 //! streaming stores was no faster than ordinary stores, as the copy did not overlap the
-//! compute. Passes that stream their inputs too (a triad, a one-in-one-out map) keep ordinary
-//! stores: streaming them was no faster on one thread (BENCHMARKS.md, "Fusion, quiet run").
-//! [`set_streaming_stores`] turns streaming off.
+//! compute. Passes that read as much as they write (a triad, a one-in-one-out map) stream only
+//! outputs of at least [`STREAM_RW_MIN_BYTES`], beyond the last-level cache: over 64 MiB
+//! outputs, one thread, paired criterion runs put them 5-15% faster with streaming stores
+//! (BENCHMARKS.md, "Streaming stores for read-and-write passes"); smaller outputs keep
+//! ordinary stores, so a reader that follows finds them in cache. Outputs allocated by the
+//! call itself always get ordinary stores (see [`fresh_outputs`]). [`set_streaming_stores`]
+//! turns streaming off.
 
 use crate::element::Element;
 use crate::view::ArrayView;
@@ -87,6 +91,12 @@ const MAX_CHUNKS: usize = 64;
 /// the written lines would be evicted before anyone reads them again.
 pub const STREAM_MIN_BYTES: usize = 4 << 20;
 
+/// Smallest output (in bytes) of a pass that also reads as much as it writes (a triad, a
+/// one-in-one-out map) written with streaming stores: beyond the last-level cache of the
+/// machines we measure on (32 MiB), where the output's lines are evicted before the pass ends
+/// whatever the stores, so skipping their read-for-ownership costs a later reader nothing.
+pub const STREAM_RW_MIN_BYTES: usize = 32 << 20;
+
 static STREAMING: AtomicBool = AtomicBool::new(true);
 
 /// Enables or disables streaming (non-temporal) stores for large write-only passes (enabled by
@@ -114,6 +124,56 @@ pub fn set_streaming_stores(enabled: bool) {
 /// ```
 pub fn streaming_stores() -> bool {
     STREAMING.load(Ordering::Relaxed)
+}
+
+thread_local! {
+    static FRESH: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Marks, until the returned guard drops, that the passes this thread runs write outputs
+/// allocated just before: those write with ordinary stores, never streaming ones. A fresh
+/// output's pages are zeroed by the kernel as the pass first touches them, which leaves their
+/// lines in cache; streaming stores to cached lines must evict them first, and the allocating
+/// form of a triad ran 1.9x its `_into` form that way, against 1.5x with ordinary stores (64
+/// MiB, one thread). The allocating forms the macro generates hold this guard.
+///
+/// # Examples
+///
+/// ```
+/// use array_expr_runtime::driver::{fresh_outputs, writing_fresh_outputs};
+/// assert!(!writing_fresh_outputs());
+/// {
+///     let _fresh = fresh_outputs();
+///     assert!(writing_fresh_outputs());
+/// }
+/// assert!(!writing_fresh_outputs());
+/// ```
+pub fn fresh_outputs() -> FreshOutputs {
+    FreshOutputs { prev: FRESH.with(|f| f.replace(true)) }
+}
+
+/// Whether this thread is inside a [`fresh_outputs`] scope.
+///
+/// # Examples
+///
+/// ```
+/// assert!(!array_expr_runtime::driver::writing_fresh_outputs());
+/// ```
+pub fn writing_fresh_outputs() -> bool {
+    FRESH.with(|f| f.get())
+}
+
+/// The guard of [`fresh_outputs`]: restores the previous state when dropped.
+#[must_use = "the scope ends when the guard drops"]
+#[derive(Debug)]
+pub struct FreshOutputs {
+    prev: bool,
+}
+
+impl Drop for FreshOutputs {
+    fn drop(&mut self) {
+        FRESH.with(|f| f.set(self.prev));
+    }
 }
 
 /// A read-only base pointer shared by the tasks of one pass.
@@ -173,6 +233,7 @@ fn prefetch<T>(p: *const T, lines: usize) {
 /// Whether a write-only pass should stream its output (see the module docs).
 fn stream_output<O: Element>(elements: usize, inner_len: usize, inner_stride: isize) -> bool {
     inner_stride == 1
+        && !writing_fresh_outputs()
         && inner_len >= 64
         && elements.saturating_mul(std::mem::size_of::<O>()) >= STREAM_MIN_BYTES
         && streaming_stores()

@@ -73,7 +73,11 @@ macro_rules! zip_driver {
             let st = nest.inner_strides();
             let written = elements * size_of::<O>();
             let read_in = 0 $(+ footprint($a))+;
-            let stream = !$rw && read_in <= written / 2 && stream_output::<O>(elements, nest.inner_len(), st[0]);
+            // write-mostly passes stream from STREAM_MIN_BYTES of output, passes that read as
+            // much as they write from STREAM_RW_MIN_BYTES (see the module docs)
+            let stream = !$rw
+                && (read_in <= written / 2 || written >= super::STREAM_RW_MIN_BYTES)
+                && stream_output::<O>(elements, nest.inner_len(), st[0]);
             let _pass = diagnostics::pass(PassInfo {
                 driver: stringify!($name),
                 dtype: O::DTYPE,
