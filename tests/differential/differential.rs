@@ -36,26 +36,7 @@
 // error.
 #![allow(dead_code, unused_imports)]
 
-#[path = "data.rs"]
-mod data;
+include!("common.rs");
+
 #[path = "generated.rs"]
 mod generated;
-#[path = "ints.rs"]
-mod ints;
-#[path = "products.rs"]
-mod products;
-#[path = "reduce.rs"]
-mod reduce;
-#[path = "runner.rs"]
-mod runner;
-#[path = "values.rs"]
-mod values;
-
-mod prelude {
-    pub(crate) use super::ints::*;
-    pub(crate) use super::products::*;
-    pub(crate) use super::reduce::*;
-    pub(crate) use super::runner::run;
-    pub(crate) use super::values::*;
-    pub(crate) use array_expr::{array_expr, Array};
-}
