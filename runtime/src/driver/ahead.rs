@@ -159,6 +159,16 @@ pub(crate) fn clear() {
     });
 }
 
+/// Empties this thread's queue when dropped: the row-block driver holds one, so no pass that
+/// runs after a schedule returns (normally or with an error) fetches for it.
+pub(crate) struct ClearOnDrop;
+
+impl Drop for ClearOnDrop {
+    fn drop(&mut self) {
+        clear();
+    }
+}
+
 /// Whether this thread has bytes queued.
 #[inline]
 pub(crate) fn pending() -> bool {

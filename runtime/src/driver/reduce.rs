@@ -217,12 +217,11 @@ macro_rules! reduce_driver {
             let process = |bufs: &mut Bufs<$($A),+>, scratch: &mut [S; BLOCK], ooff: &[isize], ost: &[isize], j0: usize, g: usize, (b0, b1): (usize, usize), trees: &mut [Pairwise<P>; GROUP]| {
                 let ($($a,)+) = bufs;
                 let lead_outer = ost[1];
-                // Outputs farther apart than consecutive reduced elements (row reductions of
-                // C-order data) over several blocks each: reduce output after output, each over
-                // all its blocks, so the
-                // input streams through in memory order; block by block across the group, the
-                // reads hopped between g rows (g concurrent streams a row apart), which ran a
-                // row max of 4096 x 4096 f32 1.5x slower than a loop over the rows. Each
+                // Outputs farther apart than consecutive reduced elements, over several blocks
+                // each (row reductions of long C-order rows): reduce output after output, each
+                // over all its blocks, so the input streams through in memory order. Block by
+                // block across the group, the reads hopped between g rows a row apart, which
+                // ran a row max of 4096 x 4096 f32 1.5x slower than a loop over the rows. Each
                 // output's tree sees the same blocks in the same order either way.
                 if g > 1 && b1 - b0 > 1 && lead_outer.unsigned_abs() > is[0].unsigned_abs() {
                     for (jj, tree) in trees.iter_mut().enumerate().take(g) {

@@ -177,14 +177,7 @@ pub fn row_blocks<'a, P: RowParts<'a>>(
     }
     let tasks = parallel::tasks_for(n.saturating_mul(row_traffic), MIN_TASK_BYTES);
     if tasks <= 1 || starts < tasks {
-        // empties the queue however this returns (a later pass must not fetch for us)
-        struct Clear;
-        impl Drop for Clear {
-            fn drop(&mut self) {
-                ahead::clear();
-            }
-        }
-        let _clear = Clear;
+        let _clear = ahead::ClearOnDrop;
         let mut r0 = 0;
         while r0 < n {
             let r1 = block_end(r0, rb, n);

@@ -169,8 +169,8 @@ macro_rules! zip_driver {
             parallel::run(split.chunks(), tasks, &|c| {
                 $(let mut $a = ($a.get(), BlockBuf::<$A>::new());)+
                 let mut obuf = [O::ZERO; BLOCK];
-                // inside a row-local schedule: fetch the next row block's inputs piece by
-                // piece while this pass computes (see the `ahead` module)
+                // inside a row-local schedule: fetch the next block's rows (inputs and output)
+                // piece by piece while this pass computes (see the `ahead` module)
                 let reading_ahead = ahead::pending();
                 // Visits this task's runs, block by block; with `s`, each block's output is
                 // written by the kernel through the streamer, straight from its registers.
