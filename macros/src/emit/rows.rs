@@ -41,15 +41,17 @@ impl Emitter<'_> {
     /// The rank of a row-local schedule for the final pass of `root`, if it applies: a single
     /// (first) output of rank >= 2 with its row axis, one to [`MAX_ROW_TEMPS`] reductions, and
     /// every reduction keeps axis 0 with `keepdims`; no GEMM, views or in-place update; every
-    /// array operand either has the row axis or broadcasts along it.
-    fn row_local_rank(&self, root: NodeId) -> Option<usize> {
+    /// array operand either has the row axis or broadcasts along it. With the rank, the
+    /// parameters the schedule reads by rows (arrays of that rank with the row axis, each once,
+    /// in parameter order), whose next block the row-block driver reads ahead.
+    fn row_local_plan(&self, root: NodeId) -> Option<(usize, Vec<usize>)> {
         let rn = self.ir.get(root)?;
         let rank = rn.shape.len();
         let row = rn.shape.first()?;
         if rank < 2 || *row == Dim::Lit(1) || self.inplace.is_some() || !self.temps.is_empty() {
             return None;
         }
-        let (mut todo, mut seen, mut reductions) = (vec![root], Vec::new(), 0);
+        let (mut todo, mut seen, mut reductions, mut params) = (vec![root], Vec::new(), 0, Vec::new());
         while let Some(id) = todo.pop() {
             if seen.contains(&id) {
                 continue;
@@ -71,27 +73,8 @@ impl Emitter<'_> {
                 {
                     return None;
                 }
-                op => todo.extend(Ir::children(op)),
-            }
-        }
-        (1..=MAX_ROW_TEMPS).contains(&reductions).then_some(rank)
-    }
-
-    /// The parameters a row-local schedule of `root` reads by rows (arrays of the passes'
-    /// rank with the row axis), each once: the row-block driver reads the next block of them
-    /// ahead while a block computes.
-    fn row_inputs(&self, root: NodeId, rank: usize) -> Vec<usize> {
-        let (mut todo, mut seen, mut params) = (vec![root], Vec::new(), Vec::new());
-        let row = self.ir.get(root).and_then(|n| n.shape.first().cloned());
-        while let Some(id) = todo.pop() {
-            if seen.contains(&id) {
-                continue;
-            }
-            seen.push(id);
-            let Some(n) = self.ir.get(id) else { continue };
-            match &n.op {
                 Op::Array(p) => {
-                    if n.shape.len() == rank && n.shape.first() == row.as_ref() && !params.contains(p) {
+                    if n.shape.len() == rank && n.shape.first() == Some(row) && !params.contains(p) {
                         params.push(*p);
                     }
                 }
@@ -99,7 +82,7 @@ impl Emitter<'_> {
             }
         }
         params.sort_unstable();
-        params
+        (1..=MAX_ROW_TEMPS).contains(&reductions).then_some((rank, params))
     }
 
     /// The value to stage in the output block: computed in the output pass and also the whole
@@ -135,11 +118,10 @@ impl Emitter<'_> {
     /// Emits the final pass of `root` into `dst` with a row-local schedule when it applies
     /// (returns false otherwise, having emitted nothing).
     pub(super) fn emit_row_local(&mut self, root: NodeId, dst: &TokenStream) -> bool {
-        let Some(rank) = self.row_local_rank(root) else { return false };
+        let Some((rank, inputs)) = self.row_local_plan(root) else { return false };
         let Some(rn) = self.ir.get(root).cloned() else { return false };
         let rt = rt();
-        let ahead: Vec<TokenStream> = self
-            .row_inputs(root, rank)
+        let ahead: Vec<TokenStream> = inputs
             .into_iter()
             .filter_map(|p| self.params.get(p))
             .map(|p| {

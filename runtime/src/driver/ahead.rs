@@ -117,13 +117,14 @@ impl RowsAhead {
     }
 }
 
-/// Replaces this thread's queue with rows `r0..r1` of every input in `inputs`.
+/// Replaces this thread's queue with rows `r0..r1` of every array in `inputs` and of `output`
+/// (an empty queue when the read-ahead is off).
 pub(crate) fn queue_rows(inputs: &[Option<RowsAhead>], output: Option<RowsAhead>, r0: usize, r1: usize) {
-    let mut q = EMPTY;
     if !read_ahead() {
         clear();
         return;
     }
+    let mut q = EMPTY;
     for a in inputs.iter().flatten().chain(output.as_ref()) {
         if a.stride == a.row_bytes as isize {
             // consecutive rows: one range
