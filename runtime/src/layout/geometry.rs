@@ -20,6 +20,12 @@ impl<const D: usize> Geometry<D> {
         self.shape.contains(&0)
     }
 
+    /// A geometry moved by `delta` elements (none when it is empty).
+    ///
+    /// Offsets and strides are computed wrapping: they can only overflow for an empty view
+    /// (an axis of length 0 elsewhere, whose other strides are unconstrained), whose offset is
+    /// then dropped here and whose strides address nothing; a view with elements has every
+    /// offset inside its buffer.
     fn moved<const E: usize>(g: Geometry<E>, delta: isize) -> Moved<E> {
         let delta = if g.is_empty() { 0 } else { delta };
         (g, delta)
@@ -56,11 +62,11 @@ impl<const D: usize> Geometry<D> {
         for (axis, (s, (n, stride))) in spec.iter().zip(g.axes_mut()).enumerate() {
             let (start, count) = s.resolve(axis, *n)?;
             if count > 0 {
-                delta += start as isize * *stride;
+                delta = delta.wrapping_add((start as isize).wrapping_mul(*stride));
             }
             *n = count;
             if count > 1 {
-                *stride *= s.step;
+                *stride = stride.wrapping_mul(s.step);
             }
         }
         Ok(Self::moved(g, delta))
@@ -77,7 +83,7 @@ impl<const D: usize> Geometry<D> {
         for ((dn, ds), (_, (n, s))) in g.axes_mut().zip(kept) {
             (*dn, *ds) = (n, s);
         }
-        Ok(Self::moved(g, index as isize * stride))
+        Ok(Self::moved(g, (index as isize).wrapping_mul(stride)))
     }
 
     pub(crate) fn insert_axis<const E: usize>(&self, axis: usize) -> Result<Geometry<E>> {
@@ -136,8 +142,8 @@ impl<const D: usize> Geometry<D> {
     pub(crate) fn invert_axis(&self, axis: usize) -> Result<Moved<D>> {
         let (n, stride) = self.axis("invert_axis", axis)?;
         let mut g = *self;
-        g.set(axis, n, -stride);
-        let delta = if n > 0 { (n - 1) as isize * stride } else { 0 };
+        g.set(axis, n, stride.wrapping_neg());
+        let delta = if n > 0 { ((n - 1) as isize).wrapping_mul(stride) } else { 0 };
         Ok(Self::moved(g, delta))
     }
 
@@ -149,7 +155,7 @@ impl<const D: usize> Geometry<D> {
         let (mut a, mut b) = (*self, *self);
         a.set(axis, index, stride);
         b.set(axis, n - index, stride);
-        Ok((a, Self::moved(b, index as isize * stride)))
+        Ok((a, Self::moved(b, (index as isize).wrapping_mul(stride))))
     }
 
     pub(crate) fn broadcast_to<const E: usize>(&self, target: [usize; E]) -> Result<Geometry<E>> {

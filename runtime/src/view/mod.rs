@@ -124,7 +124,9 @@ fn origin<T>(data: *const T, offset: usize, empty: bool) -> NonNull<T> {
     NonNull::new(p).unwrap_or(NonNull::dangling())
 }
 
-/// Calls `f` with the element offset of every index of a layout, in row-major order.
+/// Calls `f` with the element offset of every index of a layout, in row-major order. The
+/// steps wrap: the one past an axis's last element may leave `isize` (a large stride) and is
+/// never handed to `f`.
 pub(crate) fn for_each_offset(shape: &[usize], strides: &[isize], mut f: impl FnMut(isize)) {
     if shape.contains(&0) {
         return;
@@ -141,18 +143,18 @@ pub(crate) fn for_each_offset(shape: &[usize], strides: &[isize], mut f: impl Fn
         let mut off = base;
         for _ in 0..inner_n {
             f(off);
-            off += inner_s;
+            off = off.wrapping_add(inner_s);
         }
         // advance the outer index like an odometer, last outer axis fastest
         let mut carry = true;
         for ((i, &n), &st) in idx.iter_mut().zip(outer_shape).zip(outer_strides).rev() {
             *i += 1;
-            base += st;
+            base = base.wrapping_add(st);
             if *i < n {
                 carry = false;
                 break;
             }
-            base -= st * n as isize;
+            base = base.wrapping_sub(st.wrapping_mul(n as isize));
             *i = 0;
         }
         if carry {
