@@ -26,6 +26,15 @@ array_expr! {
         let d = x - mean(x, axis = 1, keepdims);
         w * d / sqrt(mean(d * d, axis = 1, keepdims) + 1e-6)
     }
+    fn scaled_rows(x: f32[n, m], c: f32[n, 1], w: f32[m]) -> f32[n, m] {
+        let d = x * w - c;
+        d / sqrt(sum(d * d, axis = 1, keepdims) + 1.0)
+    }
+    fn scaled_rows_whole(x: f32[n, m], c: f32[n, 1], w: f32[m]) -> f32[n, m] {
+        let y = x[:, :];
+        let d = y * w - c;
+        d / sqrt(sum(d * d, axis = 1, keepdims) + 1.0)
+    }
     fn standardize_whole(x: f64[n, m], w: f64[m]) -> f64[n, m] {
         let y = x[:, :];
         let d = y - mean(y, axis = 1, keepdims);
@@ -99,6 +108,36 @@ fn standardize_rows_equals_the_whole_array_passes() {
     // large enough for the row blocks to spread over threads
     let x = Array::<f64, 2>::random_uniform([601, 1000], 7, -3.0, 3.0);
     check_standardize(x.view(), 1000, "[601, 1000]");
+}
+
+/// The row-by-row path (contiguous rows: every pass of a row before the next, reduced values
+/// as locals, a column operand read as one value per row) against the whole-array passes,
+/// bit for bit, with the general row-local path alongside (reversed `w`, F-order `x`): row
+/// lengths around the 512-element blocks of the reductions' pairwise tree, on every thread
+/// count.
+#[test]
+fn row_by_row_passes_equal_the_whole_array_passes() {
+    for [n, m] in [[1, 1], [9, 63], [70, 64], [17, 511], [33, 512], [12, 513], [20, 1600], [130, 2049]] {
+        let x = Array::<f32, 2>::random_uniform([n, m], 11, -4.0, 4.0);
+        let cm = Array::<f32, 2>::random_uniform([n, 3], 12, -1.0, 1.0);
+        // a column of a wider matrix: broadcast along the row, one value per row
+        let c = cm.view().slice([Slice::full(), Slice::new(Some(1), Some(2), 1)]).unwrap();
+        let w = Array::<f32, 1>::random_uniform([m], 13, 0.5, 2.0);
+        let w_rev = w.view().slice([Slice::new(None, None, -1)]).unwrap();
+        let xf = Array::<f32, 2>::from_shape_vec([m, n], x.view().t().to_vec()).unwrap();
+        let cases = [
+            (x.view(), w.view(), "C order"),
+            (x.view(), w_rev, "reversed w"),
+            (xf.view().t(), w.view(), "F order"),
+        ];
+        for (xv, wv, what) in cases {
+            let want = bits32(&with_threads(1, || scaled_rows_whole(xv, c, wv).unwrap().to_vec()));
+            for t in [1, 2, 3] {
+                let got = bits32(&with_threads(t, || scaled_rows(xv, c, wv).unwrap().to_vec()));
+                assert_eq!(first_difference(&got, &want), None, "[{n}, {m}] {what} on {t} threads");
+            }
+        }
+    }
 }
 
 /// A multi-threaded row-local kernel is one parallel region (the row blocks, each task running

@@ -86,7 +86,7 @@ fn transposed_operands_of_every_width_match_the_reference() {
         let bf = Array::<f64, 2>::from_fn([m, n], |[i, j]| e(i, j, 2) as f64 * 1.13);
         // u32 bit patterns that are NaNs as f32 (quiet and signalling) must come through unchanged
         let bu = Array::<u32, 2>::from_fn([m, n], |[i, j]| {
-            0x7F80_0001u32.wrapping_add((i * n + j) as u32 * 0x0100_0003)
+            0x7F80_0001u32.wrapping_add(((i * n + j) as u32).wrapping_mul(0x0100_0003))
         });
         let bs = Array::<i16, 2>::from_fn([m, n], |[i, j]| e(i, j, 3) as i16);
         for t in [1, 3] {

@@ -57,6 +57,9 @@ pub(crate) struct PassRecord {
     pub(crate) beta_one: bool,
     /// Part of a row-local schedule (run block of rows by block of rows).
     pub(crate) row_local: bool,
+    /// Part of a row-local schedule with a row-by-row path (every pass of one row before the
+    /// next, when the arrays' rows are contiguous).
+    pub(crate) by_rows: bool,
     /// Writes this value into the output block, where later passes of the block read it.
     pub(crate) stages: Option<NodeId>,
 }
@@ -284,9 +287,15 @@ impl Explain<'_> {
         let passes: Vec<usize> =
             self.records.iter().enumerate().filter(|(_, r)| r.row_local).map(|(i, _)| i + 1).collect();
         let (Some(first), Some(last)) = (passes.first(), passes.last()) else { return };
+        let by_rows = self.records.iter().any(|r| r.row_local && r.by_rows);
+        let within = if by_rows {
+            "where the rows of every array it reads are contiguous (or one value per row), a block runs every pass of one row before the next row, so the row stays in L1 and a reduction's value for the row stays in a register, and each row's elementwise passes fetch the next row's inputs into the cache as they compute; otherwise each pass covers the whole block and, on one thread, the elementwise passes of a block fetch the next block's input and output rows"
+        } else {
+            "on one thread, the elementwise passes of a block fetch the next block's input and output rows into the cache as they compute"
+        };
         let _ = writeln!(
             s,
-            "row-local: passes {first}-{last} run block of rows by block of rows (64 KiB of the output per block, at least 8 rows): every reduction keeps axis 0, so a block's temporaries are complete when its later passes run, and each block of the inputs comes from memory once; on one thread, the elementwise passes of a block fetch the next block's input and output rows into the cache as they compute; on several threads each task runs every pass of its own blocks"
+            "row-local: passes {first}-{last} run block of rows by block of rows (64 KiB of the output per block, at least 8 rows): every reduction keeps axis 0, so a block's temporaries are complete when its later passes run, and each block of the inputs comes from memory once; {within}; on several threads each task runs every pass of its own blocks"
         );
     }
 

@@ -43,6 +43,10 @@ impl Emitter<'_> {
         let rt = rt();
         let Some(n) = self.ir.get(id) else { return quote!(()) };
         match &n.op {
+            Op::Reduce { .. } if self.row_scalars.contains(&id) => {
+                let s = format_ident!("__ae_s{}", id.0);
+                quote!(#s)
+            }
             Op::Array(_) | Op::Reduce { .. } | Op::View { .. } | Op::MatMul(..) => {
                 quote!(::core::unreachable!())
             }
@@ -101,6 +105,7 @@ impl Emitter<'_> {
         self.in_final = false;
         let rv = v(root);
         if operands.is_empty() {
+            self.row_fast = None;
             self.record(PassKind::Map, root, dest, &nodes, &operands, false);
             self.stmts.push(quote! {
                 {
@@ -122,13 +127,7 @@ impl Emitter<'_> {
         self.record(PassKind::Map, root, dest, &nodes, &operands, vector.is_some());
         let loop_body = match vector {
             Some(vbody) => vbody,
-            None => quote! {
-                let _ = __ae_s; // ordinary stores: the scalar loop does not stream
-                for __ae_k in 0..__ae_n {
-                    #body
-                    __ae_o[__ae_k] = #rv;
-                }
-            },
+            None => scalar_loop(&body, &rv),
         };
         if self.too_many_operands(root, operands.len()) {
             return;
@@ -139,16 +138,31 @@ impl Emitter<'_> {
         } else {
             format_ident!("zip{}", operands.len())
         };
+        let kernel = kernel_closure(&ins, &loop_body);
+        if self.row_fast.is_some() {
+            // a row-local schedule's pass writes the output block (the output row); the
+            // row-by-row kernel reads the row's reduced values as captured locals
+            match (dest, self.row_fast_operands(&operands)) {
+                (crate::explain::Dest::Output(_), Some((fast_ops, scalars))) => {
+                    self.row_scalars = scalars;
+                    self.in_final = rw;
+                    let vector = self.vector_body(&nodes, &fast_ops, root, false);
+                    let body = self.element_body(&nodes, &fast_ops, None);
+                    self.in_final = false;
+                    self.row_scalars.clear();
+                    let loop_body = vector.unwrap_or_else(|| scalar_loop(&body, &rv));
+                    let ins: Vec<Ident> = (0..fast_ops.len()).map(|k| format_ident!("__ae_i{}", k)).collect();
+                    self.row_zip_step(&fast_ops, root, &kernel_closure(&ins, &loop_body));
+                }
+                _ => self.row_fast = None,
+            }
+        }
         self.stmts.push(quote! {
             {
                 let mut __ae_d = #dst;
                 let __ae_shape = __ae_d.shape();
                 #(let #ops = #views.broadcast_to(__ae_shape)?;)*
-                #rt::driver::#zip(&mut __ae_d, #(&#ops,)* #cost, &|__ae_o, __ae_s, #(#ins),*| {
-                    let __ae_n = __ae_o.len();
-                    #(let #ins = &#ins[..__ae_n];)*
-                    #loop_body
-                })?;
+                #rt::driver::#zip(&mut __ae_d, #(&#ops,)* #cost, #kernel)?;
             }
         });
     }
@@ -262,6 +276,10 @@ impl Emitter<'_> {
         let is_t = |x: &NodeId| self.ir.get(*x).map(|c| c.dtype) == Some(t);
         let is_mask = |x: &NodeId| self.ir.get(*x).map(|c| c.dtype) == Some(Dtype::Bool);
         Some(match &n.op {
+            Op::Reduce { .. } if n.dtype == t && self.row_scalars.contains(&id) => {
+                let s = format_ident!("__ae_s{}", id.0);
+                quote!(#simd::splat(#s))
+            }
             Op::Scalar(p) if n.dtype == t => {
                 let name = self.params.get(*p)?.name.clone();
                 quote!(#simd::splat(#name))
@@ -332,5 +350,27 @@ impl Emitter<'_> {
         let msg = crate::diag::too_many_operands(count, MAX_OPERANDS);
         self.stmts.push(quote::quote_spanned!(span=> ::core::compile_error!(#msg);));
         true
+    }
+}
+
+/// The scalar loop of an elementwise kernel (stores ordinary: it does not stream).
+fn scalar_loop(body: &TokenStream, rv: &Ident) -> TokenStream {
+    quote! {
+        let _ = __ae_s;
+        for __ae_k in 0..__ae_n {
+            #body
+            __ae_o[__ae_k] = #rv;
+        }
+    }
+}
+
+/// The kernel closure a zip driver gets: `(out, streamer, inputs...)` over equal lengths.
+fn kernel_closure(ins: &[Ident], loop_body: &TokenStream) -> TokenStream {
+    quote! {
+        &|__ae_o, __ae_s, #(#ins),*| {
+            let __ae_n = __ae_o.len();
+            #(let #ins = &#ins[..__ae_n];)*
+            #loop_body
+        }
     }
 }

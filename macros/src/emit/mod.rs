@@ -51,6 +51,12 @@ pub(crate) struct Emitter<'a> {
     /// The value a row-local schedule stages in the output block: the node, the mutable
     /// block expression its pass writes and the read-only one later passes read.
     stage_plan: Option<(NodeId, TokenStream, TokenStream)>,
+    /// The row-by-row path of the row-local schedule being emitted (see [`rows`]), built pass
+    /// by pass beside the general one; `None` when some pass cannot run that way.
+    row_fast: Option<rows::RowFast>,
+    /// While a row-by-row kernel closure is built: reductions read as the row's value, the
+    /// local `__ae_s<id>` the closure captures, instead of as operands.
+    row_scalars: BTreeSet<NodeId>,
 }
 
 /// Arrays one fused pass may read (the drivers are `zip1`..`zip8`, `reduce1`..`reduce8`).
@@ -75,6 +81,8 @@ impl<'a> Emitter<'a> {
             hoisted: Vec::new(),
             row_temps: Vec::new(),
             stage_plan: None,
+            row_fast: None,
+            row_scalars: BTreeSet::new(),
         }
     }
 
@@ -125,6 +133,7 @@ impl<'a> Emitter<'a> {
             alpha,
             beta_one,
             row_local: self.row_rank.is_some(),
+            by_rows: false,
             stages: None,
         });
     }

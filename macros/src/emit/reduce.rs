@@ -40,7 +40,6 @@ impl Emitter<'_> {
         let ops: Vec<Ident> = (0..operands.len()).map(|k| format_ident!("__ae_op{}", k)).collect();
         let ins: Vec<Ident> = (0..operands.len()).map(|k| format_ident!("__ae_i{}", k)).collect();
         let views: Vec<TokenStream> = operands.iter().map(|o| self.operand_view(*o)).collect();
-        let body = self.element_body(&nodes, &operands, Some(id));
         let iv = v(input);
         let r = reduce_parts(kind, in_dtype, acc, n.dtype, &iv);
         let (ptype, init, step, combine, finish) = (r.ptype, r.init, r.step, r.combine, r.finish);
@@ -61,55 +60,71 @@ impl Emitter<'_> {
         // the block buffer of a SIMD reduction is the driver's per-task scratch (zeroed once
         // per task, not per block; block closures run on several threads at once)
         let vals_t = dtype_tokens(in_dtype);
-        let scalar_body = quote! {
-            let mut __ae_acc: #ptype = #init;
-            for __ae_k in 0..__ae_n {
-                #body
-                __ae_acc = #step;
-            }
-            __ae_acc
-        };
-        let mut producer = nodes.clone();
-        producer.remove(&id);
-        let fill = match self.vector_body(&producer, &operands, input, false) {
-            Some(vb) => quote! {
-                let __ae_o = &mut __ae_vals[..__ae_n];
-                #vb
-            },
-            None => quote! {
-                for (__ae_k, __ae_slot) in __ae_vals.iter_mut().enumerate().take(__ae_n) {
+        // The block closure over `operands` (the row-by-row path reads per-row values as
+        // locals instead of operands, see `rows`), with the element body and the producer's
+        // fill of the scratch it is built from.
+        let build = |this: &Self, operands: &[NodeId]| {
+            let ins: Vec<Ident> = (0..operands.len()).map(|k| format_ident!("__ae_i{}", k)).collect();
+            let body = this.element_body(&nodes, operands, Some(id));
+            let scalar_body = quote! {
+                let mut __ae_acc: #ptype = #init;
+                for __ae_k in 0..__ae_n {
                     #body
-                    *__ae_slot = #iv;
+                    __ae_acc = #step;
                 }
-            },
-        };
-        let block_body = if buffered {
-            // long blocks: the producer fills a buffer, then the kernels crate reduces it with
-            // several SIMD accumulators in a fixed order; short runs (the block length is fixed
-            // by the shape, so the choice is too) fold element by element
-            let (i_t, a_t) = (dtype_tokens(in_dtype), dtype_tokens(acc));
-            // a reduced operand (`sum(x)`, or a value staged in the output block) arrives as
-            // a slice already: reduce it there instead of copying it to the scratch first
-            let (src, fill) = match operands.iter().position(|o| *o == input) {
-                Some(k) => (ins.get(k).map_or_else(|| quote!(__ae_vals), |i| quote!(#i)), quote!()),
-                None => (quote!(__ae_vals), fill.clone()),
+                __ae_acc
             };
-            let reduce_block = match kind {
-                ReduceKind::Min => quote!(#rt::kernels::reduce::min(&#src[..__ae_n])),
-                ReduceKind::Max => quote!(#rt::kernels::reduce::max(&#src[..__ae_n])),
-                _ => quote!(<#i_t as #rt::BlockSum<#a_t>>::block_sum(&#src[..__ae_n])),
+            let mut producer = nodes.clone();
+            producer.remove(&id);
+            let fill = match this.vector_body(&producer, operands, input, false) {
+                Some(vb) => quote! {
+                    let __ae_o = &mut __ae_vals[..__ae_n];
+                    #vb
+                },
+                None => quote! {
+                    for (__ae_k, __ae_slot) in __ae_vals.iter_mut().enumerate().take(__ae_n) {
+                        #body
+                        *__ae_slot = #iv;
+                    }
+                },
             };
-            quote! {
-                if __ae_n < 64 {
-                    #scalar_body
-                } else {
-                    #fill
-                    #reduce_block
+            let block_body = if buffered {
+                // long blocks: the producer fills a buffer, then the kernels crate reduces it
+                // with several SIMD accumulators in a fixed order; short runs (the block length
+                // is fixed by the shape, so the choice is too) fold element by element
+                let (i_t, a_t) = (dtype_tokens(in_dtype), dtype_tokens(acc));
+                // a reduced operand (`sum(x)`, or a value staged in the output block) arrives
+                // as a slice already: reduce it there instead of copying it to the scratch first
+                let (src, fill) = match operands.iter().position(|o| *o == input) {
+                    Some(k) => (ins.get(k).map_or_else(|| quote!(__ae_vals), |i| quote!(#i)), quote!()),
+                    None => (quote!(__ae_vals), fill.clone()),
+                };
+                let reduce_block = match kind {
+                    ReduceKind::Min => quote!(#rt::kernels::reduce::min(&#src[..__ae_n])),
+                    ReduceKind::Max => quote!(#rt::kernels::reduce::max(&#src[..__ae_n])),
+                    _ => quote!(<#i_t as #rt::BlockSum<#a_t>>::block_sum(&#src[..__ae_n])),
+                };
+                quote! {
+                    if __ae_n < 64 {
+                        #scalar_body
+                    } else {
+                        #fill
+                        #reduce_block
+                    }
                 }
-            }
-        } else {
-            scalar_body
+            } else {
+                scalar_body
+            };
+            let block = quote! {
+                &|__ae_start: usize, __ae_vals: &mut [#vals_t], #(#ins),*| -> #ptype {
+                    let __ae_n = [#(#ins.len()),*][0];
+                    #(let #ins = &#ins[..__ae_n];)*
+                    #block_body
+                }
+            };
+            (block, block_body, body, fill)
         };
+        let (block, block_body, body, fill) = build(self, &operands);
         let direct = operands.iter().position(|o| *o == input).filter(|_| operands.len() == 1);
         let rows_fast = simd_sum.then(|| rows_sum(&ins, in_dtype, acc, direct, &fill));
         // vertical accumulation (the driver uses it when the kept axis is the contiguous one)
@@ -130,10 +145,33 @@ impl Emitter<'_> {
             self.stmts.push(quote!(::core::compile_error!("internal error: a reduction without array operands; please report");));
             return;
         }
+        let combine = quote!(&|__ae_a: #ptype, __ae_b2: #ptype| -> #ptype { #combine });
+        let finish = quote!(&|__ae_p: ::core::option::Option<#ptype>| #finish);
+        let count = quote!(1usize #(* #count)*);
+        if self.row_fast.is_some() {
+            // a row-local schedule's reduction writes its temporary (the row's value)
+            match (dest, self.row_fast_operands(&operands)) {
+                (crate::explain::Dest::Temp(t), Some((fast_ops, scalars))) if t == id => {
+                    self.row_scalars = scalars;
+                    let (fast_block, ..) = build(self, &fast_ops);
+                    self.row_scalars.clear();
+                    self.row_reduce_step(
+                        id,
+                        &fast_ops,
+                        &in_shape,
+                        &axes,
+                        in_dtype,
+                        [&fast_block, &combine, &finish],
+                        &count,
+                    );
+                }
+                _ => self.row_fast = None,
+            }
+        }
         self.stmts.push(quote! {
             {
                 let __ae_shape = #shape_e;
-                let __ae_count: usize = 1usize #(* #count)*;
+                let __ae_count: usize = #count;
                 let _ = __ae_count;
                 #(let #ops = #views.broadcast_to(__ae_shape)?;)*
                 let mut __ae_d = #dst;
@@ -145,13 +183,9 @@ impl Emitter<'_> {
                     #cost,
                     #vertical,
                     #rows,
-                    &|__ae_start: usize, __ae_vals: &mut [#vals_t], #(#ins),*| -> #ptype {
-                        let __ae_n = [#(#ins.len()),*][0];
-                        #(let #ins = &#ins[..__ae_n];)*
-                        #block_body
-                    },
-                    &|__ae_a: #ptype, __ae_b2: #ptype| -> #ptype { #combine },
-                    &|__ae_p: ::core::option::Option<#ptype>| #finish,
+                    #block,
+                    #combine,
+                    #finish,
                 )?;
             }
         });

@@ -11,10 +11,39 @@
 
 use super::tokens::{dtype_tokens, rt};
 use super::Emitter;
+use crate::dtype::Dtype;
 use crate::ir::{Ir, NodeId, Op};
 use crate::shape::{Dim, Shape};
-use proc_macro2::TokenStream;
+use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
+use std::collections::BTreeSet;
+
+/// The row-by-row path of a rank-2 row-local schedule: when every array a block's passes read
+/// has rows that are runs of consecutive elements or one repeated value (and the output's rows
+/// are runs), the block runs every pass of one row before the next row, each pass a direct
+/// call of its kernel closure on the row (`driver::row_zipN`, `driver::row_reduceN`); a
+/// reduction's value for the row is a local the later passes read as a repeated value.
+/// Otherwise the block takes the general passes. Both give the same bits (see the runtime's
+/// `driver::byrow` module).
+#[derive(Default)]
+pub(super) struct RowFast {
+    /// Statements run once per block before its rows: the rows of each array operand (a
+    /// failed check breaks out to the general passes), scratch buffers, the pass counters.
+    prep: Vec<TokenStream>,
+    /// One pass over row `__ae_i` each, in pass order.
+    steps: Vec<TokenStream>,
+    /// Reductions whose value for the current row is the local `__ae_s<id>`.
+    scalars: BTreeSet<NodeId>,
+    /// Names given so far (for unique identifiers).
+    names: usize,
+}
+
+impl RowFast {
+    fn name(&mut self, prefix: &str) -> Ident {
+        self.names += 1;
+        format_ident!("__ae_{}{}", prefix, self.names)
+    }
+}
 
 /// Most temporaries a row-local schedule may write (the row-block driver splits at most
 /// eight arrays: the output and these).
@@ -115,6 +144,149 @@ impl Emitter<'_> {
         self.staged = Some((e, view));
     }
 
+    /// The operands a row-by-row pass reads by rows (those of `operands` that are not
+    /// reductions already computed for the row) and the reductions it reads as the row's
+    /// value; `None` when there is no row-by-row path.
+    pub(super) fn row_fast_operands(&self, operands: &[NodeId]) -> Option<(Vec<NodeId>, BTreeSet<NodeId>)> {
+        let fast = self.row_fast.as_ref()?;
+        let (scalars, ops): (Vec<NodeId>, Vec<NodeId>) =
+            operands.iter().partition(|o| fast.scalars.contains(o));
+        Some((ops, scalars.into_iter().collect()))
+    }
+
+    /// The operands of a row-by-row pass over `shape`, as `RowIn` expressions for row
+    /// `__ae_i`, with the pass's block shape `__ae_f<k>` and the bytes it reads per block, the
+    /// preparation pushed; `None` (and no row-by-row path) when an operand cannot be read by
+    /// rows or `shape` is not the schedule's rank 2. `writes_output`: the pass writes the
+    /// output row, so it cannot also read the value staged there.
+    fn row_inputs(
+        &mut self,
+        operands: &[NodeId],
+        shape: &Shape,
+        writes_output: bool,
+    ) -> Option<(Vec<TokenStream>, Ident, TokenStream)> {
+        let rt = rt();
+        if shape.len() != 2 {
+            return None;
+        }
+        let whole = self.shape_expr(shape);
+        let mut prep = Vec::new();
+        let (mut ins, mut reads) = (Vec::new(), Vec::new());
+        // out of `self` while the operands are looked at; put back only if they all fit
+        let mut fast = self.row_fast.take()?;
+        let fshape = fast.name("f");
+        prep.push(quote! {
+            let #fshape = {
+                let mut __ae_s = #whole;
+                __ae_s[0] = __ae_r1 - __ae_r0;
+                __ae_s
+            };
+        });
+        for &o in operands {
+            let n = self.ir.get(o)?;
+            let ty = dtype_tokens(n.dtype);
+            if self.staged.as_ref().is_some_and(|(e, _)| *e == o) {
+                if writes_output {
+                    return None;
+                }
+                ins.push(quote!(#rt::driver::RowIn::Run(&*__ae_orow)));
+                reads.push(quote!(#fshape[0] * #fshape[1] * ::core::mem::size_of::<#ty>()));
+            } else if fast.scalars.contains(&o) {
+                let s = format_ident!("__ae_s{}", o.0);
+                ins.push(quote!(#rt::driver::RowIn::Same(#s)));
+                reads.push(quote!(#fshape[0] * ::core::mem::size_of::<#ty>()));
+            } else if matches!(n.op, Op::Array(_)) {
+                let rows = fast.name("fr");
+                let view = self.operand_view(o);
+                prep.push(quote! {
+                    let ::core::option::Option::Some(#rows) = #rt::driver::Rows::of(&#view.broadcast_to(#fshape)?) else {
+                        break '__ae_fast;
+                    };
+                });
+                ins.push(quote!(#rows.row(__ae_i)));
+                reads.push(quote!(#rows.bytes()));
+            } else {
+                return None;
+            }
+        }
+        fast.prep.extend(prep);
+        self.row_fast = Some(fast);
+        Some((ins, fshape, quote!(0usize #(+ #reads)*)))
+    }
+
+    /// Adds an elementwise pass writing the output row to the row-by-row path (or drops the
+    /// path when it cannot take the pass): `kernel` is the closure the zip driver gets.
+    pub(super) fn row_zip_step(&mut self, operands: &[NodeId], root: NodeId, kernel: &TokenStream) {
+        let Some(n) = self.ir.get(root).cloned() else { return };
+        let Some((ins, fshape, read)) = self.row_inputs(operands, &n.shape, true) else { return };
+        let rt = rt();
+        let ty = dtype_tokens(n.dtype);
+        let zip = format_ident!("row_zip{}", ins.len());
+        let Some(fast) = self.row_fast.as_mut() else { return };
+        fast.prep.push(quote! {
+            #rt::driver::count_row_pass::<#ty>(
+                ::core::stringify!(#zip),
+                &#fshape,
+                #read,
+                #fshape[0] * #fshape[1] * ::core::mem::size_of::<#ty>(),
+            );
+        });
+        // a kernel reading no row (only the row's reduced values) cannot fail
+        let fallible = (!ins.is_empty()).then(|| quote!(?));
+        fast.steps.push(quote!(#rt::driver::#zip(&mut *__ae_orow, #(#ins,)* #kernel) #fallible;));
+    }
+
+    /// Adds the reduction `id` writing its temporary to the row-by-row path (or drops the
+    /// path): its row's value becomes the local `__ae_s<id>`, also stored in the temporary.
+    /// `closures` are the `block`, `combine` and `finish` closures the reduce driver gets;
+    /// `count` is the number of reduced elements in terms of `__ae_shape`.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn row_reduce_step(
+        &mut self,
+        id: NodeId,
+        operands: &[NodeId],
+        in_shape: &Shape,
+        axes: &[usize],
+        scratch_t: Dtype,
+        closures: [&TokenStream; 3],
+        count: &TokenStream,
+    ) {
+        let Some(n) = self.ir.get(id).cloned() else { return };
+        if axes != [1] || operands.is_empty() {
+            self.row_fast = None;
+        }
+        let Some((ins, fshape, read)) = self.row_inputs(operands, in_shape, false) else { return };
+        let rt = rt();
+        let (ty, st) = (dtype_tokens(n.dtype), dtype_tokens(scratch_t));
+        let reduce = format_ident!("row_reduce{}", ins.len());
+        let [block, combine, finish] = closures;
+        let (t, s) = (format_ident!("__ae_t{}", id.0), format_ident!("__ae_s{}", id.0));
+        let Some(fast) = self.row_fast.as_mut() else { return };
+        let (rows, scratch) = (fast.name("ft"), fast.name("scr"));
+        fast.prep.push(quote! {
+            let ::core::option::Option::Some(mut #rows) = #rt::driver::RowsMut::of(&mut #t) else {
+                break '__ae_fast;
+            };
+            let mut #scratch = #rt::driver::scratch::<#st>();
+            #rt::driver::count_row_pass::<#ty>(
+                ::core::stringify!(#reduce),
+                &#fshape,
+                #read,
+                #fshape[0] * ::core::mem::size_of::<#ty>(),
+            );
+        });
+        fast.steps.push(quote! {
+            let #s: #ty = {
+                let __ae_shape = #fshape;
+                let __ae_count: usize = #count;
+                let _ = __ae_count;
+                #rt::driver::#reduce(__ae_shape[1], &mut #scratch, #(#ins,)* #block, #combine, #finish)?
+            };
+            #rows.set(__ae_i, #s);
+        });
+        fast.scalars.insert(id);
+    }
+
     /// Emits the final pass of `root` into `dst` with a row-local schedule when it applies
     /// (returns false otherwise, having emitted nothing).
     pub(super) fn emit_row_local(&mut self, root: NodeId, dst: &TokenStream) -> bool {
@@ -137,6 +309,7 @@ impl Emitter<'_> {
         let outer = std::mem::take(&mut self.stmts);
         let block = quote!(__ae_rdst.view_mut());
         self.stage_plan = self.stage_candidate(root).map(|e| (e, block.clone(), quote!(__ae_rdst.view())));
+        self.row_fast = (rank == 2).then(RowFast::default);
         let (_, first) = self.pass_nodes(root);
         self.ensure_temps(&first);
         self.epilogue = self.staged.take().map(|(e, _)| e);
@@ -144,6 +317,30 @@ impl Emitter<'_> {
         self.epilogue = None;
         self.stage_plan = None;
         self.row_rank = None;
+        let by_rows = match self.row_fast.take() {
+            Some(RowFast { prep, steps, .. }) => {
+                for r in self.records.iter_mut().filter(|r| r.row_local) {
+                    r.by_rows = true;
+                }
+                let out_t = dtype_tokens(rn.dtype);
+                quote! {
+                    // row by row when every array's rows are runs (see `driver::byrow`)
+                    '__ae_fast: {
+                        let ::core::option::Option::Some(mut __ae_fo) = #rt::driver::RowsMut::of(&mut __ae_rdst) else {
+                            break '__ae_fast;
+                        };
+                        #(#prep)*
+                        for __ae_i in 0..__ae_r1 - __ae_r0 {
+                            #rt::driver::queue_next_row(&__ae_ahead, __ae_r0 + __ae_i + 1, __ae_rows);
+                            let __ae_orow: &mut [#out_t] = __ae_fo.row(__ae_i);
+                            #(#steps)*
+                        }
+                        return ::core::result::Result::Ok(());
+                    }
+                }
+            }
+            None => quote!(),
+        };
         let inner = std::mem::replace(&mut self.stmts, outer);
         self.stmts.append(&mut self.hoisted);
         let temps = std::mem::take(&mut self.row_temps);
@@ -153,12 +350,16 @@ impl Emitter<'_> {
             {
                 let __ae_rshape = #shape_e;
                 let __ae_row_bytes = __ae_rshape[1..].iter().product::<usize>().max(1) * ::core::mem::size_of::<#elem>();
+                let __ae_rows = __ae_rshape[0];
+                let __ae_ahead = [#(#ahead),*];
+                let _ = __ae_rows;
                 #rt::driver::row_blocks(
                     (#dst, #(#temps.view_mut(),)*),
                     __ae_row_bytes,
                     2 * __ae_row_bytes,
-                    &[#(#ahead),*],
+                    &__ae_ahead,
                     &|__ae_r0: usize, __ae_r1: usize, (mut __ae_rdst, #(mut #temps,)*)| -> ::core::result::Result<(), #rt::runtime::Error> {
+                        #by_rows
                         #(#inner)*
                         ::core::result::Result::Ok(())
                     },

@@ -9,6 +9,9 @@
 //! the compute-heavy passes, fetch [`BYTES_PER_ELEMENT`] of them per element before each piece
 //! of [`PIECE`] elements they compute: the next block arrives while this one computes.
 //!
+//! The row-by-row path of such a schedule (see the `byrow` module), which runs every pass of
+//! one row before the next, queues the next row of its inputs instead ([`queue_next_row`]).
+//!
 //! Measured on the development VM (row softmax of 4096 x 4096 f32, one thread, paired runs in
 //! one process): the hand-written row loop over the kernels ran 18-22 ms with 4 KiB fetched
 //! per 1024 elements of its exp pass against 21-28 ms without (one 16 KiB burst per row: 25-26
@@ -52,15 +55,23 @@ pub fn read_ahead() -> bool {
 /// one range each; rows apart in memory give one per row, as many as fit).
 const RANGES: usize = 16;
 
-/// Bytes fetched per element an elementwise pass computes, while the queue is not empty: a
-/// row-local schedule's next block (its input and output rows, 8 bytes per element for an f32
-/// softmax) is then fetched during the first compute pass of this one.
+/// Bytes fetched per element an elementwise pass computes while the queue holds a row-local
+/// schedule's next block: its input and output rows (8 bytes per element for an f32 softmax)
+/// are then fetched during the first compute pass of this one.
 pub(crate) const BYTES_PER_ELEMENT: usize = 8;
 
+/// Bytes fetched per element while the queue holds the next row of the row-by-row path (see
+/// [`queue_next_row`]): an f32 row is fetched over the whole of the current row's exp pass, as
+/// the hand-written loop spreads it. At 8 bytes per element in pieces of 512 the row-by-row
+/// softmax ran 1.2-1.35x the hand-written loop, at 4 in pieces of 256 1.05-1.17x (paired,
+/// 4096 x 4096 f32, one thread).
+pub(crate) const ROW_BYTES_PER_ELEMENT: usize = 4;
+
 /// Elements of an elementwise pass computed between two [`step`]s while the queue is not
-/// empty (the driver cuts longer runs into pieces of this length): 512 elements fetch 4 KiB,
-/// a burst the machine absorbs without stalling the loop that issues it.
-pub(crate) const PIECE: usize = 512;
+/// empty (the drivers cut longer runs into pieces of this length): at most 2 KiB per fetch,
+/// a burst the machine absorbs without stalling the loop that issues it (pieces of 128 were
+/// no faster).
+pub(crate) const PIECE: usize = 256;
 
 #[derive(Clone, Copy)]
 struct Queue {
@@ -68,9 +79,11 @@ struct Queue {
     ranges: [(usize, usize); RANGES],
     head: usize,
     end: usize,
+    /// Bytes fetched per element computed.
+    rate: usize,
 }
 
-const EMPTY: Queue = Queue { ranges: [(0, 0); RANGES], head: 0, end: 0 };
+const EMPTY: Queue = Queue { ranges: [(0, 0); RANGES], head: 0, end: 0, rate: BYTES_PER_ELEMENT };
 
 thread_local! {
     static QUEUE: RefCell<Queue> = const { RefCell::new(EMPTY) };
@@ -143,6 +156,32 @@ pub(crate) fn queue_rows(inputs: &[Option<RowsAhead>], output: Option<RowsAhead>
     });
 }
 
+/// Replaces this thread's queue with row `row` of every array in `inputs`, when it is one of
+/// their `rows` rows: the row-by-row path of a row-local schedule (see the `byrow` module)
+/// fetches the next row of its inputs while a row computes, as the hand-written row loop
+/// does; the next block's rows fetched into L1 over a block's rows evicted the rows in use.
+///
+/// # Examples
+///
+/// ```
+/// use array_expr_runtime::{driver::{queue_next_row, RowsAhead}, Array};
+/// let a = Array::<f32, 2>::zeros([4, 8]);
+/// queue_next_row(&[RowsAhead::of(&a.view())], 1, 4);
+/// queue_next_row(&[], 0, 0); // an empty queue
+/// ```
+pub fn queue_next_row(inputs: &[Option<RowsAhead>], row: usize, rows: usize) {
+    let on = row < rows && read_ahead();
+    QUEUE.with(|c| {
+        let Ok(mut q) = c.try_borrow_mut() else { return };
+        // in place: this runs once per row
+        (q.head, q.end, q.rate) = (0, 0, ROW_BYTES_PER_ELEMENT);
+        for a in inputs.iter().flatten().filter(|_| on) {
+            let start = a.base.wrapping_add_signed(a.stride.wrapping_mul(row as isize));
+            push(&mut q, start, a.row_bytes);
+        }
+    });
+}
+
 fn push(q: &mut Queue, start: usize, bytes: usize) {
     if let (Some(slot), true) = (q.ranges.get_mut(q.end), bytes > 0) {
         *slot = (start, start.saturating_add(bytes));
@@ -177,12 +216,13 @@ pub(crate) fn pending() -> bool {
 }
 
 /// Fetches the next bytes of this thread's queue for a piece of `elements` elements
-/// ([`BYTES_PER_ELEMENT`] each; fewer at the queue's end).
+/// ([`BYTES_PER_ELEMENT`] or [`ROW_BYTES_PER_ELEMENT`] each, as queued; fewer at the queue's
+/// end).
 pub(crate) fn step(elements: usize) {
     QUEUE.with(|c| {
         let Ok(mut guard) = c.try_borrow_mut() else { return };
         let q = &mut *guard;
-        let mut left = elements.saturating_mul(BYTES_PER_ELEMENT);
+        let mut left = elements.saturating_mul(q.rate);
         while left > 0 && q.head < q.end {
             let Some(r) = q.ranges.get_mut(q.head) else { break };
             let n = (r.1 - r.0).min(left);

@@ -63,6 +63,7 @@ use crate::view::ArrayView;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 mod ahead;
+mod byrow;
 mod nest;
 mod reduce;
 mod rowblock;
@@ -70,7 +71,8 @@ mod strip;
 mod tile;
 mod zip;
 
-pub use ahead::{read_ahead, set_read_ahead, RowsAhead};
+pub use ahead::{queue_next_row, read_ahead, set_read_ahead, RowsAhead};
+pub use byrow::*;
 pub use reduce::*;
 pub use rowblock::*;
 pub use zip::*;
