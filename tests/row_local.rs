@@ -140,6 +140,24 @@ fn row_by_row_passes_equal_the_whole_array_passes() {
     }
 }
 
+/// Empty rows and no rows: the row-by-row path gives what the whole-array passes give (the
+/// row max of an empty row is an error, with the same message).
+#[test]
+fn empty_rows_behave_as_the_whole_array_passes() {
+    let x = Array::<f32, 2>::zeros([4, 0]);
+    let (a, b) = (softmax(x.view()).unwrap_err(), softmax_whole(x.view()).unwrap_err());
+    assert_eq!(a.to_string(), b.to_string());
+    assert_eq!(a.to_string(), "`max` of an empty array has no value");
+    let none = Array::<f32, 2>::zeros([0, 5]);
+    assert_eq!(softmax(none.view()).unwrap().shape(), [0, 5]);
+    let w = Array::<f64, 1>::zeros([0]);
+    let (a, b) = (
+        standardize(Array::<f64, 2>::zeros([3, 0]).view(), w.view()).unwrap().to_vec(),
+        standardize_whole(Array::<f64, 2>::zeros([3, 0]).view(), w.view()).unwrap().to_vec(),
+    );
+    assert_eq!(a, b);
+}
+
 /// A multi-threaded row-local kernel is one parallel region (the row blocks, each task running
 /// every pass of its blocks), not one per pass, and a small one runs on the calling thread.
 #[test]
