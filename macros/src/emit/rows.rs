@@ -335,6 +335,8 @@ impl Emitter<'_> {
                             let __ae_orow: &mut [#out_t] = __ae_fo.row(__ae_i);
                             #(#steps)*
                         }
+                        // nothing left queued for whatever this thread runs next
+                        #rt::driver::queue_next_row(&[], 0, 0);
                         return ::core::result::Result::Ok(());
                     }
                 }

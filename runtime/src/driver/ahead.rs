@@ -264,6 +264,23 @@ mod tests {
     }
 
     #[test]
+    fn the_next_row_is_queued_alone_at_its_own_rate_and_past_the_end_nothing() {
+        let a = Array::<f32, 2>::zeros([4, 100]);
+        let rows = RowsAhead::of(&a.view());
+        let base = a.view().as_ptr() as usize;
+        queue_next_row(&[rows, None], 2, 4);
+        assert_eq!(queued(), vec![(base + 800, base + 1200)]);
+        step(25); // 100 bytes at ROW_BYTES_PER_ELEMENT
+        assert_eq!(queued(), vec![(base + 800 + 25 * ROW_BYTES_PER_ELEMENT, base + 1200)]);
+        queue_next_row(&[rows], 4, 4);
+        assert!(!pending());
+        queue_rows(&[rows], None, 0, 1);
+        step(25); // a block's queue fetches at BYTES_PER_ELEMENT again
+        assert_eq!(queued(), vec![(base + 25 * BYTES_PER_ELEMENT, base + 400)]);
+        clear();
+    }
+
+    #[test]
     fn strided_rows_queue_a_range_per_row_up_to_the_capacity() {
         let a = Array::<f64, 2>::zeros([40, 8]);
         let v = a.view();

@@ -192,6 +192,8 @@ pub fn row_blocks<'a, P: RowParts<'a>>(
     }
     let failed: Mutex<Option<(usize, Error)>> = Mutex::new(None);
     parallel::run(starts, tasks, &|c| {
+        // the row-by-row path queues rows on this worker's queue: none outlives the block
+        let _clear = ahead::ClearOnDrop;
         let r0 = c * rb;
         let r1 = block_end(r0, rb, n);
         // SAFETY: block c is rows c·rb..block_end (r1 <= n); `run` hands each chunk to
