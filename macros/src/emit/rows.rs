@@ -154,8 +154,8 @@ impl Emitter<'_> {
         Some((ops, scalars.into_iter().collect()))
     }
 
-    /// The operands of a row-by-row pass over `shape`, as `RowIn` expressions for row
-    /// `__ae_i`, with the pass's block shape `__ae_f<k>` and the bytes it reads per block, the
+    /// The operands of a row-by-row pass over `shape` (the row's reduced values are not
+    /// among them: the kernel captures those), as `RowIn` expressions for row `__ae_i`, with the pass's block shape `__ae_f<k>` and the bytes it reads per block, the
     /// preparation pushed; `None` (and no row-by-row path) when an operand cannot be read by
     /// rows or `shape` is not the schedule's rank 2. `writes_output`: the pass writes the
     /// output row, so it cannot also read the value staged there.
@@ -191,10 +191,6 @@ impl Emitter<'_> {
                 }
                 ins.push(quote!(#rt::driver::RowIn::Run(&*__ae_orow)));
                 reads.push(quote!(#fshape[0] * #fshape[1] * ::core::mem::size_of::<#ty>()));
-            } else if fast.scalars.contains(&o) {
-                let s = format_ident!("__ae_s{}", o.0);
-                ins.push(quote!(#rt::driver::RowIn::Same(#s)));
-                reads.push(quote!(#fshape[0] * ::core::mem::size_of::<#ty>()));
             } else if matches!(n.op, Op::Array(_)) {
                 let rows = fast.name("fr");
                 let view = self.operand_view(o);

@@ -17,8 +17,8 @@
 //! blocks through the same pairwise tree as [`reduce1`](super::reduce1) over a run of the
 //! same length (each block's partial from the same `block` closure, from the same start).
 //!
-//! Measured (row softmax of 4096 x 4096 f32, one thread): see BENCHMARKS.md, "Row-by-row
-//! passes".
+//! Measured (row softmax of 4096 x 4096 f32, one thread; short and medium rows): see
+//! BENCHMARKS.md, "Sixth session".
 
 use super::ahead;
 use super::BLOCK;
@@ -208,11 +208,11 @@ macro_rules! piece {
     };
 }
 
-/// Fills `buf` with `len.min(BLOCK)` copies of a repeated operand's value.
-fn spread<A: Element>(input: &RowIn<'_, A>, buf: &mut Option<[A; BLOCK]>, len: usize) {
-    if let RowIn::Same(x) = *input {
-        let _ = len;
-        *buf = Some([x; BLOCK]);
+/// A buffer of [`BLOCK`] copies of a repeated operand's value (`None` for a run).
+fn spread<A: Element>(input: &RowIn<'_, A>) -> Option<[A; BLOCK]> {
+    match *input {
+        RowIn::Same(x) => Some([x; BLOCK]),
+        RowIn::Run(_) => None,
     }
 }
 
@@ -309,7 +309,8 @@ macro_rules! row_drivers {
                 kernel(out, None, $(piece!($a, [$A::ZERO; 0], 0, len)),+);
                 return Ok(());
             }
-            $(let mut $b: Option<[$A; BLOCK]> = None; spread(&$a, &mut $b, len);)+
+            $(let $b = spread(&$a);)+
+            $(let $b = $b.as_ref().map_or(&[][..], |b| &b[..]);)+
             let most = if reading_ahead { ahead::PIECE } else { BLOCK };
             let mut at = 0;
             while at < len {
@@ -317,7 +318,6 @@ macro_rules! row_drivers {
                 if reading_ahead {
                     ahead::step(n);
                 }
-                $(let $b = $b.as_ref().map_or(&[][..], |b| &b[..]);)+
                 kernel(&mut out[at..at + n], None, $(piece!($a, $b, at, n)),+);
                 at += n;
             }
@@ -365,8 +365,7 @@ macro_rules! row_drivers {
                 if !fits(&$a, len) {
                     bail!(ShapeMismatch, "internal error: operand {} of a row reduction does not span its {} elements; please report", $k, len);
                 }
-                let mut $b: Option<[$A; BLOCK]> = None;
-                spread(&$a, &mut $b, len);
+                let $b = spread(&$a);
                 let $b = $b.as_ref().map_or(&[][..], |b| &b[..]);
             )+
             let mut partial = |b: usize| {
