@@ -11,6 +11,7 @@
 
 use array_expr::parallel::with_threads;
 use array_expr::{array_expr, Array, ArrayView, Slice};
+use proptest::prelude::*;
 
 array_expr! {
     fn softmax(x: f32[n, m]) -> f32[n, m] {
@@ -182,5 +183,54 @@ fn check_standardize(x: ArrayView<'_, f64, 2>, m: usize, what: &str) {
         let got = with_threads(t, || standardize(x, w.view()).unwrap().to_vec());
         let got: Vec<u64> = got.iter().map(|v| v.to_bits()).collect();
         assert!(got == want, "{what} on {t} threads");
+    }
+}
+
+/// `x` in one of four layouts over the same logical values: C order, F order, rows reversed,
+/// every other column of a wider array (rows with a stride of 2).
+fn laid_out(x: &Array<f32, 2>, layout: u8) -> Array<f32, 2> {
+    let [n, m] = x.shape();
+    let v = x.to_vec();
+    match layout % 4 {
+        0 => x.clone(),
+        1 => Array::from_shape_vec([m, n], x.view().t().to_vec()).unwrap(),
+        2 => Array::from_fn([n, m], |[i, j]| v[(n - 1 - i) * m + j]),
+        _ => Array::from_fn([n, 2 * m], |[i, j]| if j % 2 == 0 { v[i * m + j / 2] } else { f32::NAN }),
+    }
+}
+
+/// The view of `laid_out(x, layout)` whose values are `x`'s.
+fn logical(a: &Array<f32, 2>, layout: u8) -> ArrayView<'_, f32, 2> {
+    match layout % 4 {
+        0 => a.view(),
+        1 => a.view().t(),
+        2 => a.view().slice([Slice::new(None, None, -1), Slice::full()]).unwrap(),
+        _ => a.view().slice([Slice::full(), Slice::new(None, None, 2)]).unwrap(),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Random shapes (rows around the row-block size, columns around the 512-element blocks),
+    /// layouts of `x` (row by row only for C order and reversed rows) and thread counts: the
+    /// row-local schedule's bits are the whole-array passes' bits.
+    #[test]
+    fn row_local_schedules_equal_the_whole_array_passes_on_random_layouts(
+        n in 1usize..80,
+        m in prop_oneof![1usize..80, 450usize..1100],
+        layout in 0u8..4,
+        threads in 1usize..4,
+        seed in 0u64..1000,
+    ) {
+        let x = Array::<f32, 2>::random_uniform([n, m], seed, -3.0, 3.0);
+        let stored = laid_out(&x, layout);
+        let xv = logical(&stored, layout);
+        prop_assert_eq!(xv.to_vec(), x.to_vec());
+        let c = Array::<f32, 2>::random_uniform([n, 1], seed + 1, -1.0, 1.0);
+        let w = Array::<f32, 1>::random_uniform([m], seed + 2, 0.5, 2.0);
+        let want = bits32(&scaled_rows_whole(xv, c.view(), w.view()).unwrap().to_vec());
+        let got = bits32(&with_threads(threads, || scaled_rows(xv, c.view(), w.view()).unwrap().to_vec()));
+        prop_assert_eq!(first_difference(&got, &want), None);
     }
 }
