@@ -79,6 +79,55 @@ macro_rules! float_suite {
 }
 float_suite!(f32, f64);
 
+/// Casts to a float inside a float pass (the vector loop converts each loaded vector of the
+/// source dtype lane for lane, and splats a converted scalar argument): every numeric source.
+macro_rules! cast_suite {
+    ($($t:ident),*) => {$(
+        pub(crate) mod $t {
+            use super::*;
+            array_expr! {
+                pub(crate) fn to_f32(a: $t[n, m], b: $t[m], s: $t) -> f32[n, m] { a as f32 * 0.5 + b as f32 - s as f32 }
+                pub(crate) fn to_f64(a: $t[n, m], s: $t) -> f64[n, m] { a as f64 - s as f64 }
+                pub(crate) fn total(a: $t[n, m]) -> f64 { sum(a as f64) }
+            }
+        }
+    )*};
+}
+
+mod casts {
+    use super::*;
+    cast_suite!(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);
+}
+
+/// Checks the casts of one source dtype over every layout, against Rust's `as`, bit for bit
+/// (the sum within a relative 1e-12 of the absolute sum).
+macro_rules! check_cast {
+    ($t:ident, $n:expr, $m:expr, $seed:expr, $pick:expr) => {{
+        let vals = values::<$t>($n, $m, $seed, $pick);
+        let b: Vec<$t> = (0..$m).map(|j| ($pick)((j as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))).collect();
+        let s: $t = ($pick)($seed ^ 0x5555);
+        for (name, arr) in layouts(&vals) {
+            let a = logical(name, &arr);
+            let ctx = format!("{} {name} {:?}", stringify!($t), a.shape());
+            let (g32, g64) = (casts::$t::to_f32(a, &b, s).unwrap(), casts::$t::to_f64(a, s).unwrap());
+            for i in 0..$n {
+                for j in 0..$m {
+                    let x = vals[[i, j]];
+                    let w32 = x as f32 * 0.5 + b[j] as f32 - s as f32;
+                    assert_eq!(g32[[i, j]].to_bits(), w32.to_bits(), "{ctx} to_f32 at {i},{j}: {x:?}");
+                    let w64 = x as f64 - s as f64;
+                    assert_eq!(g64[[i, j]].to_bits(), w64.to_bits(), "{ctx} to_f64 at {i},{j}: {x:?}");
+                }
+            }
+            let flat = vals.to_vec();
+            let want: f64 = flat.iter().map(|&x| x as f64).sum();
+            let scale: f64 = flat.iter().map(|&x| (x as f64).abs()).sum();
+            let got = casts::$t::total(a).unwrap();
+            assert!((got - want).abs() <= 1e-12 * scale, "{ctx} total {got} vs {want}");
+        }
+    }};
+}
+
 /// Checks one integer dtype over every layout.
 macro_rules! check_int {
     ($t:ident, $n:expr, $m:expr, $seed:expr) => {{
@@ -212,6 +261,22 @@ proptest! {
     }
 
     #[test]
+    fn casts_to_float_match_as(n in 0usize..9, m in 0usize..13, seed in any::<u64>()) {
+        // integers over their whole range (the wide ones round to the float's precision)
+        check_cast!(i8, n, m, seed, |r: u64| r as i8);
+        check_cast!(i16, n, m, seed, |r: u64| r as i16);
+        check_cast!(i32, n, m, seed, |r: u64| r as i32);
+        check_cast!(i64, n, m, seed, |r: u64| r as i64);
+        check_cast!(u8, n, m, seed, |r: u64| r as u8);
+        check_cast!(u16, n, m, seed, |r: u64| r as u16);
+        check_cast!(u32, n, m, seed, |r: u64| r as u32);
+        check_cast!(u64, n, m, seed, |r: u64| r);
+        // floats: f64 values beyond f32's range and precision, f32 with every exponent
+        check_cast!(f32, n, m, seed, |r: u64| f32::from_bits((r as u32) & 0x7F7F_FFFF | ((r >> 32) as u32 & 0x8000_0000)));
+        check_cast!(f64, n, m, seed, |r: u64| ((r >> 11) as f64 / (1u64 << 53) as f64 - 0.5) * 1e40);
+    }
+
+    #[test]
     fn float_ops_match_reference(n in 0usize..9, m in 0usize..11, seed in any::<u64>()) {
         check_float!(f32, n, m, seed);
         check_float!(f64, n, m, seed);
@@ -262,4 +327,15 @@ fn promoted_clip_widens_every_argument_to_the_widest() {
     let lo = Array::from_vec(vec![-2.5f32, 3.5, 0.0]);
     let hi = Array::from_vec(vec![1.0e10f64, 8.0, 8.25]);
     assert_eq!(clip_to_f64(&x, &lo, &hi).unwrap().to_vec(), vec![-2.5, 3.5, 8.25]);
+}
+
+#[test]
+fn casts_to_float_run_in_the_vector_loop() {
+    // the source dtype's loads are converted in the float pass's SIMD loop, not a scalar loop
+    for plan in [casts::i32::TO_F32_PLAN, casts::u8::TO_F32_PLAN, casts::f64::TO_F32_PLAN] {
+        assert!(plan.contains("SIMD loop (f32x8)"), "{plan}");
+    }
+    for plan in [casts::f32::TO_F64_PLAN, casts::i64::TO_F64_PLAN, casts::u16::TO_F64_PLAN] {
+        assert!(plan.contains("SIMD loop (f64x4)"), "{plan}");
+    }
 }

@@ -34,11 +34,23 @@ pub fn load_or<T: Copy, const N: usize>(s: &[T], fill: T) -> [T; N] {
 }
 
 /// The short-slice case of [`load_or`], kept out of line so the full-vector path stays small.
+/// The `n < N` elements are copied in power-of-two pieces (the bits of `n`, largest first),
+/// each a fixed-size move: a variable-length `copy_from_slice` became a `memcpy` call, which
+/// cost a 4096-column broadcast map whose rows end off a vector boundary 15-20% of its time.
 #[inline(never)]
 pub(crate) fn load_partial<T: Copy, const N: usize>(s: &[T], fill: T) -> [T; N] {
     let mut a = [fill; N];
     let n = s.len().min(N);
-    a[..n].copy_from_slice(&s[..n]);
+    let mut at = 0;
+    // N is a lane count (a power of two); the loop unrolls into one test per bit of N
+    let mut w = N.next_power_of_two();
+    while w > 0 {
+        if n - at >= w {
+            a[at..at + w].copy_from_slice(&s[at..at + w]);
+            at += w;
+        }
+        w /= 2;
+    }
     a
 }
 
@@ -59,11 +71,19 @@ pub fn store<T: Copy, const N: usize>(s: &mut [T], a: [T; N]) {
     }
 }
 
-/// The short-slice case of [`store`].
+/// The short-slice case of [`store`], in power-of-two pieces as [`load_partial`].
 #[inline(never)]
 pub(crate) fn store_partial<T: Copy, const N: usize>(s: &mut [T], a: [T; N]) {
     let n = s.len().min(N);
-    s[..n].copy_from_slice(&a[..n]);
+    let mut at = 0;
+    let mut w = N.next_power_of_two();
+    while w > 0 {
+        if n - at >= w {
+            s[at..at + w].copy_from_slice(&a[at..at + w]);
+            at += w;
+        }
+        w /= 2;
+    }
 }
 
 /// Index of lane `k` of a strided access, or `None` when it is outside `0..len`.
@@ -178,22 +198,36 @@ pub fn copy_nontemporal<T: Copy>(dst: &mut [T], src: &[T]) {
     }
 }
 
-/// The x86-64 body of [`copy_nontemporal`] on equal-length slices: 16-byte streaming stores
-/// (SSE2, part of every x86-64 CPU), or 32-byte ones in an AVX build.
+/// The x86-64 body of [`copy_nontemporal`] on equal-length slices: [`stream_bytes_unfenced`],
+/// then a store fence when anything streamed.
 #[cfg(all(target_arch = "x86_64", not(feature = "force-scalar")))]
 fn stream_bytes<T: Copy>(dst: &mut [T], src: &[T]) {
+    if stream_bytes_unfenced(dst, src) {
+        // SAFETY: sfence has no memory operands; SSE is baseline on x86-64. It orders the
+        // weakly-ordered streaming stores above before every later store of this thread.
+        unsafe { std::arch::x86_64::_mm_sfence() };
+    }
+}
+
+/// Copies equal-length `src` to `dst`: 16-byte streaming stores (SSE2, part of every x86-64
+/// CPU), or 32-byte ones in an AVX build, for the whole aligned chunks of `dst`, ordinary
+/// stores for the bytes before and after them. No fence: the caller issues it (or holds a
+/// [`Streamer`], whose [`streaming`] call does). Returns whether any chunk streamed.
+#[cfg(all(target_arch = "x86_64", not(feature = "force-scalar")))]
+fn stream_bytes_unfenced<T: Copy>(dst: &mut [T], src: &[T]) -> bool {
     #[cfg(not(target_feature = "avx"))]
     use std::arch::x86_64::{__m128i as Chunk, _mm_loadu_si128 as load, _mm_stream_si128 as stream};
     #[cfg(target_feature = "avx")]
     use std::arch::x86_64::{__m256i as Chunk, _mm256_loadu_si256 as load, _mm256_stream_si256 as stream};
     const W: usize = std::mem::size_of::<Chunk>();
-    let bytes = std::mem::size_of_val(dst);
+    let bytes = std::mem::size_of_val(dst).min(std::mem::size_of_val(src));
     let d = dst.as_mut_ptr().cast::<u8>();
     let s = src.as_ptr().cast::<u8>();
     let head = d.align_offset(W).min(bytes);
     let body = (bytes - head) / W * W;
-    // SAFETY: `dst` and `src` are distinct borrows (one unique) of `bytes` bytes each, so the
-    // byte ranges [0, head) and [head + body, bytes) are in bounds of both and do not overlap.
+    // SAFETY: `dst` and `src` are distinct borrows (one unique) of at least `bytes` bytes each,
+    // so the byte ranges [0, head) and [head + body, bytes) are in bounds of both and do not
+    // overlap.
     unsafe {
         std::ptr::copy_nonoverlapping(s, d, head);
         std::ptr::copy_nonoverlapping(s.add(head + body), d.add(head + body), bytes - head - body);
@@ -210,11 +244,7 @@ fn stream_bytes<T: Copy>(dst: &mut [T], src: &[T]) {
         }
         off += W;
     }
-    if body > 0 {
-        // SAFETY: sfence has no memory operands; SSE is baseline on x86-64. It orders the
-        // weakly-ordered streaming stores above before every later store of this thread.
-        unsafe { std::arch::x86_64::_mm_sfence() };
-    }
+    body > 0
 }
 
 /// Bytes per streaming store: 32 in AVX builds, 16 (SSE2, baseline x86-64) otherwise.
@@ -281,6 +311,34 @@ impl Streamer {
             unsafe { stream_vector::<T>(out.as_mut_ptr(), v) };
         } else {
             T::store(v, out);
+        }
+    }
+
+    /// Copies `min(dst.len(), src.len())` elements of `src` to `dst` as [`copy_nontemporal`]
+    /// does (whole aligned chunks of `dst` streamed, the bytes around them stored normally),
+    /// without its fence: the enclosing [`streaming`] call's fence orders these stores too.
+    /// For a few elements computed apart (the vector where two rows of an output meet) that
+    /// must still stream, as the cache line they share with streamed neighbours would
+    /// otherwise be read for ownership and written twice.
+    ///
+    /// # Examples
+    /// ```
+    /// use array_expr_kernels::mem;
+    /// let mut out = vec![0u16; 40];
+    /// mem::streaming(|s| s.copy(&mut out[3..], &[9u16; 20]));
+    /// assert_eq!(out.iter().filter(|&&v| v == 9).count(), 20);
+    /// assert_eq!(out[3..23], [9; 20]);
+    /// ```
+    #[inline]
+    pub fn copy<T: Copy>(&self, dst: &mut [T], src: &[T]) {
+        let n = dst.len().min(src.len());
+        #[cfg(all(target_arch = "x86_64", not(feature = "force-scalar")))]
+        {
+            stream_bytes_unfenced(&mut dst[..n], &src[..n]);
+        }
+        #[cfg(not(all(target_arch = "x86_64", not(feature = "force-scalar"))))]
+        {
+            dst[..n].copy_from_slice(&src[..n]);
         }
     }
 }
@@ -393,6 +451,33 @@ mod tests {
         let mut d = [0u8; 2];
         store(&mut d, [5u8; 8]);
         assert_eq!(d, [5, 5]);
+        // every short length, for lane counts 4, 8 and 32 (the pieces follow the bits of n)
+        fn case<const N: usize>() {
+            let src: Vec<u16> = (1..=N as u16).collect();
+            for n in 0..N {
+                let a: [u16; N] = load_or(&src[..n], 0xFFFF);
+                assert!(a[..n] == src[..n] && a[n..].iter().all(|&x| x == 0xFFFF), "load of {n} of {N}");
+                let mut d = vec![0u16; n + 2];
+                store(&mut d[..n], core::array::from_fn::<u16, N, _>(|k| k as u16 + 7));
+                assert!(d[..n].iter().enumerate().all(|(k, &x)| x == k as u16 + 7) && d[n..] == [0, 0]);
+            }
+        }
+        case::<4>();
+        case::<8>();
+        case::<32>();
+    }
+
+    #[test]
+    fn streamer_copies_at_every_offset_and_length() {
+        let src: Vec<u32> = (0..100u32).map(|i| i * 3 + 1).collect();
+        for off in 0..16 {
+            for len in [0, 1, 3, 7, 8, 9, 16, 17, 40, 64] {
+                let mut dst = vec![0u32; 100];
+                streaming(|s| s.copy(&mut dst[off..off + len], &src[..len + 5]));
+                assert_eq!(&dst[off..off + len], &src[..len], "offset {off} length {len}");
+                assert!(dst[..off].iter().chain(&dst[off + len..]).all(|&b| b == 0));
+            }
+        }
     }
 
     #[test]

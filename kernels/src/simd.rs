@@ -479,6 +479,36 @@ impl SimdElem for bool {
     }
 }
 
+/// Loads `s[..T::LANES]` converted to `T` lane by lane with Rust's `as` (missing lanes, when `s`
+/// is shorter, are zero): the vector form of a cast whose source is read from memory, for a
+/// pass computing in `T`. The lanes are `T`'s, whatever `S`'s vector width: an f64 pass loads
+/// four f32 (`vcvtps2pd`), an f32 pass eight i32 (`vcvtdq2ps`). Conversions with an AVX2
+/// instruction compile to it; the others (u32 or 64-bit integers to float) become a short
+/// lane sequence LLVM chooses. The bits are those of the scalar `as`, so a vector pass and a
+/// scalar one agree.
+///
+/// # Examples
+/// ```
+/// use array_expr_kernels::simd::load_as;
+/// use array_expr_kernels::SimdElem;
+/// let v = load_as::<i32, f32>(&[1, -2, 16_777_217]);
+/// assert_eq!(f32::to_array(v), [1.0, -2.0, 16_777_216.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
+/// let w = load_as::<f32, f64>(&[0.1, 2.5, 3.0, 4.0, 5.0]);
+/// assert_eq!(f64::to_array(w), [0.1f32 as f64, 2.5, 3.0, 4.0]);
+/// ```
+#[inline(always)]
+pub fn load_as<S, T>(s: &[S]) -> T::V
+where
+    S: SimdElem + num_traits::AsPrimitive<T>,
+    T: SimdElem,
+{
+    let mut lanes = T::to_array(T::splat(T::ZERO));
+    for (o, &x) in lanes.as_mut().iter_mut().zip(s) {
+        *o = x.as_();
+    }
+    T::from_array(lanes)
+}
+
 /// The SIMD level this crate was compiled for, as `wide` sees it (it picks its backend from
 /// compile-time target features only): `"avx2+fma"`, `"avx2"`, `"avx"`, `"sse4.1"`, `"sse2"`,
 /// `"other"`, or `"scalar (force-scalar)"`.

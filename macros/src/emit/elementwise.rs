@@ -205,6 +205,22 @@ impl Emitter<'_> {
         let ty = dtype_tokens(t);
         let simd = quote!(<#ty as #rt::kernels::SimdElem>);
         let math = quote!(#rt::kernels::math);
+        // Leaves (an array read by the pass, or a scalar argument) of another numeric dtype
+        // whose every use in the pass is a cast to `t`: they get no vector of their own, the
+        // cast loads them converted (or splats the converted scalar), lane for lane as `as`.
+        let cast_leaf = |id: NodeId| -> bool {
+            let Some(n) = self.ir.get(id) else { return false };
+            let leaf = (operands.contains(&id) && !self.is_target(id)) || matches!(n.op, Op::Scalar(_));
+            leaf && n.dtype != t
+                && n.dtype != Dtype::Bool
+                && id != root
+                && nodes.iter().all(|&u| {
+                    self.ir.get(u).is_none_or(|un| {
+                        !crate::ir::Ir::children(&un.op).contains(&id)
+                            || (matches!(un.op, Op::Cast(_)) && un.dtype == t)
+                    })
+                })
+        };
         // the loads of one vector at `__ae_k`: `range` is `[k..k + LANES]` in the loop over
         // whole vectors (exact slices, so no length checks remain) and `[k..]` for the last,
         // partial vector (missing lanes read as zero and are not stored)
@@ -212,6 +228,29 @@ impl Emitter<'_> {
             let mut lets = Vec::new();
             for &id in nodes {
                 let n = self.ir.get(id)?;
+                if cast_leaf(id) {
+                    continue;
+                }
+                if let Op::Cast(a) = n.op {
+                    if n.dtype == t && cast_leaf(a) {
+                        let src = self.ir.get(a)?;
+                        let from = dtype_tokens(src.dtype);
+                        let value = match operands.iter().position(|o| *o == a) {
+                            Some(k) => {
+                                let input = format_ident!("__ae_i{}", k);
+                                quote!(#rt::kernels::simd::load_as::<#from, #ty>(&#input #range))
+                            }
+                            None => {
+                                let Op::Scalar(p) = src.op else { return None };
+                                let scalar = cast_tokens(self.params.get(p)?.name.clone(), src.dtype, t);
+                                quote!(#simd::splat(#scalar))
+                            }
+                        };
+                        let name = v(id);
+                        lets.push(quote!(let #name = #value;));
+                        continue;
+                    }
+                }
                 let is_operand = self.is_target(id) || operands.contains(&id);
                 let ok =
                     n.dtype == t || (!is_operand && n.dtype == Dtype::Bool) || matches!(n.op, Op::Const(_));

@@ -180,17 +180,43 @@ macro_rules! zip_driver {
                 // inside a row-local schedule: fetch the next block's rows (inputs and output)
                 // piece by piece while this pass computes (see the `ahead` module)
                 let reading_ahead = ahead::pending();
+                // Streaming, the vector where one output run ends and the next begins (rows
+                // of a C-order output whose start is off a vector boundary): the end of the
+                // first run is computed into `join[..t]` (`pending` = its end offset and t),
+                // the start of the next into the rest, and the vector streams whole. Stored
+                // normally, it cost a row-broadcast map (4096-column rows) 10-15%: that line
+                // was read for ownership and then also written by the streaming stores beside
+                // it, once per row.
+                let mut join = [O::ZERO; VECTOR_BYTES];
+                let lanes = VECTOR_BYTES / size_of::<O>().max(1);
+                let mut pending: Option<(isize, usize)> = None;
                 // Visits this task's runs, block by block; with `s`, each block's output is
                 // written by the kernel through the streamer, straight from its registers.
                 let mut visit = |s: Option<&Streamer>| split.visit(&nest, c, |off, len, st| {
                     // streaming: the elements before the output's first vector boundary
-                    // first, stored normally, so every later block starts on a boundary and
-                    // streams whole vectors (an elementwise kernel's result does not depend
-                    // on where a block starts)
-                    let head = match s {
-                        // SAFETY: the output run's first element, an element of `out`.
-                        Some(_) => unsafe { out_base.get().offset(off[0]) }.align_offset(VECTOR_BYTES).min(len),
-                        None => 0,
+                    // first, stored normally (or joined to the previous run's end), so every
+                    // later block starts on a boundary and streams whole vectors, and the
+                    // elements after the last whole vector last, kept for the next run (an
+                    // elementwise kernel's result does not depend on where a block starts)
+                    let (head, body_end) = match s {
+                        Some(_) => {
+                            // SAFETY: the output run's first element, an element of `out`.
+                            let head = unsafe { out_base.get().offset(off[0]) }.align_offset(VECTOR_BYTES).min(len);
+                            (head, if len > head { len - (len - head) % lanes } else { len })
+                        }
+                        None => (0, len),
+                    };
+                    // whether this run's head completes the previous run's last vector
+                    let joined = match pending.take() {
+                        Some((end, t)) if end == off[0] && head > 0 && t + head == lanes => Some(t),
+                        Some((end, t)) => {
+                            // SAFETY: elements end - t .. end of `out` are the previous run's
+                            // last t elements (unit stride), exclusive to this task.
+                            unsafe { std::slice::from_raw_parts_mut(out_base.get().offset(end - t as isize), t) }
+                                .copy_from_slice(&join[..t]);
+                            None
+                        }
+                        None => None,
                     };
                     let mut done = 0usize;
                     while done < len {
@@ -202,25 +228,62 @@ macro_rules! zip_driver {
                             (true, true) => ahead::PIECE,
                             (false, _) => BLOCK,
                         };
-                        let n = if done < head { head } else { (len - done).min(most) };
+                        let n = if done < head {
+                            head
+                        } else if done >= body_end {
+                            len - done
+                        } else {
+                            (body_end - done).min(most)
+                        };
                         if reading_ahead {
                             ahead::step(n);
                         }
-                        let step = done as isize;
+                        // the pieces kept in `join` are computed as one whole vector of the
+                        // run (its first or its last) when the run holds one, and the part
+                        // needed taken from it: a partial vector's loads cost more than the
+                        // lanes computed twice (a non-read-modify-write pass: the output is
+                        // not an input, so computing an element twice is harmless)
+                        let stash = s.is_some() && ((done < head && joined.is_some()) || done >= body_end);
+                        let (from, count) = match (stash, len >= lanes) {
+                            (true, true) if done < head => (0, lanes),
+                            (true, true) => (len - lanes, lanes),
+                            _ => (done, n),
+                        };
+                        let step = from as isize;
                         // SAFETY: the nest was planned over the views' own shape and strides,
-                        // so every element of this run (offset off[k] + (done + i) * st[k],
-                        // i < n) is an element of operand k; with unit strides they are n
-                        // consecutive elements, borrowed for this call only, and otherwise
-                        // n <= BLOCK as `read_block` requires.
+                        // so every element of this run (offset off[k] + (from + i) * st[k],
+                        // i < count, from + count <= len) is an element of operand k; with
+                        // unit strides they are count consecutive elements, borrowed for this
+                        // call only, and otherwise count <= BLOCK as `read_block` requires.
                         let ins = ($(unsafe {
                             if unit {
-                                std::slice::from_raw_parts($a.0.offset(off[$k] + step), n)
+                                std::slice::from_raw_parts($a.0.offset(off[$k] + step), count)
                             } else {
-                                read_block($a.0, &mut $a.1, off[$k] + step * st[$k], n, st[$k])
+                                read_block($a.0, &mut $a.1, off[$k] + step * st[$k], count, st[$k])
                             }
                         },)+);
                         let o_off = off[0] + step * st[0];
+                        let mut whole = [O::ZERO; VECTOR_BYTES];
                         match s {
+                            Some(s) if done < head && joined.is_some() => {
+                                let t = joined.unwrap_or(0);
+                                let ($($a,)+) = ins;
+                                // elements 0 .. count (count >= n = head) of the run
+                                kernel(&mut whole[..count], None, $($a),+);
+                                join[t..t + n].copy_from_slice(&whole[..n]);
+                                // SAFETY: the previous run ended at off[0] (unit stride), so
+                                // elements off[0] - t .. off[0] + n of `out` are its last t
+                                // and this run's first n = lanes - t, exclusive to this task.
+                                let o = unsafe { std::slice::from_raw_parts_mut(out_base.get().offset(off[0] - t as isize), lanes) };
+                                s.copy(o, &join[..lanes]);
+                            }
+                            Some(_) if done >= body_end => {
+                                let ($($a,)+) = ins;
+                                // elements len - count .. len (count >= n) of the run
+                                kernel(&mut whole[..count], None, $($a),+);
+                                join[..n].copy_from_slice(&whole[count - n..count]);
+                                pending = Some((off[0] + len as isize, n));
+                            }
                             Some(s) if done >= head => {
                                 // SAFETY: streaming implies a unit output stride
                                 // (`stream_output`), so the block is n consecutive elements
@@ -239,6 +302,11 @@ macro_rules! zip_driver {
                     mem::streaming(|s| visit(Some(s)));
                 } else {
                     visit(None);
+                }
+                if let Some((end, t)) = pending {
+                    // SAFETY: as for the flush in `visit`: the last run's last t elements.
+                    unsafe { std::slice::from_raw_parts_mut(out_base.get().offset(end - t as isize), t) }
+                        .copy_from_slice(&join[..t]);
                 }
             });
             Ok(())
