@@ -187,25 +187,51 @@ macro_rules! zip_driver {
                 // normally, it cost a row-broadcast map (4096-column rows) 10-15%: that line
                 // was read for ownership and then also written by the streaming stores beside
                 // it, once per row.
-                let mut join = [O::ZERO; VECTOR_BYTES];
+                let (mut join, mut whole) = ([O::ZERO; VECTOR_BYTES], [O::ZERO; VECTOR_BYTES]);
                 let lanes = VECTOR_BYTES / size_of::<O>().max(1);
                 let mut pending: Option<(isize, usize)> = None;
                 // Visits this task's runs, block by block; with `s`, each block's output is
                 // written by the kernel through the streamer, straight from its registers.
                 let mut visit = |s: Option<&Streamer>| split.visit(&nest, c, |off, len, st| {
+                    // when every operand is unit-stride along the run, the kernel gets the
+                    // whole rest of it in one call (no buffers to fill, and a call per 512
+                    // elements cost a memory-bound map 10-25% on one thread)
+                    let most = match (unit, reading_ahead) {
+                        (true, false) => len,
+                        (true, true) => ahead::PIECE,
+                        (false, _) => BLOCK,
+                    };
+                    let Some(s) = s else {
+                        // ordinary stores: the run in pieces of `most`, with no streaming
+                        // bookkeeping (short rows pay for every instruction per run)
+                        let mut done = 0usize;
+                        while done < len {
+                            let n = (len - done).min(most);
+                            if reading_ahead {
+                                ahead::step(n);
+                            }
+                            let step = done as isize;
+                            // SAFETY: as for the streaming pieces below (from = done, count = n).
+                            let ins = ($(unsafe {
+                                if unit {
+                                    std::slice::from_raw_parts($a.0.offset(off[$k] + step), n)
+                                } else {
+                                    read_block($a.0, &mut $a.1, off[$k] + step * st[$k], n, st[$k])
+                                }
+                            },)+);
+                            run_kernel(&mut obuf, off[0] + step * st[0], n, ins);
+                            done += n;
+                        }
+                        return;
+                    };
                     // streaming: the elements before the output's first vector boundary
                     // first, stored normally (or joined to the previous run's end), so every
                     // later block starts on a boundary and streams whole vectors, and the
                     // elements after the last whole vector last, kept for the next run (an
                     // elementwise kernel's result does not depend on where a block starts)
-                    let (head, body_end) = match s {
-                        Some(_) => {
-                            // SAFETY: the output run's first element, an element of `out`.
-                            let head = unsafe { out_base.get().offset(off[0]) }.align_offset(VECTOR_BYTES).min(len);
-                            (head, if len > head { len - (len - head) % lanes } else { len })
-                        }
-                        None => (0, len),
-                    };
+                    // SAFETY: the output run's first element, an element of `out`.
+                    let head = unsafe { out_base.get().offset(off[0]) }.align_offset(VECTOR_BYTES).min(len);
+                    let body_end = if len > head { len - (len - head) % lanes } else { len };
                     // whether this run's head completes the previous run's last vector
                     let joined = match pending.take() {
                         Some((end, t)) if end == off[0] && head > 0 && t + head == lanes => Some(t),
@@ -220,14 +246,6 @@ macro_rules! zip_driver {
                     };
                     let mut done = 0usize;
                     while done < len {
-                        // when every operand is unit-stride along the run, the kernel gets the
-                        // whole rest of it in one call (no buffers to fill, and a call per
-                        // 512 elements cost a memory-bound map 10-25% on one thread)
-                        let most = match (unit, reading_ahead) {
-                            (true, false) => len,
-                            (true, true) => ahead::PIECE,
-                            (false, _) => BLOCK,
-                        };
                         let n = if done < head {
                             head
                         } else if done >= body_end {
@@ -243,7 +261,7 @@ macro_rules! zip_driver {
                         // needed taken from it: a partial vector's loads cost more than the
                         // lanes computed twice (a non-read-modify-write pass: the output is
                         // not an input, so computing an element twice is harmless)
-                        let stash = s.is_some() && ((done < head && joined.is_some()) || done >= body_end);
+                        let stash = (done < head && joined.is_some()) || done >= body_end;
                         let (from, count) = match (stash, len >= lanes) {
                             (true, true) if done < head => (0, lanes),
                             (true, true) => (len - lanes, lanes),
@@ -263,10 +281,8 @@ macro_rules! zip_driver {
                             }
                         },)+);
                         let o_off = off[0] + step * st[0];
-                        let mut whole = [O::ZERO; VECTOR_BYTES];
-                        match s {
-                            Some(s) if done < head && joined.is_some() => {
-                                let t = joined.unwrap_or(0);
+                        match joined {
+                            Some(t) if done < head => {
                                 let ($($a,)+) = ins;
                                 // elements 0 .. count (count >= n = head) of the run
                                 kernel(&mut whole[..count], None, $($a),+);
@@ -277,14 +293,14 @@ macro_rules! zip_driver {
                                 let o = unsafe { std::slice::from_raw_parts_mut(out_base.get().offset(off[0] - t as isize), lanes) };
                                 s.copy(o, &join[..lanes]);
                             }
-                            Some(_) if done >= body_end => {
+                            _ if done >= body_end => {
                                 let ($($a,)+) = ins;
                                 // elements len - count .. len (count >= n) of the run
                                 kernel(&mut whole[..count], None, $($a),+);
                                 join[..n].copy_from_slice(&whole[count - n..count]);
                                 pending = Some((off[0] + len as isize, n));
                             }
-                            Some(s) if done >= head => {
+                            _ if done >= head => {
                                 // SAFETY: streaming implies a unit output stride
                                 // (`stream_output`), so the block is n consecutive elements
                                 // of `out`, exclusive to this task (as in `run_kernel`).
