@@ -614,6 +614,28 @@ mod signature_tests {
     }
 
     #[test]
+    fn operands_broadcast_along_the_last_axis_get_a_splat_kernel() {
+        // x[:, newaxis] is input 1 of the pass (mask bit 1), y (a row vector, input 0) is read
+        // along the runs
+        let outer = expanded("fn o(x: f32[n], y: f32[m]) -> f32[n, m] { x[:, newaxis] * y }");
+        assert!(
+            outer.contains("driver :: zip2_splat (& mut __ae_d , & __ae_op0 , & __ae_op1 , 0usize ,"),
+            "{outer}"
+        );
+        assert!(outer.contains(", 2u32 , & | __ae_o , __ae_s , __ae_i0 , __ae_i1 |"), "{outer}");
+        assert!(outer.contains("let __ae_i0 = & __ae_i0 [.. __ae_n] ; let :: core :: option :: Option :: Some (& __ae_i1) = __ae_i1 . first () else { return } ;"), "{outer}");
+        // no column operand, an in-place update, or every operand a column: the one kernel
+        for src in [
+            "fn p(x: f32[n, m], y: f32[m]) -> f32[n, m] { x * y }",
+            "fn q(mut a: f32[n, m], x: f32[n, 1]) { a += x }",
+            "fn r(x: f32[n, 1], c: f32[n, 1]) -> f32[n, 1] { x * c }",
+        ] {
+            let out = expanded(src);
+            assert!(!out.contains("_splat"), "{src}: {out}");
+        }
+    }
+
+    #[test]
     fn every_named_kernel_gets_its_signature_constant() {
         let out = expanded("pub fn affine(x: f32[n, 3], s: f32, acc: f64[n]) -> f32[n, 3] { x * s + acc[:, newaxis] as f32 }");
         assert!(out.contains("pub const AFFINE_SIGNATURE :"), "{out}");

@@ -30,7 +30,11 @@ impl Emitter<'_> {
                 quote!(__ae_o[__ae_k])
             } else if let Some(k) = operands.iter().position(|o| *o == id) {
                 let input = format_ident!("__ae_i{}", k);
-                quote!(#input[__ae_k])
+                if self.splat_ins.contains(&id) {
+                    quote!(#input)
+                } else {
+                    quote!(#input[__ae_k])
+                }
             } else {
                 self.node_expr(id)
             };
@@ -157,14 +161,51 @@ impl Emitter<'_> {
                 _ => self.row_fast = None,
             }
         }
+        // operands broadcast along the last axis (`x[:, newaxis]`): constant along the runs of
+        // a C-order pass, where a second kernel reads them as one value per run and gets whole
+        // runs, instead of blocks with the value repeated in a buffer
+        let splat: Vec<NodeId> = if rw { Vec::new() } else { self.splat_operands(root, &operands) };
+        let call = if splat.is_empty() || splat.len() == operands.len() {
+            quote!(#rt::driver::#zip(&mut __ae_d, #(&#ops,)* #cost, #kernel)?;)
+        } else {
+            let mask: u32 =
+                operands.iter().enumerate().filter(|(_, o)| splat.contains(o)).map(|(k, _)| 1u32 << k).sum();
+            self.splat_ins = splat.iter().copied().collect();
+            let vector = self.vector_body(&nodes, &operands, root, true);
+            let body = self.element_body(&nodes, &operands, None);
+            let flags: Vec<bool> = operands.iter().map(|o| self.splat_ins.contains(o)).collect();
+            self.splat_ins.clear();
+            let loop_body = vector.unwrap_or_else(|| scalar_loop(&body, &rv));
+            let splat_kernel = splat_closure(&ins, &flags, &loop_body);
+            let zip_splat = format_ident!("zip{}_splat", operands.len());
+            quote!(#rt::driver::#zip_splat(&mut __ae_d, #(&#ops,)* #cost, #kernel, #mask, #splat_kernel)?;)
+        };
         self.stmts.push(quote! {
             {
                 let mut __ae_d = #dst;
                 let __ae_shape = __ae_d.shape();
                 #(let #ops = #views.broadcast_to(__ae_shape)?;)*
-                #rt::driver::#zip(&mut __ae_d, #(&#ops,)* #cost, #kernel)?;
+                #call
             }
         });
+    }
+
+    /// The operands of a pass over `root`'s shape that broadcast along its last axis: rank 0,
+    /// or a last axis of literal size 1 where the pass's is not.
+    fn splat_operands(&self, root: NodeId, operands: &[NodeId]) -> Vec<NodeId> {
+        let Some(last) = self.ir.get(root).and_then(|n| n.shape.last()) else { return Vec::new() };
+        if *last == crate::shape::Dim::Lit(1) {
+            return Vec::new();
+        }
+        operands
+            .iter()
+            .copied()
+            .filter(|o| {
+                self.ir
+                    .get(*o)
+                    .is_some_and(|n| n.shape.last().is_none_or(|d| *d == crate::shape::Dim::Lit(1)))
+            })
+            .collect()
     }
 
     /// Per-element compute of a pass beyond its memory traffic, in bytes-equivalent (about the
@@ -236,6 +277,10 @@ impl Emitter<'_> {
                         let src = self.ir.get(a)?;
                         let from = dtype_tokens(src.dtype);
                         let value = match operands.iter().position(|o| *o == a) {
+                            Some(k) if self.splat_ins.contains(&a) => {
+                                let value = cast_tokens(format_ident!("__ae_i{}", k), src.dtype, t);
+                                quote!(#simd::splat(#value))
+                            }
                             Some(k) => {
                                 let input = format_ident!("__ae_i{}", k);
                                 quote!(#rt::kernels::simd::load_as::<#from, #ty>(&#input #range))
@@ -262,7 +307,11 @@ impl Emitter<'_> {
                     quote!(#simd::load(&__ae_o #range))
                 } else if let Some(k) = operands.iter().position(|o| *o == id) {
                     let input = format_ident!("__ae_i{}", k);
-                    quote!(#simd::load(&#input #range))
+                    if self.splat_ins.contains(&id) {
+                        quote!(#simd::splat(#input))
+                    } else {
+                        quote!(#simd::load(&#input #range))
+                    }
                 } else {
                     self.vector_expr(id, t, &simd, &math)?
                 };
@@ -399,6 +448,25 @@ fn scalar_loop(body: &TokenStream, rv: &Ident) -> TokenStream {
         for __ae_k in 0..__ae_n {
             #body
             __ae_o[__ae_k] = #rv;
+        }
+    }
+}
+
+/// The splat kernel closure of a zip driver: as [`kernel_closure`], the inputs flagged in
+/// `splat` arriving as one-element slices, bound to their value.
+fn splat_closure(ins: &[Ident], splat: &[bool], loop_body: &TokenStream) -> TokenStream {
+    let binds = ins.iter().zip(splat).map(|(i, &one)| {
+        if one {
+            quote!(let ::core::option::Option::Some(&#i) = #i.first() else { return };)
+        } else {
+            quote!(let #i = &#i[..__ae_n];)
+        }
+    });
+    quote! {
+        &|__ae_o, __ae_s, #(#ins),*| {
+            let __ae_n = __ae_o.len();
+            #(#binds)*
+            #loop_body
         }
     }
 }

@@ -57,6 +57,9 @@ pub(crate) struct Emitter<'a> {
     /// While a row-by-row kernel closure is built: reductions read as the row's value, the
     /// local `__ae_s<id>` the closure captures, instead of as operands.
     row_scalars: BTreeSet<NodeId>,
+    /// Operands the kernel being built reads as one value per run (the splat kernel of a
+    /// pass whose operands are broadcast along the last axis): bound to that value, splat.
+    splat_ins: BTreeSet<NodeId>,
 }
 
 /// Arrays one fused pass may read (the drivers are `zip1`..`zip8`, `reduce1`..`reduce8`).
@@ -83,6 +86,7 @@ impl<'a> Emitter<'a> {
             stage_plan: None,
             row_fast: None,
             row_scalars: BTreeSet::new(),
+            splat_ins: BTreeSet::new(),
         }
     }
 

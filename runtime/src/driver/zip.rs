@@ -27,7 +27,7 @@ macro_rules! rw_doc {
 }
 
 macro_rules! zip_driver {
-    ($name:ident, $rw:tt, $count:literal; $($A:ident $a:ident $k:tt),+) => {
+    ($name:ident, $splat:ident, $inner:ident, $rw:tt, $count:literal; $($A:ident $a:ident $k:tt),+) => {
         #[doc = concat!("Runs `kernel(out_block, streamer, input_blocks...)` over every block of a pass with ", $count, " input(s)")]
         #[doc = rw_doc!($rw)]
         ///
@@ -53,6 +53,39 @@ macro_rules! zip_driver {
             cost: usize,
             kernel: &(dyn Fn(&mut [O], Option<&Streamer>, $(&[$A]),+) + Sync),
         ) -> Result<()> {
+            $inner(out, $($a,)+ cost, kernel, None)
+        }
+
+        #[doc = concat!("Like [`", stringify!($name), "`], with a second kernel for runs along which the inputs of `splat` (bit k - 1 for input k) each hold one value")]
+        /// (broadcast along the runs, such as `x[:, newaxis]` in a C-order pass) and every
+        /// other input and the output are unit-stride: `splat_kernel` then gets whole runs,
+        /// those inputs as one-element slices (their value), where `kernel` would get blocks
+        /// of at most [`BLOCK`](super::BLOCK) with the value repeated in a buffer. Both
+        /// kernels must compute the same values; which one runs depends on the layouts only.
+        ///
+        /// # Errors
+        ///
+        #[doc = concat!("As [`", stringify!($name), "`].")]
+        #[allow(clippy::too_many_arguments)]
+        pub fn $splat<O: Element, $($A: Element,)+ const D: usize>(
+            out: &mut ArrayViewMut<'_, O, D>,
+            $($a: &ArrayView<'_, $A, D>,)+
+            cost: usize,
+            kernel: &(dyn Fn(&mut [O], Option<&Streamer>, $(&[$A]),+) + Sync),
+            splat: u32,
+            splat_kernel: &(dyn Fn(&mut [O], Option<&Streamer>, $(&[$A]),+) + Sync),
+        ) -> Result<()> {
+            $inner(out, $($a,)+ cost, kernel, Some((splat, splat_kernel)))
+        }
+
+        #[allow(clippy::too_many_arguments, clippy::type_complexity)]
+        fn $inner<O: Element, $($A: Element,)+ const D: usize>(
+            out: &mut ArrayViewMut<'_, O, D>,
+            $($a: &ArrayView<'_, $A, D>,)+
+            cost: usize,
+            kernel: &(dyn Fn(&mut [O], Option<&Streamer>, $(&[$A]),+) + Sync),
+            splat: Option<(u32, &(dyn Fn(&mut [O], Option<&Streamer>, $(&[$A]),+) + Sync))>,
+        ) -> Result<()> {
             let shape = out.shape();
             $(
                 if $a.shape() != shape {
@@ -71,6 +104,12 @@ macro_rules! zip_driver {
             let tasks = parallel::tasks_for(traffic, MIN_TASK_BYTES);
             let split = Split::new(&nest, tasks, BLOCK);
             let st = nest.inner_strides();
+            // the splat kernel runs when exactly its inputs are constant along the runs and
+            // everything else (the output too) is unit-stride
+            let splat = splat.filter(|(mask, _)| {
+                st[0] == 1 && (1..st.len()).all(|k| st[k] == if mask >> (k - 1) & 1 == 1 { 0 } else { 1 })
+            });
+            let kernel = splat.map_or(kernel, |(_, k)| k);
             let written = elements * size_of::<O>();
             let read_in = 0 $(+ footprint($a))+;
             // write-mostly passes stream from STREAM_MIN_BYTES of output, passes that read as
@@ -172,8 +211,9 @@ macro_rules! zip_driver {
                 });
                 return Ok(());
             }
-            // every operand (the output too) unit-stride along the runs
-            let unit = st.iter().all(|&s| s == 1);
+            // every operand (the output too) unit-stride along the runs, or read as one value
+            // per run by the splat kernel: slices of the run (one element for those)
+            let unit = splat.is_some() || st.iter().all(|&s| s == 1);
             parallel::run(split.chunks(), tasks, &|c| {
                 $(let mut $a = ($a.get(), BlockBuf::<$A>::new());)+
                 let mut obuf = [O::ZERO; BLOCK];
@@ -214,7 +254,7 @@ macro_rules! zip_driver {
                             // SAFETY: as for the streaming pieces below (from = done, count = n).
                             let ins = ($(unsafe {
                                 if unit {
-                                    std::slice::from_raw_parts($a.0.offset(off[$k] + step), n)
+                                    std::slice::from_raw_parts($a.0.offset(off[$k] + step * st[$k]), if st[$k] == 0 { 1 } else { n })
                                 } else {
                                     read_block($a.0, &mut $a.1, off[$k] + step * st[$k], n, st[$k])
                                 }
@@ -271,11 +311,13 @@ macro_rules! zip_driver {
                         // SAFETY: the nest was planned over the views' own shape and strides,
                         // so every element of this run (offset off[k] + (from + i) * st[k],
                         // i < count, from + count <= len) is an element of operand k; with
-                        // unit strides they are count consecutive elements, borrowed for this
-                        // call only, and otherwise count <= BLOCK as `read_block` requires.
+                        // unit strides they are count consecutive elements, with stride 0 (an
+                        // input of the splat kernel, `unit` mode) all the one element at
+                        // off[k] + from * 0, borrowed for this call only, and otherwise
+                        // count <= BLOCK as `read_block` requires.
                         let ins = ($(unsafe {
                             if unit {
-                                std::slice::from_raw_parts($a.0.offset(off[$k] + step), count)
+                                std::slice::from_raw_parts($a.0.offset(off[$k] + step * st[$k]), if st[$k] == 0 { 1 } else { count })
                             } else {
                                 read_block($a.0, &mut $a.1, off[$k] + step * st[$k], count, st[$k])
                             }
@@ -330,19 +372,19 @@ macro_rules! zip_driver {
     };
 }
 
-zip_driver!(zip1, false, 1; A1 a1 1);
-zip_driver!(zip1_rw, true, 1; A1 a1 1);
-zip_driver!(zip2, false, 2; A1 a1 1, A2 a2 2);
-zip_driver!(zip2_rw, true, 2; A1 a1 1, A2 a2 2);
-zip_driver!(zip3, false, 3; A1 a1 1, A2 a2 2, A3 a3 3);
-zip_driver!(zip3_rw, true, 3; A1 a1 1, A2 a2 2, A3 a3 3);
-zip_driver!(zip4, false, 4; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4);
-zip_driver!(zip4_rw, true, 4; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4);
-zip_driver!(zip5, false, 5; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4, A5 a5 5);
-zip_driver!(zip5_rw, true, 5; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4, A5 a5 5);
-zip_driver!(zip6, false, 6; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4, A5 a5 5, A6 a6 6);
-zip_driver!(zip6_rw, true, 6; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4, A5 a5 5, A6 a6 6);
-zip_driver!(zip7, false, 7; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4, A5 a5 5, A6 a6 6, A7 a7 7);
-zip_driver!(zip7_rw, true, 7; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4, A5 a5 5, A6 a6 6, A7 a7 7);
-zip_driver!(zip8, false, 8; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4, A5 a5 5, A6 a6 6, A7 a7 7, A8 a8 8);
-zip_driver!(zip8_rw, true, 8; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4, A5 a5 5, A6 a6 6, A7 a7 7, A8 a8 8);
+zip_driver!(zip1, zip1_splat, zip1_impl, false, 1; A1 a1 1);
+zip_driver!(zip1_rw, zip1_rw_splat, zip1_rw_impl, true, 1; A1 a1 1);
+zip_driver!(zip2, zip2_splat, zip2_impl, false, 2; A1 a1 1, A2 a2 2);
+zip_driver!(zip2_rw, zip2_rw_splat, zip2_rw_impl, true, 2; A1 a1 1, A2 a2 2);
+zip_driver!(zip3, zip3_splat, zip3_impl, false, 3; A1 a1 1, A2 a2 2, A3 a3 3);
+zip_driver!(zip3_rw, zip3_rw_splat, zip3_rw_impl, true, 3; A1 a1 1, A2 a2 2, A3 a3 3);
+zip_driver!(zip4, zip4_splat, zip4_impl, false, 4; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4);
+zip_driver!(zip4_rw, zip4_rw_splat, zip4_rw_impl, true, 4; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4);
+zip_driver!(zip5, zip5_splat, zip5_impl, false, 5; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4, A5 a5 5);
+zip_driver!(zip5_rw, zip5_rw_splat, zip5_rw_impl, true, 5; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4, A5 a5 5);
+zip_driver!(zip6, zip6_splat, zip6_impl, false, 6; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4, A5 a5 5, A6 a6 6);
+zip_driver!(zip6_rw, zip6_rw_splat, zip6_rw_impl, true, 6; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4, A5 a5 5, A6 a6 6);
+zip_driver!(zip7, zip7_splat, zip7_impl, false, 7; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4, A5 a5 5, A6 a6 6, A7 a7 7);
+zip_driver!(zip7_rw, zip7_rw_splat, zip7_rw_impl, true, 7; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4, A5 a5 5, A6 a6 6, A7 a7 7);
+zip_driver!(zip8, zip8_splat, zip8_impl, false, 8; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4, A5 a5 5, A6 a6 6, A7 a7 7, A8 a8 8);
+zip_driver!(zip8_rw, zip8_rw_splat, zip8_rw_impl, true, 8; A1 a1 1, A2 a2 2, A3 a3 3, A4 a4 4, A5 a5 5, A6 a6 6, A7 a7 7, A8 a8 8);
