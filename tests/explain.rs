@@ -19,6 +19,10 @@ array_expr! {
         a + s * b
     }
 
+    fn outer(x: f32[n], y: f32[m], b: f32[m]) -> f32[n, m] {
+        x[:, newaxis] * y + b
+    }
+
     fn dense(x: f32[n, k], w: f32[k, m], b: f32[m]) -> f32[n, m] {
         max(matmul(x, w) + b, 0.0)
     }
@@ -59,7 +63,7 @@ fn softmax_plan_is_row_local_with_row_sized_temporaries_and_a_staged_exp() {
         "  reads x: f32[n, m]; writes 4·n bytes\n",
         "  cut: pass 2 reads this reduction elementwise; it must be complete before any of its value is used, so it gets its own pass and a reduced-shape temporary\n",
         "pass 2: elementwise over [n, m] -> out: f32[n, m]\n",
-        "  fuses: `-`, exp; SIMD loop (f32x8)\n",
+        "  fuses: `-`, exp; SIMD loop (f32x8); over C-order rows, t1 read once per row\n",
         "  stages `exp` in the output block for pass 3 and pass 4: computed once, not recomputed\n",
         "  reads x: f32[n, m], t1: f32[n, 1] (broadcast); writes 4·n·m bytes\n",
         "pass 3: sum over axis 1, accumulating in f64 -> temporary t3: f32[n, 1] (4·n bytes)\n",
@@ -86,6 +90,10 @@ fn elementwise_chains_are_one_pass_without_temporaries() {
     assert!(UPDATE_PLAN.contains("reads y (current values), x: f32[n]; writes 4·n bytes\n"));
     assert!(TOTAL_PLAN
         .contains("pass 1: sum over all axes -> out: f64\n  fuses: `*`; SIMD block reduction (f64x4)"));
+    // a column broadcast: the splat kernel over C-order rows, said in the plan
+    assert!(OUTER_PLAN.contains(
+        "\n  fuses: `*`, `+`; SIMD loop (f32x8); over C-order rows, x[axis 0, newaxis] read once per row\n"
+    ));
 }
 
 #[test]

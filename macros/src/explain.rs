@@ -62,6 +62,9 @@ pub(crate) struct PassRecord {
     pub(crate) by_rows: bool,
     /// Writes this value into the output block, where later passes of the block read it.
     pub(crate) stages: Option<NodeId>,
+    /// Operands broadcast along the last axis, which a second kernel reads as one value per
+    /// run over whole C-order runs (empty: no such kernel).
+    pub(crate) splat: Vec<NodeId>,
 }
 
 /// An output of the kernel: label, dtype, shape.
@@ -358,12 +361,17 @@ impl Explain<'_> {
             Some(Dtype::F64) => "f64x4",
             _ => "",
         };
-        match (r.kind, r.vector) {
+        let text = match (r.kind, r.vector) {
             (PassKind::Reduce, true) => format!("SIMD block reduction ({lanes}), fixed pairwise tree"),
             (PassKind::Reduce, false) => "scalar fold per block, fixed pairwise tree".into(),
             (_, true) => format!("SIMD loop ({lanes})"),
             (_, false) => "scalar loop".into(),
+        };
+        if r.splat.is_empty() {
+            return text;
         }
+        let names: Vec<String> = r.splat.iter().map(|&o| self.name(o)).collect();
+        format!("{text}; over C-order rows, {} read once per row", names.join(", "))
     }
 
     fn reduce_text(&self, id: NodeId) -> String {

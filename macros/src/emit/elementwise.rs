@@ -129,6 +129,7 @@ impl Emitter<'_> {
         let vector = self.vector_body(&nodes, &operands, root, !rw);
         self.in_final = false;
         self.record(PassKind::Map, root, dest, &nodes, &operands, vector.is_some());
+        let record = self.records.len() - 1;
         let loop_body = match vector {
             Some(vbody) => vbody,
             None => scalar_loop(&body, &rv),
@@ -170,6 +171,9 @@ impl Emitter<'_> {
         } else {
             let mask: u32 =
                 operands.iter().enumerate().filter(|(_, o)| splat.contains(o)).map(|(k, _)| 1u32 << k).sum();
+            if let Some(r) = self.records.get_mut(record) {
+                r.splat = splat.clone();
+            }
             self.splat_ins = splat.iter().copied().collect();
             let vector = self.vector_body(&nodes, &operands, root, true);
             let body = self.element_body(&nodes, &operands, None);

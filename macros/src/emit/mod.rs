@@ -139,6 +139,7 @@ impl<'a> Emitter<'a> {
             row_local: self.row_rank.is_some(),
             by_rows: false,
             stages: None,
+            splat: Vec::new(),
         });
     }
 
