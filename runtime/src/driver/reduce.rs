@@ -11,6 +11,10 @@ use crate::view::{ArrayView, ArrayViewMut};
 use std::mem::size_of;
 use std::sync::{Mutex, OnceLock};
 
+/// Bytes ahead of the block it reduces that a single-output reduction over one unit-stride
+/// input fetches (see `process`).
+const RUN_AHEAD: usize = 4096;
+
 /// Most rows a vertical accumulation prefetches ahead of the one it reads.
 const AHEAD: usize = 8;
 
@@ -259,6 +263,18 @@ macro_rules! reduce_driver {
                             tree.push(p, combine);
                         }
                         return;
+                    }
+                    // one output over a long unit-stride input (`sum(x)`, `mean(x * x)`): the
+                    // block RUN_AHEAD bytes on is fetched while this one is reduced, as the
+                    // hardware prefetcher alone idles at the block ends (16M f32, alternating
+                    // in one process: `sum(x)` and `sum(x * x)` 5-13% faster; with two inputs,
+                    // as in `sum((x - y) * (x - y))`, 12-20% slower, so only one; every other
+                    // line only: slower than none)
+                    if $count == 1 && g == 1 && b1 - b0 > 1 {
+                        $(if st[$k - 1] == 1 {
+                            let ahead = (RUN_AHEAD / size_of::<$A>().max(1)) as isize;
+                            prefetch($a.0.wrapping_offset(ooff[$k] + off[$k - 1] + ahead), (n * size_of::<$A>()).div_ceil(64));
+                        })+
                     }
                     for (jj, tree) in trees.iter_mut().enumerate().take(g) {
                         let j = (j0 + jj) as isize;
