@@ -40,18 +40,24 @@ pub fn load_or<T: Copy, const N: usize>(s: &[T], fill: T) -> [T; N] {
 #[inline(never)]
 pub(crate) fn load_partial<T: Copy, const N: usize>(s: &[T], fill: T) -> [T; N] {
     let mut a = [fill; N];
-    let n = s.len().min(N);
+    copy_short::<T, N>(&mut a, s);
+    a
+}
+
+/// `d[..n] = s[..n]`, `n = min(N, d.len(), s.len())`, in power-of-two pieces: with `N` a lane
+/// count, the loop unrolls into one test and one fixed-size move per bit of `N`.
+#[inline(always)]
+fn copy_short<T: Copy, const N: usize>(d: &mut [T], s: &[T]) {
+    let n = s.len().min(d.len()).min(N);
     let mut at = 0;
-    // N is a lane count (a power of two); the loop unrolls into one test per bit of N
     let mut w = N.next_power_of_two();
     while w > 0 {
         if n - at >= w {
-            a[at..at + w].copy_from_slice(&s[at..at + w]);
+            d[at..at + w].copy_from_slice(&s[at..at + w]);
             at += w;
         }
         w /= 2;
     }
-    a
 }
 
 /// Writes the lanes of `a` to the start of `s`, as many as fit (`min(N, s.len())`).
@@ -74,16 +80,7 @@ pub fn store<T: Copy, const N: usize>(s: &mut [T], a: [T; N]) {
 /// The short-slice case of [`store`], in power-of-two pieces as [`load_partial`].
 #[inline(never)]
 pub(crate) fn store_partial<T: Copy, const N: usize>(s: &mut [T], a: [T; N]) {
-    let n = s.len().min(N);
-    let mut at = 0;
-    let mut w = N.next_power_of_two();
-    while w > 0 {
-        if n - at >= w {
-            s[at..at + w].copy_from_slice(&a[at..at + w]);
-            at += w;
-        }
-        w /= 2;
-    }
+    copy_short::<T, N>(s, &a);
 }
 
 /// Index of lane `k` of a strided access, or `None` when it is outside `0..len`.

@@ -26,6 +26,36 @@ macro_rules! rw_doc {
     };
 }
 
+/// Elements `from..from + count` of one operand's run at `off` with stride `stride`, as the
+/// kernel reads them: borrowed in place when `direct` (the run is unit-stride, or stride 0 for
+/// the splat kernel, which then gets its one element), otherwise staged in `buf`.
+///
+/// # Safety
+///
+/// Every element `off + (from + i) * stride`, `i < count`, of `base` is valid for the borrow;
+/// `direct` implies a stride of 0 or 1; otherwise `count <= BLOCK` (as [`read_block`]).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn run_part<A: Element>(
+    base: *const A,
+    buf: &mut BlockBuf<A>,
+    off: isize,
+    stride: isize,
+    from: usize,
+    count: usize,
+    direct: bool,
+) -> &[A] {
+    let at = off + from as isize * stride;
+    if direct {
+        // SAFETY: stride 1: count consecutive valid elements from `at`; stride 0: the one
+        // element at `at` (valid as element 0 of the run), by the caller's contract.
+        unsafe { std::slice::from_raw_parts(base.offset(at), if stride == 0 { 1 } else { count }) }
+    } else {
+        // SAFETY: the caller's contract is `read_block`'s.
+        unsafe { read_block(base, buf, at, count, stride) }
+    }
+}
+
 macro_rules! zip_driver {
     ($name:ident, $splat:ident, $inner:ident, $rw:tt, $count:literal; $($A:ident $a:ident $k:tt),+) => {
         #[doc = concat!("Runs `kernel(out_block, streamer, input_blocks...)` over every block of a pass with ", $count, " input(s)")]
@@ -250,16 +280,9 @@ macro_rules! zip_driver {
                             if reading_ahead {
                                 ahead::step(n);
                             }
-                            let step = done as isize;
                             // SAFETY: as for the streaming pieces below (from = done, count = n).
-                            let ins = ($(unsafe {
-                                if unit {
-                                    std::slice::from_raw_parts($a.0.offset(off[$k] + step * st[$k]), if st[$k] == 0 { 1 } else { n })
-                                } else {
-                                    read_block($a.0, &mut $a.1, off[$k] + step * st[$k], n, st[$k])
-                                }
-                            },)+);
-                            run_kernel(&mut obuf, off[0] + step * st[0], n, ins);
+                            let ins = ($(unsafe { run_part($a.0, &mut $a.1, off[$k], st[$k], done, n, unit) },)+);
+                            run_kernel(&mut obuf, off[0] + done as isize * st[0], n, ins);
                             done += n;
                         }
                         return;
@@ -307,22 +330,12 @@ macro_rules! zip_driver {
                             (true, true) => (len - lanes, lanes),
                             _ => (done, n),
                         };
-                        let step = from as isize;
                         // SAFETY: the nest was planned over the views' own shape and strides,
                         // so every element of this run (offset off[k] + (from + i) * st[k],
-                        // i < count, from + count <= len) is an element of operand k; with
-                        // unit strides they are count consecutive elements, with stride 0 (an
-                        // input of the splat kernel, `unit` mode) all the one element at
-                        // off[k] + from * 0, borrowed for this call only, and otherwise
-                        // count <= BLOCK as `read_block` requires.
-                        let ins = ($(unsafe {
-                            if unit {
-                                std::slice::from_raw_parts($a.0.offset(off[$k] + step * st[$k]), if st[$k] == 0 { 1 } else { count })
-                            } else {
-                                read_block($a.0, &mut $a.1, off[$k] + step * st[$k], count, st[$k])
-                            }
-                        },)+);
-                        let o_off = off[0] + step * st[0];
+                        // i < count, from + count <= len) is an element of operand k, and in
+                        // `unit` mode every stride is 0 or 1; count <= BLOCK otherwise.
+                        let ins = ($(unsafe { run_part($a.0, &mut $a.1, off[$k], st[$k], from, count, unit) },)+);
+                        let o_off = off[0] + from as isize * st[0];
                         match joined {
                             Some(t) if done < head => {
                                 let ($($a,)+) = ins;
