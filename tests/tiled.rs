@@ -4,7 +4,7 @@
 //! batches (3-D) and every thread count.
 
 use array_expr::parallel::with_threads;
-use array_expr::{array_expr, Array, Order, Slice};
+use array_expr::{array_expr, Array, ArrayView, ArrayViewMut, Order, Slice};
 
 array_expr! {
     fn add_t(a: f32[n, m], b: f32[m, n]) -> f32[n, m] { a + b.T }
@@ -12,6 +12,8 @@ array_expr! {
     fn acc_t(mut a: f32[n, m], b: f32[m, n]) { a += b.T }
     fn batch_t(a: f32[k, n, m], b: f32[k, n, m]) -> f32[k, n, m] { a + b * 0.5 }
     fn add_t_f64(a: f64[n, m], b: f64[m, n]) -> f64[n, m] { a + b.T }
+    fn scale_t(a: f32[n, m], b: f32[m, n]) -> f32[n, m] { a * 0.5 - b.T }
+    fn scale_t_f64(a: f64[n, m], b: f64[m, n]) -> f64[n, m] { a * 0.5 - b.T }
     fn add_t_i32(a: i32[n, m], b: i32[m, n]) -> i32[n, m] { a + b.T }
     fn add_t_i64(a: i64[n, m], b: i64[m, n]) -> i64[n, m] { a - b.T }
     fn copy_t_u32(b: u32[m, n]) -> u32[n, m] { b.T }
@@ -119,4 +121,74 @@ fn transposed_operands_of_every_width_match_the_reference() {
             });
         }
     }
+}
+
+/// `f(out, b)` over a C-order `[n, m]` output placed `out_at` elements into a buffer with rows
+/// `m + pad` apart, `b` (`[m, n]`, C order) copied `b_at` elements into another with rows
+/// `n + pad` apart: the output rows' (and `b`'s columns') start within a cache line moves with
+/// the offsets, and with `pad` rows stop being whole lines apart. Returns the output's elements.
+fn placed<T: array_expr::Element + Default>(
+    (n, m): (usize, usize),
+    (out_at, b_at, pad): (usize, usize, usize),
+    b: &[T],
+    f: impl Fn(ArrayViewMut<'_, T, 2>, ArrayView<'_, T, 2>),
+) -> Vec<T> {
+    let mut bbuf = vec![T::default(); b_at + m * (n + pad)];
+    for j in 0..m {
+        bbuf[b_at + j * (n + pad)..][..n].copy_from_slice(&b[j * n..][..n]);
+    }
+    let bv = ArrayView::from_shape_strides(&bbuf, [m, n], [(n + pad) as isize, 1], b_at).unwrap();
+    let mut obuf = vec![T::default(); out_at + n * (m + pad)];
+    let ov = ArrayViewMut::from_shape_strides(&mut obuf, [n, m], [(m + pad) as isize, 1], out_at).unwrap();
+    f(ov, bv);
+    (0..n).flat_map(|i| obuf[out_at + i * (m + pad)..][..m].to_vec()).collect()
+}
+
+/// A transposed pass that reads as much as it writes streams an output of 32 MiB or more (the tiles' column ranges
+/// start on the output's cache lines, the panels on the transposed operand's): the result is
+/// the reference, bit for bit, wherever the output and the transposed operand start within a
+/// line, with rows a whole number of lines apart or not, on 1 and 3 threads, f32 and f64, and
+/// with streaming stores switched off; and in place (`a += b.T`, stored normally: in-place
+/// passes never stream, but its panels follow the same alignment).
+#[test]
+fn streamed_transposed_passes_match_the_reference_at_every_alignment() {
+    // rows (and b's columns) whole lines apart with pad 0; partial tiles both ways
+    let (n, m) = (2896, 2912); // 32.2 MiB of f32
+    let a = Array::<f32, 2>::random_uniform([n, m], 7, -1.0, 1.0);
+    let b = Array::<f32, 2>::random_uniform([m, n], 8, -1.0, 1.0);
+    let (av, bv) = (a.to_vec(), b.to_vec());
+    let want: Vec<u32> = (0..n * m).map(|e| (av[e] * 0.5 - bv[(e % m) * n + e / m]).to_bits()).collect();
+    let plus: Vec<u32> = (0..n * m).map(|e| (av[e] + bv[(e % m) * n + e / m]).to_bits()).collect();
+    let (n8, m8) = (2056, 2048); // 32.1 MiB of f64
+    let a8 = Array::<f64, 2>::random_uniform([n8, m8], 9, -1.0, 1.0);
+    let b8 = Array::<f64, 2>::random_uniform([m8, n8], 10, -1.0, 1.0);
+    let (av8, bv8) = (a8.to_vec(), b8.to_vec());
+    let want8: Vec<u64> =
+        (0..n8 * m8).map(|e| (av8[e] * 0.5 - bv8[(e % m8) * n8 + e / m8]).to_bits()).collect();
+    for stream in [true, false] {
+        array_expr::driver::set_streaming_stores(stream);
+        for t in [1, 3] {
+            for pad in [0, 1] {
+                for (out_at, b_at) in [(0, 0), (1, 5), (12, 3), (15, 15)] {
+                    let what =
+                        format!("out at {out_at}, b at {b_at}, pad {pad}, {t} threads, streaming {stream}");
+                    let got = placed((n, m), (out_at, b_at, pad), &bv, |o, bt| {
+                        with_threads(t, || scale_t_into(a.view(), bt, o)).unwrap()
+                    });
+                    assert!(got.iter().map(|v| v.to_bits()).eq(want.iter().copied()), "f32 {what}");
+                    // in place: the output is read and written by the same pass
+                    let got = placed((n, m), (out_at, b_at, pad), &bv, |mut o, bt| {
+                        o.assign(&a.view()).unwrap();
+                        with_threads(t, || acc_t(o, bt)).unwrap()
+                    });
+                    assert!(got.iter().map(|v| v.to_bits()).eq(plus.iter().copied()), "in place {what}");
+                    let got = placed((n8, m8), (out_at % 8, b_at % 8, pad), &bv8, |o, bt| {
+                        with_threads(t, || scale_t_f64_into(a8.view(), bt, o)).unwrap()
+                    });
+                    assert!(got.iter().map(|v| v.to_bits()).eq(want8.iter().copied()), "f64 {what}");
+                }
+            }
+        }
+    }
+    array_expr::driver::set_streaming_stores(true);
 }

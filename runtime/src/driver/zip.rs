@@ -2,7 +2,7 @@
 
 use super::ahead;
 use super::nest::{read_block, BlockBuf, Nest, Split};
-use super::tile::{self, TILE};
+use super::tile::{self, TILE_COLS, TILE_ROWS};
 use super::{footprint, prefetch, stream_output, Shared, SharedMut, BLOCK};
 use crate::diagnostics::{self, PassInfo};
 use crate::element::Element;
@@ -186,57 +186,148 @@ macro_rules! zip_driver {
                 }
             };
             // Tiled: an input that walks a new page per element along the runs but is
-            // unit-stride across them (a transposed operand) is gathered TILE runs at a time,
-            // reading TILE consecutive elements per column, into an L1 tile; the kernel then
-            // runs row by row over the tile. The result does not depend on the path.
+            // unit-stride across them (a transposed operand) is gathered TILE_ROWS runs at a
+            // time, reading up to TILE_ROWS consecutive elements per column, `tw` columns into
+            // an L1 tile; the kernel then runs row by row over the tile. The result does not
+            // depend on the path.
             let (rlen, s2) = nest.second();
             let tmask = [false $(, st[$k].unsigned_abs() >= 16 && s2[$k] == 1)+];
             if tmask.contains(&true) && nest.inner_len() >= 16 && rlen >= 16 {
-                let tiles = rlen.div_ceil(TILE);
+                // Panels of TILE_ROWS runs, the first of each group shortened so that the later
+                // ones start on a cache line of the (first) gathered operand's columns when
+                // all its columns are whole lines apart: each column segment then reads
+                // whole lines only, where one line in five was read twice, by two panels
+                // far apart in time.
+                let first = {
+                    let (_, off0) = nest.row_start(0);
+                    let mut first = TILE_ROWS;
+                    let mut seen = false;
+                    $(if tmask[$k] && !seen {
+                        seen = true;
+                        let size = size_of::<$A>().max(1);
+                        let line = 64 / size;
+                        if line * size == 64 && line < TILE_ROWS && st[$k].unsigned_abs() % line == 0 {
+                            let h = $a.get().wrapping_offset(off0[$k]).align_offset(64);
+                            if h > 0 && h < line {
+                                first = h + TILE_ROWS - line;
+                            }
+                        }
+                    })+
+                    let _ = seen;
+                    first
+                };
+                let tiles = 1 + rlen.saturating_sub(first).div_ceil(TILE_ROWS);
+                // A pass over memory (not cache) gets longer tiles and fetches the next
+                // tile's rows and columns ahead; in cache, that bookkeeping (about 100
+                // instructions per run of 64 elements) only cost time: 256² `a + b.T` 12%.
+                let far = written >= super::STREAM_MIN_BYTES;
+                // columns per tile, the same for every operand
+                let tw = tile::tile_cols(size_of::<O>() $(.max(size_of::<$A>()))+, far);
+                // lines to fetch ahead per run, for the output and each operand read along
+                // the runs (unit stride)
+                let lines = |s: isize, size: usize| if s == 1 { (tw * size).div_ceil(64) } else { 0 };
+                let ahead = [lines(st[0], size_of::<O>()) $(, lines(st[$k], size_of::<$A>()))+];
+                // the first run (within its group) and the number of runs of panel q; a last
+                // panel of fewer than 8 runs (too few for the gather's transposed blocks)
+                // shares the runs of the two last panels evenly with the one before it
+                let start = |q: usize| if q == 0 { 0 } else { (first + (q - 1) * TILE_ROWS).min(rlen) };
+                let split_last = tiles >= 2 && rlen - start(tiles - 1) < 8;
+                let panel = |q: usize| {
+                    // start(tiles) is rlen: the last panel ends the group
+                    let (mut s, mut e) = (start(q), start(q + 1));
+                    if split_last && q + 2 >= tiles {
+                        let mid = start(tiles - 2) + (rlen - start(tiles - 2)) / 2;
+                        (s, e) = if q + 1 == tiles { (mid, rlen) } else { (s, mid) };
+                    }
+                    (s, e - s)
+                };
                 let panels = nest.rows() / rlen * tiles;
                 let per = panels.div_ceil(if tasks <= 1 { 1 } else { tasks * 4 }).max(1);
                 let len = nest.inner_len();
+                // Streaming: every output row of a panel starts the same distance `h` before
+                // a cache-line boundary when the rows are whole lines apart, and the tile's
+                // column ranges then start at h + k tw, so each segment but the row's first
+                // and last covers whole lines and streams them (no read for ownership of the
+                // output). A transposed `a + b.T`, 4096², alternating: see BENCHMARKS.md.
+                let line_elems = 64 / size_of::<O>().max(1);
+                let tile_stream =
+                    stream && line_elems * size_of::<O>() == 64 && s2[0].unsigned_abs() % line_elems == 0;
                 parallel::run(panels.div_ceil(per), tasks, &|c| {
-                    $(let mut $a = ($a.get(), BlockBuf::<$A>::new(), [[<$A as Element>::ZERO; TILE]; TILE]);)+
+                    $(let mut $a = ($a.get(), BlockBuf::<$A>::new(), [<$A as Element>::ZERO; TILE_COLS * TILE_ROWS]);)+
                     let mut obuf = [O::ZERO; BLOCK];
-                    for p in c * per..((c + 1) * per).min(panels) {
-                        let (_, off) = nest.row_start(p / tiles * rlen + p % tiles * TILE);
-                        let rows = (rlen - p % tiles * TILE).min(TILE);
-                        for c0 in (0..len).step_by(TILE) {
-                            let n = (len - c0).min(TILE);
+                    let mut panel_work = |s: Option<&Streamer>| for p in c * per..((c + 1) * per).min(panels) {
+                        let (r0, rows) = panel(p % tiles);
+                        let (_, off) = nest.row_start(p / tiles * rlen + r0);
+                        // the columns before the first line boundary of the panel's rows (all
+                        // rows alike, see `tile_stream`), then tw at a time
+                        let h = if s.is_some() { out_base.get().wrapping_offset(off[0]).align_offset(64).min(len) } else { 0 };
+                        // next-tile columns to prefetch per row, so that the rows cover them
+                        let share = tw.div_ceil(rows.max(1));
+                        let mut c0 = 0usize;
+                        while c0 < len {
+                            let n = if c0 < h { h - c0 } else { (len - c0).min(tw) };
                             $(if tmask[$k] {
-                                // SAFETY: rows p % tiles * TILE + r < rlen (r < rows) of the
+                                // SAFETY: rows r0 + r < rlen (r < rows) of the
                                 // nest's second axis (stride s2 = 1) and columns c0 + c < len
                                 // (c < n) of its innermost one, within the run group that
                                 // starts at `off`, are elements of operand k (the nest was
-                                // planned over it); n, rows <= TILE.
-                                unsafe { tile::gather(&mut $a.2, $a.0, off[$k], st[$k], c0, n, rows) };
+                                // planned over it); n <= tw <= TILE_COLS, rows <= TILE_ROWS.
+                                unsafe { tile::gather(&mut $a.2, $a.0, off[$k], st[$k], c0..c0 + n, rows, tw) };
                             })+
+                            // the elements of row 0 of this tile (the rows follow s2 apart)
+                            let mut at = off;
+                            for (k, a) in at.iter_mut().enumerate() {
+                                *a += c0 as isize * st[k];
+                            }
                             for ri in 0..rows {
-                                let mut at = off;
-                                for (k, a) in at.iter_mut().enumerate() {
-                                    *a += ri as isize * s2[k] + c0 as isize * st[k];
+                                if far {
+                                    // the next tile's segment of this run, for the operands
+                                    // read along it and the output (unless streamed): 64 runs
+                                    // apart, each on its own page, they get no help from the
+                                    // hardware prefetcher
+                                    if s.is_none() {
+                                        prefetch(out_base.get().wrapping_offset(at[0] + tw as isize), ahead[0]);
+                                    }
+                                    $(if !tmask[$k] { prefetch($a.0.wrapping_offset(at[$k] + tw as isize), ahead[$k]); })+
+                                    // and this row's share of the next tile's columns of each
+                                    // gathered operand (each column on a page of its own):
+                                    // the gather's own prefetch, 8 columns ahead, came too
+                                    // late for most of them (paired, 4096² `a + b.T`: 2.3-3.0x
+                                    // the contiguous case with it, 2.7-3.1x without)
+                                    let (lo, hi) = (c0 + n + ri * share, (c0 + n + (ri + 1) * share).min(c0 + n + tw).min(len));
+                                    $(if tmask[$k] {
+                                        for j in lo..hi {
+                                            prefetch($a.0.wrapping_offset(off[$k] + j as isize * st[$k]), (rows * size_of::<$A>()).div_ceil(64));
+                                        }
+                                    })+
                                 }
-                                // the next tile's segment of this run, for the operands read
-                                // along it and the output: 64 runs apart, each on its own page,
-                                // they get no help from the hardware prefetcher
-                                let ahead = |s: isize, size: usize| if s == 1 { (TILE * size).div_ceil(64) } else { 0 };
-                                prefetch(out_base.get().wrapping_offset(at[0] + TILE as isize), ahead(st[0], size_of::<O>()));
-                                $(if !tmask[$k] { prefetch($a.0.wrapping_offset(at[$k] + TILE as isize), ahead(st[$k], size_of::<$A>())); })+
-                                // and column ri of the next tile of each gathered operand (each
-                                // column on a page of its own): the gather's own prefetch, 8
-                                // columns ahead, came too late for most of them (paired, 4096²
-                                // `a + b.T`: 2.3-3.0x the contiguous case with it, 2.7-3.1x
-                                // without)
-                                $(if tmask[$k] && c0 + TILE + ri < len {
-                                    prefetch($a.0.wrapping_offset(off[$k] + (c0 + TILE + ri) as isize * st[$k]), (rows * size_of::<$A>()).div_ceil(64));
-                                })+
                                 // SAFETY: row ri of the tile is a run of the nest (as above);
                                 // its elements c0..c0 + n are elements of operand k; n <= BLOCK.
-                                let ins = ($(if tmask[$k] { &$a.2[ri][..n] } else { unsafe { read_block($a.0, &mut $a.1, at[$k], n, st[$k]) } },)+);
-                                run_kernel(&mut obuf, at[0], n, ins);
+                                let ins = ($(if tmask[$k] { &$a.2[ri * tw..][..n] } else { unsafe { read_block($a.0, &mut $a.1, at[$k], n, st[$k]) } },)+);
+                                match s {
+                                    Some(s) if c0 >= h => {
+                                        // SAFETY: streaming implies a unit output stride
+                                        // (`stream_output`), so the segment is n consecutive
+                                        // elements of `out`, exclusive to this task (as in
+                                        // `run_kernel`).
+                                        let o = unsafe { std::slice::from_raw_parts_mut(out_base.get().offset(at[0]), n) };
+                                        let ($($a,)+) = ins;
+                                        kernel(o, Some(s), $($a),+);
+                                    }
+                                    _ => run_kernel(&mut obuf, at[0], n, ins),
+                                }
+                                for (k, a) in at.iter_mut().enumerate() {
+                                    *a += s2[k];
+                                }
                             }
+                            c0 += n;
                         }
+                    };
+                    if tile_stream {
+                        // one store fence per task, when the streamer's scope ends
+                        mem::streaming(|s| panel_work(Some(s)));
+                    } else {
+                        panel_work(None);
                     }
                 });
                 return Ok(());
