@@ -11,10 +11,6 @@ use crate::view::{ArrayView, ArrayViewMut};
 use std::mem::size_of;
 use std::sync::{Mutex, OnceLock};
 
-/// Bytes ahead of the block it reduces that a single-output reduction over one unit-stride
-/// input fetches (see `process`).
-const RUN_AHEAD: usize = 4096;
-
 /// Most rows a vertical accumulation prefetches ahead of the one it reads.
 const AHEAD: usize = 8;
 
@@ -32,8 +28,12 @@ pub const VROWS: usize = 8;
 
 const _: () = assert!(VROWS <= GROUP && STRIP <= BLOCK);
 
-/// Bytes of short rows the `rows` path prefetches ahead of those it reduces (paired timing of
-/// row sums of 262144 x 64 f32: 70-73% of read bandwidth without, 86-92% with 4-16 KiB).
+/// Bytes of short rows the `rows` path prefetches ahead of those it reduces, when the rows are
+/// not adjacent in memory. Adjacent rows are one stream the hardware prefetcher follows: on
+/// the first machine measured, fetching them too took row sums of 262144 x 64 f32 from 70-73%
+/// of read bandwidth to 86-92%, but on its successor (1 MiB L2 per core, AVX-512, twice the
+/// bandwidth) it made them 1.75x slower (5.4-5.8 ms against 3.2-3.3 ms without), the
+/// prefetches waiting for fill buffers the hardware prefetcher already used.
 const ROWS_AHEAD: usize = 8192;
 
 /// Outputs per piece when a vertical pass over several blocks splits by outputs (a multiple
@@ -264,18 +264,9 @@ macro_rules! reduce_driver {
                         }
                         return;
                     }
-                    // one output over a long unit-stride input (`sum(x)`, `mean(x * x)`): the
-                    // block RUN_AHEAD bytes on is fetched while this one is reduced, as the
-                    // hardware prefetcher alone idles at the block ends (16M f32, alternating
-                    // in one process: `sum(x)` and `sum(x * x)` 5-13% faster; with two inputs,
-                    // as in `sum((x - y) * (x - y))`, 12-20% slower, so only one; every other
-                    // line only: slower than none)
-                    if $count == 1 && g == 1 && b1 - b0 > 1 {
-                        $(if st[$k - 1] == 1 {
-                            let ahead = (RUN_AHEAD / size_of::<$A>().max(1)) as isize;
-                            prefetch($a.0.wrapping_offset(ooff[$k] + off[$k - 1] + ahead), (n * size_of::<$A>()).div_ceil(64));
-                        })+
-                    }
+                    // (one output over a long unit-stride input, `sum(x)`, is not fetched ahead:
+                    // a prefetch 4 KiB ahead made `sum(x)` 5-13% faster on the first machine
+                    // measured and 1.2-2.5x slower on its successor, 16M f32)
                     for (jj, tree) in trees.iter_mut().enumerate().take(g) {
                         let j = (j0 + jj) as isize;
                         // SAFETY: `outer` and `inner` split the operand's own shape (kept and
@@ -360,10 +351,9 @@ macro_rules! reduce_driver {
                 inner.for_each_block(0, 1, |o, len, _, _| (off, n) = (o, len));
                 $(
                     let at = |jj: usize| ooff[$k] + (j0 + jj) as isize * ost[$k] + off[$k - 1];
-                    // short rows: fetch the rows ROWS_AHEAD bytes ahead of these (the hardware
-                    // prefetcher alone left the row sums of 64 f32 stalled on memory)
+                    // short rows apart in memory: fetch the rows ROWS_AHEAD bytes ahead of these
                     let row_bytes = n * size_of::<$A>();
-                    if is[$k - 1] == 1 && row_bytes <= ROWS_AHEAD / 8 {
+                    if is[$k - 1] == 1 && row_bytes <= ROWS_AHEAD / 8 && ost[$k] != n as isize {
                         let ahead = ROWS_AHEAD / row_bytes.max(1);
                         for jj in 0..g {
                             prefetch($a.0.wrapping_offset(at(jj + ahead)), row_bytes.div_ceil(64));
