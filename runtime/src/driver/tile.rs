@@ -21,8 +21,8 @@ pub(super) const TILE_ROWS: usize = 64;
 pub(super) const TILE_COLS: usize = 128;
 
 /// One tile: `tile[r * tw + c]` is element `c` of run `r`, for the pass's `tw` columns
-/// (rows packed: with the longest rows' stride, 64-element rows used half of every other
-/// 512-byte stretch and half the L1 sets, and a 256² `a + b.T` ran 25% slower).
+/// (rows packed: with the longest rows' stride, 64-element rows would use half of every
+/// 512-byte stretch and so half the L1 sets).
 pub(super) type Tile<A> = [A; TILE_ROWS * TILE_COLS];
 
 /// Elements per run of a pass's tiles when its widest element (output or operand) has
@@ -30,7 +30,8 @@ pub(super) type Tile<A> = [A; TILE_ROWS * TILE_COLS];
 /// (32 KiB) or 64 x 64 f64, 256 bytes otherwise. Against 256-byte runs, 4096² `a + b.T` ran
 /// 8-13% faster and 1024² about 10%, paired (1 KiB runs were slower again, and fewer runs,
 /// 32 or 48, slower still: each column of the transposed operand is then a shorter read on a
-/// page of its own); but 256², in cache, ran 12% slower, its 32 KiB tile filling L1.
+/// page of its own). An in-cache pass keeps the 16 KiB tile (64 x 64 f32), which leaves
+/// half of L1 to the rows of the other operands.
 pub(super) fn tile_cols(widest: usize, large: bool) -> usize {
     (if large { 512 } else { 256 } / widest.max(1)).clamp(16, TILE_COLS)
 }
