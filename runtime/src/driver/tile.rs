@@ -3,11 +3,11 @@
 //!
 //! A transposed operand is unit-stride across the runs of the pass and far-strided along them
 //! (a new page per element). The tiled path reads it along its contiguous direction, one
-//! column of the tile (up to `TILE_ROWS` consecutive elements) at a time, and writes the tile row by
-//! row. Loading one element per row of the tile and storing it with a scalar move is what the
-//! gather costs without transposes; with them, `L` columns of `L` elements are loaded as `L`
-//! vectors, transposed in registers and stored as `L` rows, so every load and store is a whole
-//! vector. Edges narrower than a block take the scalar path. The bits are moved, never
+//! column of the tile (up to `TILE_ROWS` consecutive elements) at a time, and writes the tile
+//! row by row. Loading one element per row of the tile and storing it with a scalar move is
+//! what the gather costs without transposes; with them, `L` columns of `L` elements are loaded
+//! as `L` vectors, transposed in registers and stored as `L` rows, so every load and store is a
+//! whole vector. Edges narrower than a block take the scalar path. The bits are moved, never
 //! converted, so the result does not depend on the path.
 
 use super::prefetch;
@@ -36,9 +36,9 @@ pub(super) fn tile_cols(widest: usize, large: bool) -> usize {
     (if large { 512 } else { 256 } / widest.max(1)).clamp(16, TILE_COLS)
 }
 
-/// Fills `tile[r * tw + c]` for `r < rows`, `c < n` with the element at `off + (c0 + c) * st + r`
-/// of `base`: columns `cols = c0..c0 + n` (unit stride along a column), `st` apart. Prefetches
-/// the column 8 ahead of each one it reads.
+/// Fills `tile[r * tw + c]` for `r < rows`, `c < n` with the element at
+/// `off + (c0 + c) * st + r` of `base`: columns `cols = c0..c0 + n` (unit stride along a
+/// column), `st` apart. Prefetches the column 8 ahead of each one it reads.
 ///
 /// # Safety
 ///
