@@ -232,6 +232,23 @@ fn prefetch<T>(p: *const T, lines: usize) {
     let _ = (p, lines);
 }
 
+/// As [`prefetch`], into the L2 cache only (`prefetcht1`): for data needed a while later, so
+/// that the fetch does not hold one of L1's few miss buffers until it arrives. The transposed
+/// tiles fetch the next tile this way: 4096² `a + b.T` 15.1-15.3 -> 12.1-12.5 ms (one thread,
+/// alternating in one process; the machine of BENCHMARKS.md's eighth session).
+#[inline(always)]
+fn prefetch_l2<T>(p: *const T, lines: usize) {
+    #[cfg(target_arch = "x86_64")]
+    for l in 0..lines {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T1};
+        // SAFETY: as in `prefetch`: a hint that reads nothing architecturally and cannot
+        // fault, whatever the address (the pointer is only computed, never dereferenced).
+        unsafe { _mm_prefetch::<_MM_HINT_T1>(p.cast::<i8>().wrapping_add(l * 64)) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (p, lines);
+}
+
 /// Whether a write-only pass should stream its output (see the module docs).
 fn stream_output<O: Element>(elements: usize, inner_len: usize, inner_stride: isize) -> bool {
     inner_stride == 1
