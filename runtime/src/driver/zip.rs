@@ -12,6 +12,11 @@ use crate::view::{ArrayView, ArrayViewMut};
 use array_expr_kernels::mem::{self, Streamer};
 use std::mem::size_of;
 
+/// How many tiles ahead a tiled pass over memory fetches its rows and columns (into L2): two
+/// tiles on, 4096² `a + b.T` ran 12.0-12.6 ms against 13.2-13.9 one tile on, and 12.4-12.7 three
+/// tiles on (one thread, alternating in one process).
+const FETCH_TILES: usize = 2;
+
 /// Bytes of the widest vector a kernel stores (`f32x8`, `f64x4`, `i32x8`, ...): a block whose
 /// output starts on this boundary streams every whole vector (see [`Streamer::store`]).
 const VECTOR_BYTES: usize = 32;
@@ -281,22 +286,23 @@ macro_rules! zip_driver {
                             }
                             for ri in 0..rows {
                                 if far {
-                                    // the next tile's segment of this run, for the operands
-                                    // read along it and the output (unless streamed): 64 runs
-                                    // apart, each on its own page, they get no help from the
-                                    // hardware prefetcher. Into L2: into L1, the fetches held
-                                    // its miss buffers and the loads waited for them (4096²
-                                    // `a + b.T` 15.1-15.3 ms against 12.1-12.5 into L2).
+                                    // this run's segment FETCH_TILES tiles on, for the
+                                    // operands read along it and the output (unless
+                                    // streamed): 64 runs apart, each on its own page, they
+                                    // get no help from the hardware prefetcher. Into L2: into
+                                    // L1, the fetches held its miss buffers and the loads
+                                    // waited for them (4096² `a + b.T` 15.1-15.3 ms against
+                                    // 12.1-12.5 into L2, one tile ahead).
                                     if s.is_none() {
-                                        prefetch_l2(out_base.get().wrapping_offset(at[0] + tw as isize), ahead[0]);
+                                        prefetch_l2(out_base.get().wrapping_offset(at[0] + (FETCH_TILES * tw) as isize), ahead[0]);
                                     }
-                                    $(if !tmask[$k] { prefetch_l2($a.0.wrapping_offset(at[$k] + tw as isize), ahead[$k]); })+
-                                    // and this row's share of the next tile's columns of each
-                                    // gathered operand (each column on a page of its own):
-                                    // the gather's own prefetch, 8 columns ahead, came too
-                                    // late for most of them (paired, 4096² `a + b.T`: 2.3-3.0x
-                                    // the contiguous case with it, 2.7-3.1x without)
-                                    let (lo, hi) = (c0 + n + ri * share, (c0 + n + (ri + 1) * share).min(c0 + n + tw).min(len));
+                                    $(if !tmask[$k] { prefetch_l2($a.0.wrapping_offset(at[$k] + (FETCH_TILES * tw) as isize), ahead[$k]); })+
+                                    // and this row's share of that tile's columns of each
+                                    // gathered operand (each column on a page of its own; a
+                                    // fetch 8 columns ahead inside the gather came too late
+                                    // for most of them)
+                                    let from = c0 + n + (FETCH_TILES - 1) * tw;
+                                    let (lo, hi) = (from + ri * share, (from + (ri + 1) * share).min(from + tw).min(len));
                                     $(if tmask[$k] {
                                         for j in lo..hi {
                                             prefetch_l2($a.0.wrapping_offset(off[$k] + j as isize * st[$k]), (rows * size_of::<$A>()).div_ceil(64));
