@@ -357,6 +357,33 @@ pub fn vector_offset<T: SimdElem>(out: &[T]) -> usize {
     out.as_ptr().align_offset((T::LANES * core::mem::size_of::<T>()).max(1))
 }
 
+/// Asks for the cache line holding `s[i]` to be fetched into L2 (`prefetcht1`), for a read a
+/// few KiB later: a hint, so an `i` past the end of `s` is harmless (nothing is read). A no-op
+/// off x86-64 and with `force-scalar`. Generated vector loops over memory call it for the
+/// arrays they stream when a row vector is read again for every row beside them (see the
+/// macro's `fetch_ahead_operands`).
+///
+/// # Examples
+/// ```
+/// use array_expr_kernels::mem::prefetch_l2;
+/// let x = vec![1.0f32; 4096];
+/// prefetch_l2(&x, 1024);
+/// prefetch_l2(&x, 1 << 40); // far past the end: still only a hint
+/// ```
+#[inline(always)]
+pub fn prefetch_l2<T>(s: &[T], i: usize) {
+    #[cfg(all(target_arch = "x86_64", not(feature = "force-scalar")))]
+    // SAFETY: a prefetch reads nothing architecturally and cannot fault, whatever the address;
+    // the pointer is computed with wrapping arithmetic and never dereferenced. SSE is baseline
+    // on x86-64.
+    unsafe {
+        use core::arch::x86_64::{_mm_prefetch, _MM_HINT_T1};
+        _mm_prefetch::<_MM_HINT_T1>(s.as_ptr().wrapping_add(i).cast::<i8>());
+    }
+    #[cfg(not(all(target_arch = "x86_64", not(feature = "force-scalar"))))]
+    let _ = (s, i);
+}
+
 /// Whether this build writes with streaming stores (x86-64 without `force-scalar`).
 const STREAMS: bool = cfg!(all(target_arch = "x86_64", not(feature = "force-scalar")));
 

@@ -636,6 +636,25 @@ mod signature_tests {
     }
 
     #[test]
+    fn passes_beside_row_vectors_fetch_their_streamed_inputs_ahead() {
+        // x streams beside the row vectors w and b: its loop fetches it ahead, on the
+        // streaming path only; neither w and b (in cache) nor passes without a row vector do
+        let affine = expanded("fn a(x: f32[n, m], w: f32[m], b: f32[m]) -> f32[n, m] { x * w + b }");
+        assert!(affine.contains("let __ae_pf = __ae_s . is_some () ;"), "{affine}");
+        assert_eq!(affine.matches("mem :: prefetch_l2 (").count(), 1, "{affine}");
+        assert!(affine.contains("mem :: prefetch_l2 (__ae_i0 ,"), "{affine}");
+        for src in [
+            "fn t(x: f32[n], y: f32[n]) -> f32[n] { x + y * 2.0 }",
+            "fn m(x: f32[n, m], y: f32[n, m]) -> f32[n, m] { x * y }",
+            "fn o(x: f32[n], y: f32[m]) -> f32[n, m] { x[:, newaxis] * y }",
+            "fn q(mut x: f32[n, m], w: f32[m]) { x *= w }",
+        ] {
+            let out = expanded(src);
+            assert!(!out.contains("prefetch_l2"), "{src}: {out}");
+        }
+    }
+
+    #[test]
     fn every_named_kernel_gets_its_signature_constant() {
         let out = expanded("pub fn affine(x: f32[n, 3], s: f32, acc: f64[n]) -> f32[n, 3] { x * s + acc[:, newaxis] as f32 }");
         assert!(out.contains("pub const AFFINE_SIGNATURE :"), "{out}");
