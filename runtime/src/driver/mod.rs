@@ -221,15 +221,7 @@ fn footprint<T, const D: usize>(v: &ArrayView<'_, T, D>) -> usize {
 /// help from the hardware prefetcher, so the drivers fetch a few rows ahead themselves.
 #[inline(always)]
 fn prefetch<T>(p: *const T, lines: usize) {
-    #[cfg(target_arch = "x86_64")]
-    for l in 0..lines {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        // SAFETY: a prefetch reads nothing architecturally and cannot fault: any address,
-        // valid or not, is allowed (the pointer is only computed, never dereferenced).
-        unsafe { _mm_prefetch::<_MM_HINT_T0>(p.cast::<i8>().wrapping_add(l * 64)) };
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = (p, lines);
+    fetch_lines(p, lines, false);
 }
 
 /// As [`prefetch`], into the L2 cache only (`prefetcht1`): for data needed a while later, so
@@ -238,15 +230,28 @@ fn prefetch<T>(p: *const T, lines: usize) {
 /// alternating in one process; the machine of BENCHMARKS.md's eighth session).
 #[inline(always)]
 fn prefetch_l2<T>(p: *const T, lines: usize) {
+    fetch_lines(p, lines, true);
+}
+
+/// `prefetcht0` (into L1) or, with `l2`, `prefetcht1` for `lines` lines from `p` on.
+#[inline(always)]
+fn fetch_lines<T>(p: *const T, lines: usize, l2: bool) {
     #[cfg(target_arch = "x86_64")]
     for l in 0..lines {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T1};
-        // SAFETY: as in `prefetch`: a hint that reads nothing architecturally and cannot
-        // fault, whatever the address (the pointer is only computed, never dereferenced).
-        unsafe { _mm_prefetch::<_MM_HINT_T1>(p.cast::<i8>().wrapping_add(l * 64)) };
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0, _MM_HINT_T1};
+        let at = p.cast::<i8>().wrapping_add(l * 64);
+        // SAFETY: a prefetch reads nothing architecturally and cannot fault: any address,
+        // valid or not, is allowed (the pointer is only computed, never dereferenced).
+        unsafe {
+            if l2 {
+                _mm_prefetch::<_MM_HINT_T1>(at)
+            } else {
+                _mm_prefetch::<_MM_HINT_T0>(at)
+            }
+        };
     }
     #[cfg(not(target_arch = "x86_64"))]
-    let _ = (p, lines);
+    let _ = (p, lines, l2);
 }
 
 /// Whether a write-only pass should stream its output (see the module docs).
