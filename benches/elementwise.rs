@@ -233,8 +233,10 @@ fn cast_group(c: &mut Criterion, p: &mut Probe) {
     g.finish();
 }
 
-/// The allocating call against `_into`: a fresh 64 MiB output per call (page faults and the
-/// unmapping on drop included, as a loop calling it pays them).
+/// The allocating call against `_into`: a 64 MiB output per call, dropped after it. `ours`
+/// takes the buffer the previous call dropped from the output pool (array_expr::alloc), as a
+/// loop calling it does; `ours_unpooled` turns the pool off, so each call gets fresh pages
+/// (page faults, the kernel's zeroing and the unmapping on drop included).
 fn alloc_group(c: &mut Criterion, p: &mut Probe) {
     let (b, cc, s) = (uniform(N, -1.0, 1.0, 12), uniform(N, -1.0, 1.0, 13), 3.0f32);
     let want = hand::triad_alloc(&b, &cc, s);
@@ -249,6 +251,9 @@ fn alloc_group(c: &mut Criterion, p: &mut Probe) {
     let mut g = support::group(c, "alloc_vs_into");
     p.triad(&mut g);
     bench(&mut g, "ours", bytes, || triad(&b, &cc, s).unwrap());
+    let pooled = array_expr::alloc::set_pool_limit(0);
+    bench(&mut g, "ours_unpooled", bytes, || triad(&b, &cc, s).unwrap());
+    array_expr::alloc::set_pool_limit(pooled);
     bench(&mut g, "ours_into", bytes, || triad_into(&b, &cc, s, &mut out).unwrap());
     bench(&mut g, "hand_alloc", bytes, || hand::triad_alloc(&b, &cc, s));
     bench(&mut g, "hand_into", bytes, || hand::triad(&mut out, &b, &cc, s));

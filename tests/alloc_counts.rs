@@ -1,10 +1,12 @@
 //! The allocation guarantee, measured with a counting global allocator: a fused kernel's
 //! `_into` form allocates nothing, the allocating form allocates only its output, and a
-//! multi-pass kernel allocates only reduced-shape temporaries.
+//! multi-pass kernel allocates only reduced-shape temporaries. Large outputs come from the
+//! output pool when a dropped array left a buffer of their size there.
 
 use array_expr::{array_expr, Array};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
+use std::sync::{Mutex, MutexGuard};
 
 struct Counting;
 
@@ -106,4 +108,127 @@ fn gemm_epilogue_runs_in_place_on_the_output() {
     // fused bias + ReLU epilogue adds nothing to them (no n x h temporary)
     let bare = count(|| array_expr::gemm::matmul_into(&x.view(), &w.view(), &mut out.view_mut()).unwrap());
     assert_eq!(fused, bare);
+}
+
+array_expr! {
+    fn scale_shift(x: f32[n, m], s: f32) -> f32[n, m] {
+        x * s + 1.0
+    }
+
+    fn rounded(x: f32[n, m]) -> i32[n, m] {
+        x as i32
+    }
+
+    fn positive(x: f32[n, m]) -> bool[n, m] {
+        x > 0.0
+    }
+
+    fn shift_and_mask(x: f32[n, m]) -> (f32[n, m], f32[n, m]) {
+        (x + 1.0, x - 1.0)
+    }
+}
+
+/// The output pool is process-wide: the tests that watch it take turns.
+fn pool_lock() -> MutexGuard<'static, ()> {
+    static TURN: Mutex<()> = Mutex::new(());
+    TURN.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// [`count`] with the passes on this thread (a parallel pass allocates its task handles).
+fn count_one_thread(f: impl FnOnce()) -> (usize, usize) {
+    array_expr::parallel::with_threads(1, || count(f))
+}
+
+/// 1024 x 1100 f32: 4.3 MiB, over the pool's minimum.
+const BIG: [usize; 2] = [1024, 1100];
+
+fn big_input(seed: u64) -> Array<f32, 2> {
+    Array::<f32, 2>::random_uniform(BIG, seed, -4.0, 4.0)
+}
+
+#[test]
+fn large_outputs_reuse_dropped_buffers_without_allocating() {
+    let _turn = pool_lock();
+    array_expr::alloc::trim_pool();
+    let x = big_input(5);
+    let want: Vec<f32> = x.to_vec().iter().map(|v| v * 3.0 + 1.0).collect();
+    // a user's array full of NaN is dropped: its buffer goes to the pool
+    let garbage = Array::<f32, 2>::full(BIG, f32::NAN);
+    let garbage_ptr = garbage.as_slice_memory_order().as_ptr();
+    drop(garbage);
+    let stats = array_expr::alloc::pool_stats();
+    assert_eq!((stats.buffers, stats.retained_bytes), (1, BIG[0] * BIG[1] * 4));
+    let mut first = None;
+    let (allocs, _) = count_one_thread(|| first = Some(scale_shift(&x, 3.0).unwrap()));
+    let first = first.unwrap();
+    assert_eq!(allocs, 0, "the output is the pooled buffer: no allocation");
+    assert_eq!(first.as_slice_memory_order().as_ptr(), garbage_ptr);
+    assert_eq!(first.to_vec(), want, "every stale NaN is overwritten");
+    assert_eq!(array_expr::alloc::pool_stats().buffers, 0);
+    drop(first);
+    // the same again through a pooled buffer of another element type of the same size
+    let mut ints = None;
+    let (allocs, _) = count_one_thread(|| ints = Some(rounded(&x).unwrap()));
+    assert_eq!(allocs, 0);
+    let want_ints: Vec<i32> = x.to_vec().iter().map(|&v| v as i32).collect();
+    assert_eq!(ints.unwrap().to_vec(), want_ints);
+}
+
+#[test]
+fn the_pool_respects_its_limit_and_can_be_turned_off() {
+    let _turn = pool_lock();
+    array_expr::alloc::trim_pool();
+    let x = big_input(6);
+    let bytes = BIG[0] * BIG[1] * 4;
+    let before = array_expr::alloc::set_pool_limit(2 * bytes + bytes / 2);
+    let outs: Vec<_> = (0..3).map(|_| scale_shift(&x, 2.0).unwrap()).collect();
+    drop(outs);
+    let stats = array_expr::alloc::pool_stats();
+    assert_eq!((stats.buffers, stats.retained_bytes), (2, 2 * bytes), "the oldest was freed");
+    // no pool: a fresh zeroed output (one allocation of its size), nothing kept on drop
+    array_expr::alloc::set_pool_limit(0);
+    assert_eq!(array_expr::alloc::pool_stats().buffers, 0, "lowering the limit frees");
+    let fresh_before = array_expr::alloc::pool_stats().fresh;
+    let (allocs, got) = count_one_thread(|| drop(scale_shift(&x, 2.0).unwrap()));
+    assert_eq!((allocs, got), (1, bytes));
+    assert_eq!(array_expr::alloc::pool_stats().fresh, fresh_before + 1);
+    assert_eq!(array_expr::alloc::pool_stats().buffers, 0);
+    array_expr::alloc::set_pool_limit(before);
+    // small buffers never enter it
+    drop(Array::<f32, 2>::zeros([100, 100]));
+    assert_eq!(array_expr::alloc::pool_stats().buffers, 0);
+}
+
+#[test]
+fn bool_outputs_take_fresh_memory_and_multi_output_kernels_reuse() {
+    let _turn = pool_lock();
+    array_expr::alloc::trim_pool();
+    let x = big_input(7);
+    // bool has invalid bit patterns, so a bool output never takes stale bytes, even from a
+    // buffer of its size and alignment (an i8 array of 7s)
+    let mask_shape = [BIG[0] * 4, BIG[1]];
+    drop(Array::<i8, 2>::full(mask_shape, 7));
+    assert_eq!(array_expr::alloc::pool_stats().buffers, 1);
+    let big_mask = Array::<f32, 2>::random_uniform(mask_shape, 8, -1.0, 1.0);
+    let mut mask = None;
+    let (allocs, _) = count_one_thread(|| mask = Some(positive(&big_mask).unwrap()));
+    assert_eq!(allocs, 1, "a fresh buffer for the mask");
+    let want_mask: Vec<bool> = big_mask.to_vec().iter().map(|&v| v > 0.0).collect();
+    assert_eq!(mask.unwrap().to_vec(), want_mask);
+    // two dropped f32 buffers serve both outputs of a multi-output kernel
+    array_expr::alloc::trim_pool();
+    drop(Array::<f32, 2>::full(BIG, f32::INFINITY));
+    drop(Array::<f32, 2>::full(BIG, -7.0));
+    let mut pair = None;
+    let (allocs, _) = count_one_thread(|| pair = Some(shift_and_mask(&x).unwrap()));
+    assert_eq!(allocs, 0);
+    let (plus, minus) = pair.unwrap();
+    assert_eq!(plus.to_vec(), x.to_vec().iter().map(|v| v + 1.0).collect::<Vec<_>>());
+    assert_eq!(minus.to_vec(), x.to_vec().iter().map(|v| v - 1.0).collect::<Vec<_>>());
+    // the inline form too
+    drop((plus, minus));
+    let mut half = None;
+    let (allocs, _) = count_one_thread(|| half = Some(array_expr!((x: f32[n, m]) => x * 0.5).unwrap()));
+    assert_eq!(allocs, 0);
+    assert_eq!(half.unwrap().to_vec(), x.to_vec().iter().map(|v| v * 0.5).collect::<Vec<_>>());
 }

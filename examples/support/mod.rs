@@ -7,6 +7,9 @@
 //! bytes, runs a closure and reports how far above that starting point the heap went, so
 //! inputs allocated earlier are not counted and every temporary and output made inside is.
 //! Memory-mapped files and thread stacks are not heap allocations and are not counted.
+//! [`measure`] empties array-expr's output pool first (`array_expr::alloc::trim_pool`): a
+//! buffer kept from an earlier run would otherwise serve this run's output without showing in
+//! its peak, and its time would not include the first touch of fresh pages.
 
 // Each example uses a subset of these helpers.
 #![allow(dead_code)]
@@ -96,6 +99,7 @@ pub(crate) struct Run<T> {
 
 /// Runs `f` once, timing it and measuring the peak heap bytes it adds.
 pub(crate) fn measure<T, E>(f: impl FnOnce() -> Result<T, E>) -> Result<Run<T>, E> {
+    array_expr::alloc::trim_pool();
     let base = live_bytes();
     PEAK.store(base, Ordering::Relaxed);
     let t = Instant::now();

@@ -468,8 +468,7 @@ fn emit_kernel(k: &KernelFn, ret: &TypeDecl, typed: &Typed, syms: &[String]) -> 
         #vis fn #name<'__ae>(#(#params),*) -> ::core::result::Result<#ret_t, ::array_expr::Error> {
             #count
             #bind
-            let mut __ae_out = #rt::runtime::diagnostics::alloc_counted::<#ty, #rank>(#shape_e, false)?;
-            let __ae_fresh = #rt::runtime::driver::fresh_outputs();
+            let (mut __ae_out, __ae_fresh) = #rt::runtime::diagnostics::alloc_output::<#ty, #rank>(#shape_e)?;
             #imp(#(#args,)* __ae_out.view_mut())?;
             #result
         }
@@ -492,7 +491,8 @@ fn emit_multi_kernel(k: &KernelFn, ret: &TypeDecl, typed: &Typed, syms: &[String
         let ty = dtype_tokens(r.dtype);
         let rank = r.dims.as_ref().map_or(0, |d| d.len());
         let shape_e = em.shape_expr(&r.shape());
-        quote!(let mut #o = #rt::runtime::diagnostics::alloc_counted::<#ty, #rank>(#shape_e, false)?;)
+        let fresh = format_ident!("{}_fresh", o);
+        quote!(let (mut #o, #fresh) = #rt::runtime::diagnostics::alloc_output::<#ty, #rank>(#shape_e)?;)
     });
     let (body, records) = body_into_many(
         typed,
@@ -548,7 +548,6 @@ fn emit_multi_kernel(k: &KernelFn, ret: &TypeDecl, typed: &Typed, syms: &[String
             #count
             #bind
             #(#allocs)*
-            let __ae_fresh = #rt::runtime::driver::fresh_outputs();
             #body
             ::core::result::Result::Ok((#(#values),*))
         }
@@ -594,8 +593,7 @@ fn expand_inline(inl: &Inline) -> TokenStream {
             let __ae_f = || -> ::core::result::Result<#ret_t, ::array_expr::Error> {
             #count
             #bind
-            let mut __ae_out = #rt::runtime::diagnostics::alloc_counted::<#ty, #rank>(#shape_e, false)?;
-            let __ae_fresh = #rt::runtime::driver::fresh_outputs();
+            let (mut __ae_out, __ae_fresh) = #rt::runtime::diagnostics::alloc_output::<#ty, #rank>(#shape_e)?;
             #body
             #result
         };

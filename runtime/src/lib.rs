@@ -53,7 +53,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)
 )]
 
-mod alloc;
+pub mod alloc;
 pub mod array;
 pub mod cow;
 // driver.rs, gemm.rs and diagnostics.rs (and parallel.rs when it lands) are being rewritten by

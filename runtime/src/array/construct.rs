@@ -133,6 +133,15 @@ impl<T: Element, const D: usize> Array<T, D> {
         Self::from_shape_vec(shape, data.to_vec())
     }
 
+    /// A kernel's output of `shape`, C order, whose every element the kernel is about to
+    /// write: a pooled buffer when one fits (stale values, see [`crate::alloc`]), else zeroed
+    /// memory. The flag says whether the buffer is fresh.
+    pub(crate) fn try_output(shape: [usize; D]) -> Result<(Self, bool)> {
+        let n = layout::checked_len("shape", &shape, std::mem::size_of::<T>())?;
+        let (data, fresh) = crate::alloc::output(n);
+        Ok((Self::from_vec_unchecked(data, shape, Order::C), fresh))
+    }
+
     pub(super) fn from_vec_unchecked(data: Vec<T>, shape: [usize; D], order: Order) -> Self {
         let strides = layout::contiguous_strides(shape, order);
         Array { data, geom: Geometry { shape, strides } }

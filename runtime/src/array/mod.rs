@@ -27,8 +27,22 @@ use crate::view::{ArrayView, ArrayViewMut};
 /// ```
 #[derive(Clone)]
 pub struct Array<T, const D: usize> {
+    // Every constructor requires `T: Element`: the output pool relies on it (see `Drop`).
     data: Vec<T>,
     geom: Geometry<D>,
+}
+
+/// A large buffer goes to the output pool (see [`crate::alloc`]), where the next kernel output
+/// of its size takes it without new page faults; anything else is freed.
+impl<T, const D: usize> Drop for Array<T, D> {
+    fn drop(&mut self) {
+        let data = std::mem::take(&mut self.data);
+        // SAFETY: `T` is an `Element`: the fields are private to this module and its children,
+        // and the only struct literals (`from_vec_unchecked` and `from_vec` in construct.rs,
+        // `into_shape` here) are in `impl<T: Element ..>` blocks, so no `Array` of another
+        // element type can exist.
+        unsafe { crate::alloc::recycle(data) }
+    }
 }
 
 impl<T: Element, const D: usize> Array<T, D> {
@@ -256,7 +270,7 @@ impl<T: Element, const D: usize> Array<T, D> {
     /// assert_eq!(a.into_reversed_axes().into_raw_vec(), (vec![1, 2, 3, 4], Some(Order::F)));
     /// # Ok::<(), array_expr_runtime::Error>(())
     /// ```
-    pub fn into_raw_vec(self) -> (Vec<T>, Option<Order>) {
+    pub fn into_raw_vec(mut self) -> (Vec<T>, Option<Order>) {
         let order = if self.is_c_contiguous() {
             Some(Order::C)
         } else if self.is_f_contiguous() {
@@ -264,7 +278,7 @@ impl<T: Element, const D: usize> Array<T, D> {
         } else {
             None
         };
-        (self.data, order)
+        (std::mem::take(&mut self.data), order)
     }
 
     /// The transpose as a view (axes reversed).
@@ -333,9 +347,9 @@ impl<T: Element, const D: usize> Array<T, D> {
     /// assert!(m.into_shape([4, 2], Order::C).is_err()); // 6 elements do not make 4 x 2
     /// # Ok::<(), array_expr_runtime::Error>(())
     /// ```
-    pub fn into_shape<const E: usize>(self, shape: [usize; E], order: Order) -> Result<Array<T, E>> {
+    pub fn into_shape<const E: usize>(mut self, shape: [usize; E], order: Order) -> Result<Array<T, E>> {
         let g = self.geom.reshape(shape, order)?;
-        Ok(Array { data: self.data, geom: g })
+        Ok(Array { data: std::mem::take(&mut self.data), geom: g })
     }
 
     /// A report of shape, strides and flags (this array owns its data).

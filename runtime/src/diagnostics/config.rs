@@ -79,6 +79,9 @@ pub struct Config {
     pub rayon_threads: usize,
     /// Whether large write-only passes use streaming stores.
     pub streaming_stores: bool,
+    /// The output pool: its limit, what it holds, how often it served an output
+    /// ([`crate::alloc`]).
+    pub output_pool: crate::alloc::PoolStats,
     /// Whether counters are on.
     pub counters: bool,
     /// `ARRAY_EXPR_NUM_THREADS` and the other libraries' thread variables, with their values
@@ -103,8 +106,11 @@ pub struct Config {
 /// ```
 pub fn show_config() -> Config {
     let (simd_cpu, cpu_features) = cpu_simd();
-    let env: Vec<(&'static str, Option<String>)> =
-        std::iter::once(parallel::ENV_VAR).chain(OTHER_VARS).map(|v| (v, std::env::var(v).ok())).collect();
+    let env: Vec<(&'static str, Option<String>)> = std::iter::once(parallel::ENV_VAR)
+        .chain(OTHER_VARS)
+        .chain([crate::alloc::POOL_ENV_VAR])
+        .map(|v| (v, std::env::var(v).ok()))
+        .collect();
     let var = |name: &str| env.iter().find(|e| e.0 == name).and_then(|e| e.1.as_deref());
     let machine_threads = parallel::machine_threads();
     let rayon_threads = positive(var("RAYON_NUM_THREADS")).unwrap_or(machine_threads);
@@ -121,6 +127,7 @@ pub fn show_config() -> Config {
         machine_threads,
         rayon_threads,
         streaming_stores: crate::driver::streaming_stores(),
+        output_pool: crate::alloc::pool_stats(),
         counters: super::counters_enabled(),
         env,
         warnings: Vec::new(),
@@ -144,6 +151,13 @@ fn warnings(c: &Config) -> Vec<String> {
         ));
     }
     let var = |name: &str| c.env.iter().find(|e| e.0 == name).and_then(|e| e.1.clone());
+    let pool_var = crate::alloc::POOL_ENV_VAR;
+    if let Some(v) = var(pool_var).filter(|v| crate::alloc::parse_bytes(v).is_none()) {
+        w.push(format!(
+            "{pool_var}={v:?} is not a byte count (digits with an optional K, M or G) and is ignored: the output pool keeps up to {} MiB",
+            c.output_pool.limit >> 20
+        ));
+    }
     if let Some(v) = var(parallel::ENV_VAR).filter(|v| positive(Some(v)).is_none()) {
         w.push(format!("{}={v:?} is not a positive integer and is ignored", parallel::ENV_VAR));
     }
@@ -198,6 +212,10 @@ impl Config {
             ("threads.rayon_pool", self.rayon_threads.to_string()),
             ("threads.nested", "single-threaded inside a rayon worker".to_string()),
             ("streaming_stores", self.streaming_stores.to_string()),
+            ("output_pool.limit_bytes", self.output_pool.limit.to_string()),
+            ("output_pool.retained_bytes", self.output_pool.retained_bytes.to_string()),
+            ("output_pool.reused", self.output_pool.reused.to_string()),
+            ("output_pool.fresh", self.output_pool.fresh.to_string()),
             ("counters", self.counters.to_string()),
         ]
         .into_iter()
@@ -276,6 +294,21 @@ impl fmt::Display for Config {
             crate::driver::STREAM_MIN_BYTES >> 20,
             crate::driver::STREAM_RW_MIN_BYTES >> 20
         )?;
+        let p = self.output_pool;
+        if p.limit == 0 {
+            writeln!(f, "  output pool       : off (every large kernel output is fresh memory)")?;
+        } else {
+            writeln!(
+                f,
+                "  output pool       : keeps up to {} MiB of dropped arrays >= {} MiB for kernel outputs; holds {} MiB in {} buffers; {} outputs reused one, {} took fresh memory",
+                p.limit >> 20,
+                crate::alloc::POOL_MIN_BYTES >> 20,
+                p.retained_bytes >> 20,
+                p.buffers,
+                p.reused,
+                p.fresh
+            )?;
+        }
         writeln!(f, "  counters          : {}", on(self.counters))?;
         for (k, v) in &self.env {
             writeln!(f, "  env {k:<22}: {}", v.as_deref().unwrap_or("(unset)"))?;

@@ -436,6 +436,33 @@ pub fn counters_csv() -> String {
     s
 }
 
+/// The output of a kernel's allocating form, counted like [`alloc_counted`]: a buffer from the
+/// output pool when one of its size is there (see [`crate::alloc`]; its stale values are all
+/// overwritten by the kernel, which writes every element), else fresh zeroed memory. The guard
+/// marks fresh outputs for the drivers ([`crate::driver::fresh_outputs`]); drop it after the
+/// kernel's passes. Generated code calls it.
+///
+/// # Examples
+///
+/// ```
+/// use array_expr_runtime::diagnostics::alloc_output;
+/// let (mut out, _fresh) = alloc_output::<f32, 2>([4, 8])?;
+/// out.view_mut().fill(1.0); // a kernel writes every element
+/// assert_eq!(out.shape(), [4, 8]);
+/// # Ok::<(), array_expr_runtime::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// [`ErrorKind::Overflow`](crate::ErrorKind::Overflow) when the array's size overflows.
+pub fn alloc_output<T: crate::Element, const D: usize>(
+    shape: [usize; D],
+) -> crate::Result<(crate::Array<T, D>, crate::driver::FreshOutputs)> {
+    let (a, fresh) = crate::Array::try_output(shape)?;
+    record_allocation(a.len() * std::mem::size_of::<T>(), false);
+    Ok((a, crate::driver::fresh_outputs_if(fresh)))
+}
+
 /// A zero-filled array allocated by a kernel (its output, or with `temporary` a temporary of
 /// its plan), counted in the kernel's and the global counters. Generated code calls it.
 ///

@@ -151,7 +151,22 @@ thread_local! {
 /// assert!(!writing_fresh_outputs());
 /// ```
 pub fn fresh_outputs() -> FreshOutputs {
-    FreshOutputs { prev: FRESH.with(|f| f.replace(true)) }
+    fresh_outputs_if(true)
+}
+
+/// Like [`fresh_outputs`] when `fresh`; otherwise a guard that changes nothing (an output
+/// reused from the pool has its pages mapped, and is written like an `_into` output).
+///
+/// # Examples
+///
+/// ```
+/// use array_expr_runtime::driver::{fresh_outputs_if, writing_fresh_outputs};
+/// let reused = fresh_outputs_if(false);
+/// assert!(!writing_fresh_outputs());
+/// drop(reused);
+/// ```
+pub fn fresh_outputs_if(fresh: bool) -> FreshOutputs {
+    FreshOutputs { prev: FRESH.with(|f| f.replace(fresh || f.get())) }
 }
 
 /// Whether this thread is inside a [`fresh_outputs`] scope.

@@ -125,7 +125,9 @@ pub fn matmul<T: GemmElement>(a: &ArrayView<'_, T, 2>, b: &ArrayView<'_, T, 2>) 
     let [m, _] = a.shape();
     let [_, n] = b.shape();
     check_inner("matmul", a, b)?;
-    let mut out = Array::try_full([m, n], T::ZERO)?;
+    // beta = 0: the output is written, never read, so a pooled buffer's stale values do not
+    // matter (see crate::alloc)
+    let (mut out, _) = Array::try_output([m, n])?;
     gemm_checked(T::ONE, a, b, T::ZERO, &mut out.view_mut())?;
     Ok(out)
 }
