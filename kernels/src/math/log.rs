@@ -40,10 +40,9 @@ impl LogConsts for wide::f32x8 {
             -0.11479733846637635,
             0.06971611471451178,
         ];
+        // f + f^2 (f P(f) - 1/2): two fused steps after the polynomial
         let f2 = f * f;
-        let y = (f2 * f) * poly::<Self>(f, P);
-        let hf = Self::sp(0.5) * f2;
-        f + (y - hf)
+        f2.fma(f.fma(poly::<Self>(f, P), Self::sp(-0.5)), f)
     }
     const LN2_HI: f64 = 0.693145751953125;
     const LN2_LO: f64 = 1.4286068203094173e-06;
@@ -128,8 +127,9 @@ pub(crate) fn log1p<V: LogConsts>(x: V, slow: impl Fn(V) -> V) -> V {
     // Below MAX / 4 the exponent of u leaves room for the 2^-e scale of the correction.
     if V::all(V::sp(-1.0).lt(x) & x.le(V::sp(V::MAX * 0.25))) {
         let u = one + x;
-        // c = (1 + x) - u exactly: the rounding error of u.
-        let c = V::sel(V::sp(2.0).lt(u), one - (u - x), x - (u - one));
+        // c = (1 + x) - u exactly: the rounding error of u (Knuth's TwoSum, no branch).
+        let b = u - one;
+        let c = (one - (u - b)) + (x - b);
         let (e, m, inv) = u.split_exp();
         let f = c.fma(inv, m - one);
         let l = e.fma(V::sp(V::LN2_HI), e.fma(V::sp(V::LN2_LO), V::ln1pf(f)));
