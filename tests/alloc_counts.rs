@@ -232,3 +232,31 @@ fn bool_outputs_take_fresh_memory_and_multi_output_kernels_reuse() {
     assert_eq!(allocs, 0);
     assert_eq!(half.unwrap().to_vec(), x.to_vec().iter().map(|v| v * 0.5).collect::<Vec<_>>());
 }
+
+#[test]
+fn threads_sharing_the_pool_never_share_a_buffer() {
+    let _turn = pool_lock();
+    array_expr::alloc::trim_pool();
+    let x = big_input(9);
+    let reused_before = array_expr::alloc::pool_stats().reused;
+    // four threads allocate, check and drop outputs of one size in a loop, each with its own
+    // values: a buffer handed to two owners at once would show the other's values
+    std::thread::scope(|s| {
+        for t in 0..4u8 {
+            let x = &x;
+            s.spawn(move || {
+                let scale = f32::from(t) + 2.0;
+                let want: Vec<f32> = x.to_vec().iter().map(|v| v * scale + 1.0).collect();
+                for i in 0..12 {
+                    let a = scale_shift(x, scale).unwrap();
+                    let b = scale_shift(x, scale).unwrap();
+                    assert_ne!(a.as_slice_memory_order().as_ptr(), b.as_slice_memory_order().as_ptr());
+                    assert!(a.to_vec() == want && b.to_vec() == want, "thread {t}, round {i}");
+                }
+            });
+        }
+    });
+    let stats = array_expr::alloc::pool_stats();
+    assert!(stats.reused > reused_before, "the threads reused each other's buffers");
+    assert!(stats.retained_bytes <= stats.limit);
+}
