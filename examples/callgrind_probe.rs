@@ -27,6 +27,7 @@ array_expr! {
         d / sqrt(mean(d * d, axis = 0) + 1e-12)
     }
     fn total(x: f32[n]) -> f32 { sum(x) }
+    fn ssd(x: f32[n], y: f32[n]) -> f32 { sum((x - y) * (x - y)) }
     fn int_mix(a: i32[n], b: i32[n]) -> i32[n] { (a * 3 - b) / 2 % 7 + abs(a) }
     fn add_transposed(a: f32[n, m], b: f32[m, n]) -> f32[n, m] { a + b.T }
     fn chain(x: f32[n]) -> f32[n] { exp(-x) * sqrt(abs(x)) + log1p(abs(x)) }
@@ -89,6 +90,7 @@ probes! {
         => |i| col_sum_i16(i).unwrap();
     probe_col_sum_f32: f32s([512, 1024], 18) => |i| col_sum_f32(i).unwrap();
     probe_row_sum_f32: f32s([4096, 64], 19) => |i| row_sum_f32(i).unwrap();
+    probe_ssd_f32: (f32s([1 << 16], 20), f32s([1 << 16], 21)) => |i| ssd(&i.0, &i.1).unwrap();
 }
 
 fn main() {

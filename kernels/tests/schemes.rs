@@ -207,3 +207,50 @@ fn short_data_and_short_outputs_are_safe() {
     reduce::sum_rows(&m, 2, 4, 4, &mut none);
     reduce::sum_cols(&m, 2, 4, 4, &mut none);
 }
+
+/// A block whose values are computed vector by vector (`block_partial_map`, the fused kernels'
+/// path) has the partial of the same values staged in a slice, bit for bit, for every length
+/// up to a block, the f32 sums in f32 and in f64 and the f64 sum; the partial vector's lanes
+/// past the block hold garbage (NaN), which must not reach the partial.
+#[test]
+fn computed_blocks_sum_like_staged_blocks() {
+    use array_expr_kernels::reduce::{block_partial, block_partial_map, Sum, SumF64};
+    use array_expr_kernels::SimdElem;
+    let mut rng = Rng::new(41);
+    let x: Vec<f32> = random(&mut rng, BLOCK);
+    let y: Vec<f32> = random(&mut rng, BLOCK);
+    let xd: Vec<f64> = random(&mut rng, BLOCK);
+    for n in 0..=BLOCK {
+        let (x, y, xd) = (&x[..n], &y[..n], &xd[..n]);
+        let staged: Vec<f32> = x.iter().zip(y).map(|(a, b)| (a - b) * (a - b)).collect();
+        let full = |k: usize| {
+            let d = f32::load(&x[k..k + 8]) - f32::load(&y[k..k + 8]);
+            d * d
+        };
+        let part = |k: usize| {
+            let mut a = [f32::NAN; 8];
+            for (i, slot) in a.iter_mut().enumerate().take(n - k) {
+                *slot = (x[k + i] - y[k + i]) * (x[k + i] - y[k + i]);
+            }
+            f32::from_array(a)
+        };
+        let wide = block_partial_map(SumF64, n, full, part);
+        assert_eq!(wide.to_bits(), block_partial(SumF64, &staged, 0).to_bits(), "f32 -> f64, n = {n}");
+        let narrow: f32 = block_partial_map(Sum, n, full, part);
+        assert_eq!(narrow.to_bits(), block_partial(Sum, &staged, 0).to_bits(), "f32, n = {n}");
+        let sq: Vec<f64> = xd.iter().map(|a| a * a).collect();
+        let full64 = |k: usize| {
+            let v = f64::load(&xd[k..k + 4]);
+            v * v
+        };
+        let part64 = |k: usize| {
+            let mut a = [f64::NAN; 4];
+            for (i, slot) in a.iter_mut().enumerate().take(n - k) {
+                *slot = xd[k + i] * xd[k + i];
+            }
+            f64::from_array(a)
+        };
+        let d: f64 = block_partial_map(Sum, n, full64, part64);
+        assert_eq!(d.to_bits(), block_partial(Sum, &sq, 0).to_bits(), "f64, n = {n}");
+    }
+}

@@ -653,6 +653,20 @@ mod signature_tests {
     }
 
     #[test]
+    fn sums_of_computed_values_fold_them_as_they_are_computed() {
+        // (x - y)^2 is computed vector by vector into the block's f64 sum: no scratch buffer
+        // is filled and summed afterwards
+        let ssd = expanded("fn d(x: f32[n], y: f32[n]) -> f32 { sum((x - y) * (x - y)) }");
+        assert!(ssd.contains("as :: array_expr :: __private :: BlockSum < f64 >> :: block_sum_map (__ae_n , __ae_full , __ae_part)"), "{ssd}");
+        assert!(!ssd.contains(">> :: block_sum (&"), "{ssd}");
+        // a sum of an operand as it is reads the operand's slice; min and max keep their kernels
+        for src in ["fn s(x: f32[n]) -> f32 { sum(x) }", "fn m(x: f32[n], y: f32[n]) -> f32 { max(x * y) }"] {
+            let out = expanded(src);
+            assert!(!out.contains("block_sum_map"), "{src}: {out}");
+        }
+    }
+
+    #[test]
     fn every_named_kernel_gets_its_signature_constant() {
         let out = expanded("pub fn affine(x: f32[n, 3], s: f32, acc: f64[n]) -> f32[n, 3] { x * s + acc[:, newaxis] as f32 }");
         assert!(out.contains("pub const AFFINE_SIGNATURE :"), "{out}");

@@ -239,35 +239,44 @@ pub mod ops {
 
 /// The sum of one block of a reduction, with the kernels crate's fixed SIMD accumulator scheme
 /// (several lanes and accumulators, combined in a fixed order), accumulating in `Acc`.
-pub trait BlockSum<Acc> {
+pub trait BlockSum<Acc>: array_expr_kernels::SimdElem {
     /// Sum of `block` (at most one driver block).
-    fn block_sum(block: &[Self]) -> Acc
-    where
-        Self: Sized;
+    fn block_sum(block: &[Self]) -> Acc;
+    /// Sum of a block of `len` values that `full(k)` and `part(k)` compute vector by vector
+    /// (see `array_expr_kernels::reduce::block_partial_map`): the same bits as `block_sum` of
+    /// the values staged in a buffer, in one loop. Inlined into the kernel, which the fused
+    /// loop needs.
+    fn block_sum_map(
+        len: usize,
+        full: impl Fn(usize) -> Self::V + Copy,
+        part: impl Fn(usize) -> Self::V + Copy,
+    ) -> Acc;
 }
 
-impl BlockSum<f64> for f32 {
-    // compiled once here, not inlined into every kernel's block closure (build time)
-    #[inline(never)]
-    fn block_sum(block: &[f32]) -> f64 {
-        array_expr_kernels::reduce::block_partial(array_expr_kernels::reduce::SumF64, block, 0)
-    }
+macro_rules! block_sum {
+    ($($t:ty => $acc:ty, $r:ident;)*) => {$(
+        impl BlockSum<$acc> for $t {
+            // compiled once here, not inlined into every kernel's block closure (build time)
+            #[inline(never)]
+            fn block_sum(block: &[$t]) -> $acc {
+                array_expr_kernels::reduce::block_partial(array_expr_kernels::reduce::$r, block, 0)
+            }
+            #[inline(always)]
+            fn block_sum_map(
+                len: usize,
+                full: impl Fn(usize) -> Self::V + Copy,
+                part: impl Fn(usize) -> Self::V + Copy,
+            ) -> $acc {
+                array_expr_kernels::reduce::block_partial_map(array_expr_kernels::reduce::$r, len, full, part)
+            }
+        }
+    )*};
 }
 
-impl BlockSum<f64> for f64 {
-    // compiled once here, not inlined into every kernel's block closure (build time)
-    #[inline(never)]
-    fn block_sum(block: &[f64]) -> f64 {
-        array_expr_kernels::reduce::block_partial(array_expr_kernels::reduce::Sum, block, 0)
-    }
-}
-
-impl BlockSum<f32> for f32 {
-    // compiled once here, not inlined into every kernel's block closure (build time)
-    #[inline(never)]
-    fn block_sum(block: &[f32]) -> f32 {
-        array_expr_kernels::reduce::block_partial(array_expr_kernels::reduce::Sum, block, 0)
-    }
+block_sum! {
+    f32 => f64, SumF64;
+    f64 => f64, Sum;
+    f32 => f32, Sum;
 }
 
 /// The error for an integer reduction whose result does not fit its dtype.

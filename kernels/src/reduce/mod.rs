@@ -119,6 +119,70 @@ impl<T: SimdElem> Load<T> for Slice<'_, T> {
     }
 }
 
+/// A block whose vectors are computed, not loaded: `full(k)` is the vector of elements
+/// `k..k + LANES` (called only while `k + LANES <= len`), `part(k)` the last, partial one (its
+/// lanes at or past `len` are ignored). See [`block_partial_map`].
+#[derive(Clone, Copy)]
+struct Mapped<F, G> {
+    len: usize,
+    full: F,
+    part: G,
+}
+
+impl<T: SimdElem, F: Fn(usize) -> T::V + Copy, G: Fn(usize) -> T::V + Copy> Load<T> for Mapped<F, G> {
+    #[inline(always)]
+    fn full4(self, k: usize, fill: T) -> [T::V; 4] {
+        let l = T::LANES;
+        if k + 4 * l <= self.len {
+            [(self.full)(k), (self.full)(k + l), (self.full)(k + 2 * l), (self.full)(k + 3 * l)]
+        } else {
+            [T::splat(fill); 4]
+        }
+    }
+    #[inline(always)]
+    fn part(self, k: usize, fill: T) -> T::V {
+        let n = self.len.saturating_sub(k);
+        if n >= T::LANES {
+            (self.full)(k)
+        } else if n == 0 {
+            T::splat(fill)
+        } else {
+            // the lanes past the block become `fill`, as a partial load would give them
+            let lanes = T::to_array((self.part)(k));
+            T::load_or(lanes.as_ref().get(..n).unwrap_or_default(), fill)
+        }
+    }
+}
+
+/// The partial of a block of `len <= BLOCK` elements whose vectors are computed by `full` and
+/// `part` (see `Mapped`) instead of read from memory: the same partial, bit for bit, as
+/// [`block_partial`] of a slice holding those values, without storing them first. A fused
+/// kernel reduces `sum((x - y) * (x - y))` this way in one loop over `x` and `y`.
+///
+/// # Examples
+///
+/// ```
+/// use array_expr_kernels::reduce::{block_partial, block_partial_map, SumF64};
+/// use array_expr_kernels::SimdElem;
+/// let x: Vec<f32> = (0..100).map(|i| i as f32).collect();
+/// let y: Vec<f32> = (0..100).map(|i| 0.5 * i as f32).collect();
+/// let d = |k: usize| {
+///     let v = f32::load(&x[k..]) - f32::load(&y[k..]);
+///     v * v
+/// };
+/// let staged: Vec<f32> = x.iter().zip(&y).map(|(a, b)| (a - b) * (a - b)).collect();
+/// assert_eq!(block_partial_map(SumF64, 100, d, d), block_partial(SumF64, &staged, 0));
+/// ```
+#[inline(always)]
+pub fn block_partial_map<T: SimdElem, R: Reduction<T>>(
+    r: R,
+    len: usize,
+    full: impl Fn(usize) -> T::V + Copy,
+    part: impl Fn(usize) -> T::V + Copy,
+) -> R::Acc {
+    r.fold(len.min(BLOCK), 0, Mapped { len: len.min(BLOCK), full, part })
+}
+
 /// `len` elements `data[base + k * stride]`.
 #[derive(Clone, Copy)]
 struct Strided<'a, T> {

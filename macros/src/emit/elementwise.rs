@@ -253,19 +253,18 @@ impl Emitter<'_> {
         nodes.iter().filter_map(|id| self.ir.get(*id)).map(|n| weight(&n.op)).sum()
     }
 
-    /// The innermost loop over `wide` vectors (f32x8 / f64x4) for a pass whose values are all
-    /// one float dtype (masks from comparing them included) and whose operations all have a
-    /// vector form; `None` otherwise (the scalar loop then runs, auto-vectorized where LLVM can).
-    /// Every element, the last partial vector included, goes through the same vector code, so
-    /// a result does not depend on where an element falls in a block. With `stream`, the loop
-    /// stores through the zip drivers' `__ae_s: Option<&Streamer>` when it is `Some`.
-    pub(super) fn vector_body(
+    /// The `let`s of one vector of every node of `nodes` (a pass computing `root`, of a float
+    /// dtype) at `__ae_k`, reading the operands (`__ae_i<k>`) at `range`: `[__ae_k..__ae_k +
+    /// LANES]` for whole vectors (exact slices, so no length checks remain) or `[__ae_k..]` for
+    /// the last, partial one (missing lanes read as zero). The value is the local `v(root)`.
+    /// `None` when a node has no vector form.
+    pub(super) fn vector_lets(
         &self,
         nodes: &BTreeSet<NodeId>,
         operands: &[NodeId],
         root: NodeId,
-        stream: bool,
-    ) -> Option<TokenStream> {
+        range: &TokenStream,
+    ) -> Option<Vec<TokenStream>> {
         let rt = rt();
         let t = self.ir.get(root)?.dtype;
         if !t.is_float() {
@@ -290,66 +289,82 @@ impl Emitter<'_> {
                     })
                 })
         };
-        // the loads of one vector at `__ae_k`: `range` is `[k..k + LANES]` in the loop over
-        // whole vectors (exact slices, so no length checks remain) and `[k..]` for the last,
-        // partial vector (missing lanes read as zero and are not stored)
-        let lets_at = |range: &TokenStream| -> Option<Vec<TokenStream>> {
-            let mut lets = Vec::new();
-            for &id in nodes {
-                let n = self.ir.get(id)?;
-                if cast_leaf(id) {
+        let mut lets = Vec::new();
+        for &id in nodes {
+            let n = self.ir.get(id)?;
+            if cast_leaf(id) {
+                continue;
+            }
+            if let Op::Cast(a) = n.op {
+                if n.dtype == t && cast_leaf(a) {
+                    let src = self.ir.get(a)?;
+                    let from = dtype_tokens(src.dtype);
+                    let value = match operands.iter().position(|o| *o == a) {
+                        Some(k) if self.splat_ins.contains(&a) => {
+                            let value = cast_tokens(format_ident!("__ae_i{}", k), src.dtype, t);
+                            quote!(#simd::splat(#value))
+                        }
+                        Some(k) => {
+                            let input = format_ident!("__ae_i{}", k);
+                            quote!(#rt::kernels::simd::load_as::<#from, #ty>(&#input #range))
+                        }
+                        None => {
+                            let Op::Scalar(p) = src.op else { return None };
+                            let scalar = cast_tokens(self.params.get(p)?.name.clone(), src.dtype, t);
+                            quote!(#simd::splat(#scalar))
+                        }
+                    };
+                    let name = v(id);
+                    lets.push(quote!(let #name = #value;));
                     continue;
                 }
-                if let Op::Cast(a) = n.op {
-                    if n.dtype == t && cast_leaf(a) {
-                        let src = self.ir.get(a)?;
-                        let from = dtype_tokens(src.dtype);
-                        let value = match operands.iter().position(|o| *o == a) {
-                            Some(k) if self.splat_ins.contains(&a) => {
-                                let value = cast_tokens(format_ident!("__ae_i{}", k), src.dtype, t);
-                                quote!(#simd::splat(#value))
-                            }
-                            Some(k) => {
-                                let input = format_ident!("__ae_i{}", k);
-                                quote!(#rt::kernels::simd::load_as::<#from, #ty>(&#input #range))
-                            }
-                            None => {
-                                let Op::Scalar(p) = src.op else { return None };
-                                let scalar = cast_tokens(self.params.get(p)?.name.clone(), src.dtype, t);
-                                quote!(#simd::splat(#scalar))
-                            }
-                        };
-                        let name = v(id);
-                        lets.push(quote!(let #name = #value;));
-                        continue;
-                    }
-                }
-                let is_operand = self.is_target(id) || operands.contains(&id);
-                let ok =
-                    n.dtype == t || (!is_operand && n.dtype == Dtype::Bool) || matches!(n.op, Op::Const(_));
-                if !ok {
-                    return None;
-                }
-                let name = v(id);
-                let value = if self.is_target(id) {
-                    quote!(#simd::load(&__ae_o #range))
-                } else if let Some(k) = operands.iter().position(|o| *o == id) {
-                    let input = format_ident!("__ae_i{}", k);
-                    if self.splat_ins.contains(&id) {
-                        quote!(#simd::splat(#input))
-                    } else {
-                        quote!(#simd::load(&#input #range))
-                    }
-                } else {
-                    self.vector_expr(id, t, &simd, &math)?
-                };
-                lets.push(quote!(let #name = #value;));
             }
-            Some(lets)
-        };
+            let is_operand = self.is_target(id) || operands.contains(&id);
+            let ok = n.dtype == t || (!is_operand && n.dtype == Dtype::Bool) || matches!(n.op, Op::Const(_));
+            if !ok {
+                return None;
+            }
+            let name = v(id);
+            let value = if self.is_target(id) {
+                quote!(#simd::load(&__ae_o #range))
+            } else if let Some(k) = operands.iter().position(|o| *o == id) {
+                let input = format_ident!("__ae_i{}", k);
+                if self.splat_ins.contains(&id) {
+                    quote!(#simd::splat(#input))
+                } else {
+                    quote!(#simd::load(&#input #range))
+                }
+            } else {
+                self.vector_expr(id, t, &simd, &math)?
+            };
+            lets.push(quote!(let #name = #value;));
+        }
+        Some(lets)
+    }
+
+    /// The innermost loop over `wide` vectors (f32x8 / f64x4) for a pass whose values are all
+    /// one float dtype (masks from comparing them included) and whose operations all have a
+    /// vector form; `None` otherwise (the scalar loop then runs, auto-vectorized where LLVM can).
+    /// Every element, the last partial vector included, goes through the same vector code, so
+    /// a result does not depend on where an element falls in a block. With `stream`, the loop
+    /// stores through the zip drivers' `__ae_s: Option<&Streamer>` when it is `Some`.
+    pub(super) fn vector_body(
+        &self,
+        nodes: &BTreeSet<NodeId>,
+        operands: &[NodeId],
+        root: NodeId,
+        stream: bool,
+    ) -> Option<TokenStream> {
+        let rt = rt();
+        let t = self.ir.get(root)?.dtype;
+        if !t.is_float() {
+            return None;
+        }
+        let ty = dtype_tokens(t);
+        let simd = quote!(<#ty as #rt::kernels::SimdElem>);
         let full = quote!([__ae_k..__ae_k + #simd::LANES]);
-        let lets = lets_at(&full)?;
-        let tail = lets_at(&quote!([__ae_k..]))?;
+        let lets = self.vector_lets(nodes, operands, root, &full)?;
+        let tail = self.vector_lets(nodes, operands, root, &quote!([__ae_k..]))?;
         let rv = v(root);
         let store = if stream {
             // `Some` on the drivers' streaming path (non-temporal stores); an invariant
