@@ -356,13 +356,10 @@ impl Emitter<'_> {
         stream: bool,
     ) -> Option<TokenStream> {
         let rt = rt();
-        let t = self.ir.get(root)?.dtype;
-        if !t.is_float() {
-            return None;
-        }
-        let ty = dtype_tokens(t);
+        let ty = dtype_tokens(self.ir.get(root)?.dtype);
         let simd = quote!(<#ty as #rt::kernels::SimdElem>);
         let full = quote!([__ae_k..__ae_k + #simd::LANES]);
+        // `None` unless the pass is of one float dtype
         let lets = self.vector_lets(nodes, operands, root, &full)?;
         let tail = self.vector_lets(nodes, operands, root, &quote!([__ae_k..]))?;
         let rv = v(root);
