@@ -108,7 +108,8 @@ getters! {
     parallel_passes = f::PARALLEL_PASSES;
     /// Most threads one pass used.
     max_threads = f::MAX_THREADS;
-    /// Arrays allocated by kernels (outputs and temporaries).
+    /// Arrays allocated by kernels (outputs and temporaries), an output served from the output
+    /// pool included (how many were: [`crate::alloc::pool_stats`]).
     allocations = f::ALLOCATIONS;
     /// Bytes of those arrays.
     bytes_allocated = f::BYTES_ALLOCATED;
