@@ -210,11 +210,13 @@ fn short_data_and_short_outputs_are_safe() {
 
 /// A block whose values are computed vector by vector (`block_partial_map`, the fused kernels'
 /// path) has the partial of the same values staged in a slice, bit for bit, for every length
-/// up to a block, the f32 sums in f32 and in f64 and the f64 sum; the partial vector's lanes
+/// up to a block, the f32 sums in f32 and in f64, the f64 sum, min and max; the partial vector's lanes
 /// past the block hold garbage (NaN), which must not reach the partial.
 #[test]
 fn computed_blocks_sum_like_staged_blocks() {
-    use array_expr_kernels::reduce::{block_partial, block_partial_map, Sum, SumF64};
+    use array_expr_kernels::reduce::{
+        block_partial, block_partial_map, reduce, reduce_map, Max, Min, Sum, SumF64,
+    };
     use array_expr_kernels::SimdElem;
     let mut rng = Rng::new(41);
     let x: Vec<f32> = random(&mut rng, BLOCK);
@@ -252,5 +254,23 @@ fn computed_blocks_sum_like_staged_blocks() {
         };
         let d: f64 = block_partial_map(Sum, n, full64, part64);
         assert_eq!(d.to_bits(), block_partial(Sum, &sq, 0).to_bits(), "f64, n = {n}");
+        // min and max through reduce_map, garbage past the block too (NaN would propagate)
+        let bits = |v: Option<f32>| v.map(f32::to_bits);
+        assert_eq!(
+            bits(reduce_map::<f32, _>(Max, n, full, part)),
+            bits(reduce(Max, &staged)),
+            "max, n = {n}"
+        );
+        assert_eq!(
+            bits(reduce_map::<f32, _>(Min, n, full, part)),
+            bits(reduce(Min, &staged)),
+            "min, n = {n}"
+        );
     }
+    // a NaN among the values propagates as it does from a staged block
+    let mut with_nan = x.clone();
+    with_nan[200] = f32::NAN;
+    let v = |k: usize| f32::load(&with_nan[k..]);
+    assert!(reduce_map::<f32, _>(Max, BLOCK, v, v).is_some_and(f32::is_nan));
+    assert!(reduce(Max, &with_nan).is_some_and(f32::is_nan));
 }

@@ -653,16 +653,19 @@ mod signature_tests {
     }
 
     #[test]
-    fn sums_of_computed_values_fold_them_as_they_are_computed() {
+    fn reductions_of_computed_values_fold_them_as_they_are_computed() {
         // (x - y)^2 is computed vector by vector into the block's f64 sum: no scratch buffer
         // is filled and summed afterwards
         let ssd = expanded("fn d(x: f32[n], y: f32[n]) -> f32 { sum((x - y) * (x - y)) }");
         assert!(ssd.contains("as :: array_expr :: __private :: BlockSum < f64 >> :: block_sum_map (__ae_n , __ae_full , __ae_part)"), "{ssd}");
         assert!(!ssd.contains(">> :: block_sum (&"), "{ssd}");
-        // a sum of an operand as it is reads the operand's slice; min and max keep their kernels
-        for src in ["fn s(x: f32[n]) -> f32 { sum(x) }", "fn m(x: f32[n], y: f32[n]) -> f32 { max(x * y) }"] {
+        // so do min and max, through the kernels crate's reduce_map
+        let cheb = expanded("fn c(x: f64[n], y: f64[n]) -> f64 { max(abs(x - y)) }");
+        assert!(cheb.contains("reduce :: reduce_map :: < f64 , _ > (:: array_expr :: __private :: kernels :: reduce :: Max , __ae_n , __ae_full , __ae_part)"), "{cheb}");
+        // a reduction of an operand as it is reads the operand's slice
+        for src in ["fn s(x: f32[n]) -> f32 { sum(x) }", "fn m(x: f32[n]) -> f32 { max(x) }"] {
             let out = expanded(src);
-            assert!(!out.contains("block_sum_map"), "{src}: {out}");
+            assert!(!out.contains("block_sum_map") && !out.contains("reduce_map"), "{src}: {out}");
         }
     }
 

@@ -321,6 +321,29 @@ pub fn reduce<T: SimdElem, R: Reduction<T>>(r: R, data: &[T]) -> R::Output {
     r.finish(block_partial(r, data, 0), data.len())
 }
 
+/// [`reduce`] of a block of `len <= BLOCK` values that `full` and `part` compute (see
+/// [`block_partial_map`]): the same result, bit for bit, without staging the values.
+///
+/// # Examples
+///
+/// ```
+/// use array_expr_kernels::reduce::{reduce, reduce_map, Max};
+/// use array_expr_kernels::SimdElem;
+/// let (x, y) = (vec![1.0f32, -4.0, 2.5, 0.0, 3.0], vec![0.5f32, 1.0, -1.0, 2.0, 3.0]);
+/// let d = |k: usize| (f32::load(&x[k..]) - f32::load(&y[k..])).abs();
+/// let staged: Vec<f32> = x.iter().zip(&y).map(|(a, b)| (a - b).abs()).collect();
+/// assert_eq!(reduce_map::<f32, _>(Max, 5, d, d), reduce(Max, &staged)); // Some(5.0)
+/// ```
+#[inline(always)]
+pub fn reduce_map<T: SimdElem, R: Reduction<T>>(
+    r: R,
+    len: usize,
+    full: impl Fn(usize) -> T::V + Copy,
+    part: impl Fn(usize) -> T::V + Copy,
+) -> R::Output {
+    r.finish(block_partial_map(r, len, full, part), len.min(BLOCK))
+}
+
 /// Reduces `data[base + k * stride]` for `k < len` (strided, negative or zero stride).
 pub fn reduce_strided<T: SimdElem, R: Reduction<T>>(
     r: R,
