@@ -137,6 +137,7 @@ fn show_config_reports_build_budget_and_environment() {
         "MKL_NUM_THREADS",
         "RAYON_NUM_THREADS",
         "MATMUL_NUM_THREADS",
+        "ARRAY_EXPR_POOL_BYTES",
     ] {
         assert!(text.contains(&format!("  env {var:<22}: ")), "{var} missing:\n{text}");
         assert!(config.to_key_value().contains(&format!("\nenv.{var}=")));
@@ -144,5 +145,15 @@ fn show_config_reports_build_budget_and_environment() {
     }
     let budget_line = config.to_key_value().lines().find(|l| l.starts_with("threads.")).map(str::to_string);
     assert_eq!(budget_line.as_deref(), Some("threads.budget=3"));
+    // the output pool: its limit in every form (the default unless the environment sets one)
+    let limit = config.output_pool.limit;
+    assert_eq!(limit, array_expr::alloc::pool_limit());
+    assert!(config.to_key_value().contains(&format!("\noutput_pool.limit_bytes={limit}\n")));
+    assert!(config.to_json().contains(&format!("\"output_pool.limit_bytes\":\"{limit}\"")));
+    if limit > 0 {
+        let line =
+            format!("\n  output pool       : keeps up to {} MiB of dropped arrays >= 4 MiB", limit >> 20);
+        assert!(text.contains(&line), "{text}");
+    }
     println!("{text}");
 }

@@ -354,6 +354,19 @@ mod tests {
     }
 
     #[test]
+    fn a_pool_size_that_is_not_a_byte_count_is_named() {
+        let mut c = config(1, 2, &[("ARRAY_EXPR_POOL_BYTES", "1.5G")]);
+        c.output_pool.limit = crate::alloc::DEFAULT_POOL_LIMIT;
+        assert_eq!(warnings(&c), vec![
+            "ARRAY_EXPR_POOL_BYTES=\"1.5G\" is not a byte count (digits with an optional K, M or G) and is ignored: \
+             the output pool keeps up to 256 MiB"
+        ]);
+        for fine in ["0", "512M", "1073741824"] {
+            assert!(warnings(&config(1, 2, &[("ARRAY_EXPR_POOL_BYTES", fine)])).is_empty(), "{fine}");
+        }
+    }
+
+    #[test]
     fn machine_forms_carry_every_item() {
         let mut c = config(2, 2, &[("OMP_NUM_THREADS", "a\"b")]);
         c.warnings = vec!["line\none".into()];
