@@ -72,6 +72,32 @@ fn run() -> Result<(), array_expr::Error> {
     check_close("softmax", &out.to_vec(), &unfused_softmax(&x).0);
     row("softmax", fused, unfused, 4.0 * bytes, triad, temps, bytes);
 
+    // The allocating form: fresh pages (which the kernel must zero on first touch) against a
+    // buffer of the same size that a dropped array left in the output pool.
+    let into = best(|| affine_leaky_into(&x, &w, &b, &mut out).map(|_| ()))?;
+    let pool_limit = array_expr::alloc::set_pool_limit(0);
+    let fresh = best(|| affine_leaky(&x, &w, &b).map(drop));
+    array_expr::alloc::set_pool_limit(pool_limit);
+    let pooled = best(|| affine_leaky(&x, &w, &b).map(drop))?;
+    let fresh = fresh?;
+    let pool = array_expr::alloc::pool_stats();
+    println!(
+        "\nallocating form of affine_leaky ({:.0} MB output): fresh memory {:.2} ms ({:.2}x its `_into` \
+         form, {:.2} ms), a buffer from the output pool {:.2} ms ({:.2}x); the pool (outputs of {} MiB \
+         and more) holds {} MiB of at most {} MiB, {} outputs reused a buffer, {} took fresh memory",
+        bytes / 1e6,
+        fresh * 1e3,
+        fresh / into,
+        into * 1e3,
+        pooled * 1e3,
+        pooled / into,
+        array_expr::alloc::POOL_MIN_BYTES >> 20,
+        pool.retained_bytes >> 20,
+        pool.limit >> 20,
+        pool.reused,
+        pool.fresh
+    );
+
     let (np, k, d) = if small { (2_000, 16, 8) } else { (200_000, 16, 8) };
     let pts = Array::<f32, 2>::random_normal([np, d], 1, 0.0, 1.0);
     let cents = Array::<f32, 2>::random_normal([k, d], 2, 0.0, 1.0);
