@@ -333,3 +333,51 @@ macro_rules! math_tails {
 }
 math_tails!(math_tails_f32, f32, ulp32);
 math_tails!(math_tails_f64, f64, ulp64);
+
+/// A lane's value does not depend on the other lanes of its vector: each function of a vector
+/// holding an input beside values outside its fast range (NaN, infinities, zero, negatives,
+/// huge values) gives that input the bits it gets beside copies of itself. (A vector with one
+/// such lane used to go through std whole, its other lanes one ulp off for about 3% of
+/// inputs.)
+macro_rules! lanes_independent {
+    ($name:ident, $t:ident) => {
+        #[test]
+        fn $name() {
+            use array_expr_kernels::{math, SimdElem};
+            type F = fn(<$t as SimdElem>::V) -> <$t as SimdElem>::V;
+            let fns: [(&str, F); 12] = [
+                ("exp", math::exp),
+                ("expm1", math::expm1),
+                ("sigmoid", math::sigmoid),
+                ("sinh", math::sinh),
+                ("cosh", math::cosh),
+                ("ln", math::ln),
+                ("log2", math::log2),
+                ("log10", math::log10),
+                ("log1p", math::log1p),
+                ("sin", math::sin),
+                ("cos", math::cos),
+                ("tan", math::tan),
+            ];
+            let odd: [$t; 7] = [<$t>::NAN, <$t>::INFINITY, <$t>::NEG_INFINITY, 0.0, -3.0, 1e30, -1e30];
+            for (name, f) in fns {
+                for i in 0..4000 {
+                    let x = (i as $t - 1000.0) * 0.0173 + 0.0011;
+                    let alone = <$t>::to_array(f(<$t>::splat(x)));
+                    for (j, &o) in odd.iter().enumerate() {
+                        let mut a = [o; <$t>::LANES];
+                        a[j % <$t>::LANES] = x;
+                        let got = <$t>::to_array(f(<$t>::from_array(a)));
+                        let (g, w) = (got[j % <$t>::LANES], alone[0]);
+                        assert!(
+                            g.to_bits() == w.to_bits() || (g.is_nan() && w.is_nan()),
+                            "{name}({x:e}) beside {o:e}: {g:e}, alone {w:e}"
+                        );
+                    }
+                }
+            }
+        }
+    };
+}
+lanes_independent!(lanes_are_independent_f32, f32);
+lanes_independent!(lanes_are_independent_f64, f64);

@@ -9,7 +9,7 @@
 //! vectors to a careful path (two-step scaling, so overflow, gradual underflow, `±inf` and NaN
 //! come out as in `std`).
 
-use super::poly::{estrin, Fv};
+use super::poly::{by_lane, estrin, Fv};
 
 /// Per-type constants of this module.
 pub(crate) trait ExpConsts: Fv {
@@ -145,11 +145,8 @@ pub(crate) fn expm1_core<V: ExpConsts>(x: V) -> V {
 /// Vector `expm1`.
 #[inline(always)]
 pub(crate) fn expm1<V: ExpConsts>(x: V, slow: impl Fn(V) -> V) -> V {
-    if V::all(x.abs().le(V::sp(V::EXP_FAST))) {
-        V::sel(x.eq(V::sp(0.0)), x, expm1_core(x))
-    } else {
-        slow(x)
-    }
+    let inside = x.abs().le(V::sp(V::EXP_FAST));
+    by_lane(x, inside, 0.0, |x| V::sel(x.eq(V::sp(0.0)), x, expm1_core(x)), slow)
 }
 
 /// Vector `tanh`: `x + x^3 T(x^2)` below 0.625, `1 - 2 / (exp(2|x|) + 1)` above, sign restored
@@ -165,39 +162,33 @@ pub(crate) fn tanh<V: ExpConsts>(x: V) -> V {
     V::sel(a.lt(V::sp(TANH_SMALL)), small, big).copysign(x)
 }
 
-/// Vector `sigmoid` `1 / (1 + exp(-x))` when every lane is in the fast range, else `slow`.
+/// Vector `sigmoid` `1 / (1 + exp(-x))`; lanes beyond the fast range through `slow` (see
+/// `by_lane`).
 #[inline(always)]
 pub(crate) fn sigmoid<V: ExpConsts>(x: V, slow: impl Fn(V) -> V) -> V {
-    if V::all(x.abs().le(V::sp(V::EXP_FAST))) {
-        V::sp(1.0) / (V::sp(1.0) + exp_core(-x))
-    } else {
-        slow(x)
-    }
+    let inside = x.abs().le(V::sp(V::EXP_FAST));
+    by_lane(x, inside, 0.0, |x| V::sp(1.0) / (V::sp(1.0) + exp_core(-x)), slow)
 }
 
-/// Vector `sinh` `(e + e / (e + 1)) / 2` with `e = expm1(|x|)`, sign restored; `slow` beyond the
-/// fast range.
+/// Vector `sinh` `(e + e / (e + 1)) / 2` with `e = expm1(|x|)`, sign restored; `slow` for lanes
+/// beyond the fast range.
 #[inline(always)]
 pub(crate) fn sinh<V: ExpConsts>(x: V, slow: impl Fn(V) -> V) -> V {
-    let a = x.abs();
-    if V::all(a.le(V::sp(V::EXP_FAST))) {
-        let e = expm1_core(a);
+    let fast = |x: V| {
+        let e = expm1_core(x.abs());
         (V::sp(0.5) * (e + e / (e + V::sp(1.0)))).copysign(x)
-    } else {
-        slow(x)
-    }
+    };
+    by_lane(x, x.abs().le(V::sp(V::EXP_FAST)), 0.0, fast, slow)
 }
 
-/// Vector `cosh` `(E + 1 / E) / 2` with `E = exp(|x|)`; `slow` beyond the fast range.
+/// Vector `cosh` `(E + 1 / E) / 2` with `E = exp(|x|)`; `slow` for lanes beyond the fast range.
 #[inline(always)]
 pub(crate) fn cosh<V: ExpConsts>(x: V, slow: impl Fn(V) -> V) -> V {
-    let a = x.abs();
-    if V::all(a.le(V::sp(V::EXP_FAST))) {
-        let e = exp_core(a);
+    let fast = |x: V| {
+        let e = exp_core(x.abs());
         V::sp(0.5) * e + V::sp(0.5) / e
-    } else {
-        slow(x)
-    }
+    };
+    by_lane(x, x.abs().le(V::sp(V::EXP_FAST)), 0.0, fast, slow)
 }
 
 impl ExpConsts for wide::f32x8 {

@@ -9,10 +9,11 @@
 //! Then `ln x = e ln2_hi + (ln(1 + f) + e ln2_lo)`. `log1p` folds the rounding error of `u = 1 + x`
 //! into the reduced argument: `f' = (m - 1) + c 2^-e` with `c = x - (u - 1)`, which is what keeps
 //! it at 1 ulp near 0. The fast path needs positive normal inputs (one compare and mask test per
-//! vector); other vectors go lane by lane through `std`.
+//! vector); other lanes go through `std` one by one, while the lanes in range of the same vector
+//! keep the fast path (`poly::by_lane`, so a lane's value never depends on its neighbours).
 
 use super::exp::poly;
-use super::poly::Fv;
+use super::poly::{by_lane, Fv};
 
 /// Per-type part of the logarithm: `ln(1 + f)` for the reduced `f`.
 pub(crate) trait LogConsts: Fv {
@@ -82,50 +83,46 @@ fn ln_parts<V: LogConsts>(x: V) -> (V, V) {
     (e, V::ln1pf(m - V::sp(1.0)))
 }
 
+/// The lanes that are positive normal numbers (a mask).
 #[inline(always)]
-fn fast_range<V: LogConsts>(x: V) -> bool {
-    V::all(V::sp(V::MIN_POS).le(x) & x.le(V::sp(V::MAX)))
+fn fast_range<V: LogConsts>(x: V) -> V {
+    V::sp(V::MIN_POS).le(x) & x.le(V::sp(V::MAX))
 }
 
-/// Vector natural logarithm; lanes that are not positive normal numbers go through `slow`.
+/// Vector natural logarithm; lanes that are not positive normal numbers go through `slow`
+/// (the others keep the fast path, see `by_lane`).
 #[inline(always)]
 pub(crate) fn ln<V: LogConsts>(x: V, slow: impl Fn(V) -> V) -> V {
-    if fast_range(x) {
-        ln_core(x)
-    } else {
-        slow(x)
-    }
+    by_lane(x, fast_range(x), 1.0, ln_core, slow)
 }
 
 /// Vector base-2 logarithm: `e + ln(m) log2(e)`.
 #[inline(always)]
 pub(crate) fn log2<V: LogConsts>(x: V, slow: impl Fn(V) -> V) -> V {
-    if fast_range(x) {
+    let fast = |x: V| {
         let (e, l) = ln_parts(x);
         l.fma(V::sp(core::f64::consts::LOG2_E), e)
-    } else {
-        slow(x)
-    }
+    };
+    by_lane(x, fast_range(x), 1.0, fast, slow)
 }
 
 /// Vector base-10 logarithm: `e log10(2) + ln(m) log10(e)`, `log10(2)` split in two parts.
 #[inline(always)]
 pub(crate) fn log10<V: LogConsts>(x: V, slow: impl Fn(V) -> V) -> V {
-    if fast_range(x) {
+    let fast = |x: V| {
         let (e, l) = ln_parts(x);
         let lo = e.fma(V::sp(3.694239077158931e-13), l * V::sp(core::f64::consts::LOG10_E));
         e.fma(V::sp(0.30102999566361177), lo)
-    } else {
-        slow(x)
-    }
+    };
+    by_lane(x, fast_range(x), 1.0, fast, slow)
 }
 
-/// Vector `log1p`; lanes outside `(-1, MAX / 4]` go through `slow`.
+/// Vector `log1p`; lanes outside `(-1, MAX / 4]` go through `slow` (the others keep the fast
+/// path, see `by_lane`).
 #[inline(always)]
 pub(crate) fn log1p<V: LogConsts>(x: V, slow: impl Fn(V) -> V) -> V {
     let one = V::sp(1.0);
-    // Below MAX / 4 the exponent of u leaves room for the 2^-e scale of the correction.
-    if V::all(V::sp(-1.0).lt(x) & x.le(V::sp(V::MAX * 0.25))) {
+    let fast = |x: V| {
         let u = one + x;
         // c = (1 + x) - u exactly: the rounding error of u (Knuth's TwoSum, no branch).
         let b = u - one;
@@ -134,9 +131,9 @@ pub(crate) fn log1p<V: LogConsts>(x: V, slow: impl Fn(V) -> V) -> V {
         let f = c.fma(inv, m - one);
         let l = e.fma(V::sp(V::LN2_HI), e.fma(V::sp(V::LN2_LO), V::ln1pf(f)));
         V::sel(x.eq(V::sp(0.0)), x, l)
-    } else {
-        slow(x)
-    }
+    };
+    // Below MAX / 4 the exponent of u leaves room for the 2^-e scale of the correction.
+    by_lane(x, V::sp(-1.0).lt(x) & x.le(V::sp(V::MAX * 0.25)), 0.0, fast, slow)
 }
 
 /// `ln x` for positive normal lanes (no checks).

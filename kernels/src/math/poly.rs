@@ -178,3 +178,20 @@ fn level<V: Fv>(t: &[V; 8], m: usize, p: V) -> ([V; 8], usize) {
 fn eight<V>(f: impl Fn(usize) -> V) -> [V; 8] {
     [f(0), f(1), f(2), f(3), f(4), f(5), f(6), f(7)]
 }
+
+/// `fast(x)` when every lane of the mask `inside` is set; otherwise each lane on its own: the
+/// lanes of `inside` from `fast` (the other lanes replaced by `safe` first, an input `fast`
+/// handles), the rest from `slow(x)`. So a lane's value never depends on the other lanes of
+/// its vector, and an input gives the same bits wherever it falls in a row. (Before, a vector
+/// with one lane outside the fast range went through `slow` whole: 3% of f32 `log1p` values
+/// in `[0.001, 10]` came out one ulp apart beside a NaN lane, `ln` likewise beside a zero.)
+#[inline(always)]
+pub(crate) fn by_lane<V: Fv>(x: V, inside: V, safe: f64, fast: impl Fn(V) -> V, slow: impl Fn(V) -> V) -> V {
+    let all = V::all(inside);
+    let f = fast(if all { x } else { V::sel(inside, x, V::sp(safe)) });
+    if all {
+        f
+    } else {
+        V::sel(inside, f, slow(x))
+    }
+}

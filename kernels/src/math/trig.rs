@@ -6,9 +6,11 @@
 //! near-minimax odd/even polynomials for `sin` and `cos` on `|r| <= pi/4`, quadrant selection and
 //! sign by bit operations. The reduction always runs in f64: f32 inputs are widened, reduced,
 //! evaluated with f32-accuracy polynomials and rounded once at the end. Lanes with `|x| > 2^20`,
-//! infinities and NaN go lane by lane through `std`.
+//! infinities and NaN go through `std` one by one; the other lanes of their vector keep the
+//! fast path (`poly::by_lane`).
 
 use super::exp::poly;
+use super::poly::by_lane;
 use wide::{f32x8, f64x4, u64x4};
 
 const P1: f64 = 1.5707963267341256;
@@ -79,25 +81,21 @@ fn trig_core(x: f64x4, which: Trig, s_c: &'static [f64], c_c: &'static [f64]) ->
     }
 }
 
-/// f64 lanes: fast path or `slow`.
+/// f64 lanes: fast path, lanes beyond it through `slow` (see `by_lane`).
 #[inline(always)]
 pub(crate) fn trig64(x: f64x4, which: Trig, slow: impl Fn(f64x4) -> f64x4) -> f64x4 {
-    if x.abs().simd_le(f64x4::splat(TRIG_FAST)).all() {
-        trig_core(x, which, S64, C64)
-    } else {
-        slow(x)
-    }
+    let inside = x.abs().simd_le(f64x4::splat(TRIG_FAST));
+    by_lane(x, inside, 0.0, |x| trig_core(x, which, S64, C64), slow)
 }
 
 /// f32 lanes, widened to f64 for the reduction and the polynomial, rounded once.
 #[inline(always)]
 pub(crate) fn trig32(x: f32x8, which: Trig, slow: impl Fn(f32x8) -> f32x8) -> f32x8 {
-    if x.abs().simd_le(f32x8::splat(TRIG_FAST as f32)).all() {
+    let fast = |x| {
         let (lo, hi) = widen(x);
         narrow(trig_core(lo, which, S32, C32), trig_core(hi, which, S32, C32))
-    } else {
-        slow(x)
-    }
+    };
+    by_lane(x, x.abs().simd_le(f32x8::splat(TRIG_FAST as f32)), 0.0, fast, slow)
 }
 
 /// The two f64x4 halves of an f32x8.
