@@ -376,6 +376,24 @@ macro_rules! lanes_independent {
                     }
                 }
             }
+            // pow: x^1.37 beside lanes that leave its fast range (x <= 0, a huge power)
+            for i in 1..4000 {
+                let x = i as $t * 0.0173;
+                let alone = <$t>::to_array(math::pow(<$t>::splat(x), <$t>::splat(1.37)))[0];
+                for (j, &o) in odd.iter().enumerate() {
+                    let mut a = [o; <$t>::LANES];
+                    let mut b = [300.0 as $t; <$t>::LANES];
+                    a[j % <$t>::LANES] = x;
+                    b[j % <$t>::LANES] = 1.37;
+                    let got =
+                        <$t>::to_array(math::pow(<$t>::from_array(a), <$t>::from_array(b)))[j % <$t>::LANES];
+                    assert_eq!(
+                        got.to_bits(),
+                        alone.to_bits(),
+                        "pow({x:e}, 1.37) beside {o:e}: {got:e}, alone {alone:e}"
+                    );
+                }
+            }
         }
     };
 }
