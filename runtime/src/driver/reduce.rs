@@ -192,6 +192,13 @@ macro_rules! reduce_driver {
             let rowwise = rows.filter(|_| {
                 blocks == 1 && inner.rows() == 1 && true $(&& (is[$k - 1] == 0 || is[$k - 1] == 1))+
             });
+            // that one block's offsets in the inputs and its length, the same for every output:
+            // found once here, not once per group of rows (a walk of the nest through an
+            // indirect call, for every 16 rows)
+            let (mut row_off, mut row_len) = ([0isize; _], 0);
+            if rowwise.is_some() {
+                inner.for_each_block(0, 1, |o, len, _, _| (row_off, row_len) = (o, len));
+            }
             let tasks = parallel::tasks_for(elements.saturating_mul(cost $(+ size_of::<$A>())+), MIN_TASK_BYTES);
             // a vertical pass over several blocks splits outputs into wide panels (rows are
             // read in memory order across a panel); with fewer outputs, the reduced range
@@ -347,8 +354,7 @@ macro_rules! reduce_driver {
             // output's reduced range being the one block of `inner` (checked in `rowwise`).
             let rows_of = |bufs: &mut Bufs<$($A),+>, scratch: &mut [S; BLOCK], ooff: &[isize], ost: &[isize], j0: usize, g: usize, parts: &mut [Option<P>; GROUP], rows: &(dyn Fn(&mut [Option<P>], &mut [S], $(&[&[$A]]),+) + Sync)| {
                 let ($($a,)+) = bufs;
-                let (mut off, mut n) = ([0isize; _], 0);
-                inner.for_each_block(0, 1, |o, len, _, _| (off, n) = (o, len));
+                let (off, n) = (row_off, row_len);
                 $(
                     let at = |jj: usize| ooff[$k] + (j0 + jj) as isize * ost[$k] + off[$k - 1];
                     // short rows apart in memory: fetch the rows ROWS_AHEAD bytes ahead of these
