@@ -6,8 +6,8 @@
 //! - f32 `pow` runs in f64: `exp(y ln x)` with the f64 kernels of this crate is good to about
 //!   2^-42 relative for `|y ln x| <= 700`, so the final rounding to f32 dominates (<= 1 ulp).
 //!   Lanes with `x <= 0`, non-finite `x` or `y`, or `|y ln x| > 700` go one by one through
-//!   `std`'s `powf` (the other lanes of their vector keep the fast path), which gives every special case (`pow(x, 0) = 1`, `pow(-8, 1/3) = NaN`,
-//!   ...) its IEEE value.
+//!   `std`'s `powf` (the other lanes of their vector keep the fast path), which gives every
+//!   special case (`pow(x, 0) = 1`, `pow(-8, 1/3) = NaN`, ...) its IEEE value.
 //! - f64 `pow` goes lane by lane through `std` (a fast f64 `pow` needs a double-double logarithm;
 //!   not done yet).
 
