@@ -49,6 +49,8 @@ array_expr! {
     fn outer(x: f32[n, 1], y: f32[m]) -> f32[n, m] { x * y }
     fn outer_bias64(x: f64[n], y: f64[m], b: f64[m]) -> f64[n, m] { x[:, newaxis] * y + b }
     fn outer_i32(x: i32[n], y: i32[m]) -> i32[n, m] { x[:, newaxis] * y - 3 }
+    fn widen_i64(x: i32[n, m]) -> i64[n, m] { x as i64 * 3 - 1 }
+    fn outer_gt(x: i32[n], y: i32[m]) -> bool[n, m] { x[:, newaxis] > y }
 
     fn add_into(mut acc: f32[n, m], y: f32[n, m]) { acc += 2.0 * y }
 }
@@ -393,6 +395,48 @@ fn streaming_stores_hold_at_every_alignment_and_dtype() {
             for at in 0..8 {
                 let got = written_at(at, (n, m, pad), |o| outer_i32_into(&xi, &yi, o).unwrap());
                 assert!(got == want_i, "i32 outer product, offset {at}, pad {pad}, streaming {stream}");
+            }
+        }
+    }
+    array_expr::driver::set_streaming_stores(true);
+}
+
+#[test]
+fn scalar_loops_stream_at_every_alignment() {
+    // passes without a vector loop stage 64 elements at a time and copy them out with
+    // streaming stores: a cast to i64 (8 MiB written, half as much read: write-mostly) and a
+    // boolean outer comparison (4 MiB), at every offset within a vector and with padded rows,
+    // with and without streaming, on one and two threads
+    let (n, m) = (1031, 1029);
+    let x = Array::<i32, 2>::from_fn([n, m], |[i, j]| ((i * 37 + j * 11) % 2001) as i32 - 1000);
+    let xv = x.to_vec();
+    let want: Vec<i64> = xv.iter().map(|&v| v as i64 * 3 - 1).collect();
+    let (gn, gm) = (2053, 2047);
+    let a: Vec<i32> = (0..gn as i32).map(|i| i % 101 - 50).collect();
+    let b: Vec<i32> = (0..gm as i32).map(|j| j % 103 - 51).collect();
+    let want_gt: Vec<bool> = (0..gn * gm).map(|i| a[i / gm] > b[i % gm]).collect();
+    for stream in [true, false] {
+        array_expr::driver::set_streaming_stores(stream);
+        for threads in [1, 2] {
+            for pad in [0, 1] {
+                for at in 0..4 {
+                    let got = written_at(at, (n, m, pad), |o| {
+                        with_threads(threads, || widen_i64_into(&x, o)).unwrap()
+                    });
+                    assert!(
+                        got == want,
+                        "i32 -> i64, offset {at}, pad {pad}, {threads} threads, streaming {stream}"
+                    );
+                }
+                for at in [0, 1, 7, 31] {
+                    let got = written_at(at, (gn, gm, pad), |o| {
+                        with_threads(threads, || outer_gt_into(&a, &b, o)).unwrap()
+                    });
+                    assert!(
+                        got == want_gt,
+                        "bool outer, offset {at}, pad {pad}, {threads} threads, streaming {stream}"
+                    );
+                }
             }
         }
     }

@@ -1,6 +1,6 @@
 //! Elementwise passes: the scalar body, the `wide` vector body and the driver call.
 
-use super::tokens::{binary_tokens, cast_tokens, const_tokens, dtype_tokens, rt, v};
+use super::tokens::{binary_tokens, cast_tokens, const_tokens, dtype_tokens, lit_usize, rt, v};
 use super::{Emitter, MAX_OPERANDS};
 use crate::ast::{BinOp, UnOp};
 use crate::dtype::Dtype;
@@ -132,7 +132,7 @@ impl Emitter<'_> {
         let record = self.records.len() - 1;
         let loop_body = match vector {
             Some(vbody) => vbody,
-            None => scalar_loop(&body, &rv),
+            None => scalar_loop(&body, &rv, (!rw).then_some(&ins[..])),
         };
         if self.too_many_operands(root, operands.len()) {
             return;
@@ -155,7 +155,7 @@ impl Emitter<'_> {
                     let body = self.element_body(&nodes, &fast_ops, None);
                     self.in_final = false;
                     self.row_scalars.clear();
-                    let loop_body = vector.unwrap_or_else(|| scalar_loop(&body, &rv));
+                    let loop_body = vector.unwrap_or_else(|| scalar_loop(&body, &rv, None));
                     let ins: Vec<Ident> = (0..fast_ops.len()).map(|k| format_ident!("__ae_i{}", k)).collect();
                     self.row_zip_step(&fast_ops, root, &kernel_closure(&ins, &loop_body));
                 }
@@ -179,7 +179,10 @@ impl Emitter<'_> {
             let body = self.element_body(&nodes, &operands, None);
             let flags: Vec<bool> = operands.iter().map(|o| self.splat_ins.contains(o)).collect();
             self.splat_ins.clear();
-            let loop_body = vector.unwrap_or_else(|| scalar_loop(&body, &rv));
+            // the splat inputs are values in the splat kernel, the others slices
+            let sliced: Vec<Ident> =
+                ins.iter().zip(&flags).filter(|(_, &one)| !one).map(|(i, _)| i.clone()).collect();
+            let loop_body = vector.unwrap_or_else(|| scalar_loop(&body, &rv, Some(&sliced)));
             let splat_kernel = splat_closure(&ins, &flags, &loop_body);
             let zip_splat = format_ident!("zip{}_splat", operands.len());
             quote!(#rt::driver::#zip_splat(&mut __ae_d, #(&#ops,)* #cost, #kernel, #mask, #splat_kernel)?;)
@@ -505,16 +508,52 @@ impl Emitter<'_> {
     }
 }
 
-/// The scalar loop of an elementwise kernel (stores ordinary: it does not stream).
-fn scalar_loop(body: &TokenStream, rv: &Ident) -> TokenStream {
+/// The scalar loop of an elementwise kernel (auto-vectorized by LLVM where it can). With
+/// `stream` (the kernel's input idents that are slices; splat inputs are values), when the zip
+/// driver hands it a streamer (`__ae_s`: a large write-once output), it computes [`STAGE`]
+/// elements at a time into a stack buffer and copies each run out with streaming stores, so an
+/// integer, boolean or mixed-dtype pass skips the read-for-ownership of its output as the
+/// vector loops do; without a streamer, with `None` (in-place passes, row-local kernels) and
+/// for the last partial run it stores ordinarily. The same body computes every element either
+/// way, so the values are the same.
+fn scalar_loop(body: &TokenStream, rv: &Ident, stream: Option<&[Ident]>) -> TokenStream {
+    let Some(sliced) = stream else {
+        return quote! {
+            let _ = __ae_s;
+            for __ae_k in 0..__ae_n {
+                #body
+                __ae_o[__ae_k] = #rv;
+            }
+        };
+    };
+    let stage = lit_usize(STAGE);
     quote! {
-        let _ = __ae_s;
-        for __ae_k in 0..__ae_n {
+        let mut __ae_c = 0usize;
+        if let ::core::option::Option::Some(__ae_w) = __ae_s {
+            let mut __ae_b = [::core::default::Default::default(); #stage];
+            while __ae_c + #stage <= __ae_n {
+                // the run's own slices of the inputs, indexed from 0: no bounds checks remain
+                // in the loop, which LLVM vectorizes as the plain one
+                #(let #sliced = &#sliced[__ae_c..__ae_c + #stage];)*
+                for (__ae_k, __ae_slot) in __ae_b.iter_mut().enumerate() {
+                    #body
+                    *__ae_slot = #rv;
+                }
+                __ae_w.copy(&mut __ae_o[__ae_c..__ae_c + #stage], &__ae_b);
+                __ae_c += #stage;
+            }
+        }
+        // the elements after the last whole run (and every element without a streamer)
+        for __ae_k in __ae_c..__ae_n {
             #body
             __ae_o[__ae_k] = #rv;
         }
     }
 }
+
+/// Elements a streaming scalar loop computes into its stack buffer before copying them out
+/// (256 bytes of `i32`: whole 32-byte streaming stores for every element size).
+const STAGE: usize = 64;
 
 /// The splat kernel closure of a zip driver: as [`kernel_closure`], the inputs flagged in
 /// `splat` arriving as one-element slices, bound to their value.
