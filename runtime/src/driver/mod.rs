@@ -52,11 +52,12 @@
 //! streaming stores was no faster than ordinary stores, as the copy did not overlap the
 //! compute. Kernels without a vector loop (integer, boolean, mixed-dtype passes) do stage, but
 //! 64 elements at a time (256 bytes of `i32`, in L1), which does overlap: `a * 3 - b + 1` over
-//! 16M `i32` ran 1.3-1.5x faster than with ordinary stores. Passes that read as much as they write (a triad, a one-in-one-out map) stream only
-//! outputs of at least [`STREAM_RW_MIN_BYTES`], beyond the last-level cache: over 64 MiB
-//! outputs, one thread, paired criterion runs put them 5-15% faster with streaming stores
-//! (BENCHMARKS.md, "Streaming stores for read-and-write passes"); smaller outputs keep
-//! ordinary stores, so a reader that follows finds them in cache. Outputs allocated by the
+//! 16M `i32` ran 1.3-1.5x faster than with ordinary stores. Passes that read as much as they
+//! write (a triad, a one-in-one-out map) stream only outputs of at least
+//! [`STREAM_RW_MIN_BYTES`], beyond the last-level cache: over 64 MiB outputs, one thread,
+//! paired criterion runs put them 5-15% faster with streaming stores (BENCHMARKS.md,
+//! "Streaming stores for read-and-write passes"); smaller outputs keep ordinary stores, so a
+//! reader that follows finds them in cache. Outputs allocated by the
 //! call itself always get ordinary stores (see [`fresh_outputs`]). [`set_streaming_stores`]
 //! turns streaming off.
 
