@@ -1,6 +1,7 @@
 //! Fusion benchmarks, streaming elementwise families (16M f32, single thread): triad, affine +
-//! leaky ReLU, a write-only broadcast outer product with bias, where/clip, a cast from i32, and
-//! the allocating form against `_into`.
+//! leaky ReLU, a write-only broadcast outer product with bias, where/clip, a cast from i32, an
+//! integer pass (16M i32, no vector loop: LLVM vectorizes the scalar loop) and the allocating
+//! form against `_into`.
 //!
 //! Each group times `ours` (an `array_expr!` kernel, `_into` a preallocated output) beside the
 //! hand-written fused loop over slices (`hand`), the NumPy-style evaluation with one temporary
@@ -37,6 +38,11 @@ array_expr! {
     /// A select over a clipped difference: four operations.
     fn where_clip(x: f32[n], y: f32[n]) -> f32[n] {
         where(x > y, clip(x - y, -0.5, 0.5), 0.0)
+    }
+
+    /// Integer arithmetic: five operations on i32, a division by a constant among them.
+    fn int_mix(a: i32[n], b: i32[n]) -> i32[n] {
+        (a * 3 - b) / 2 + abs(a)
     }
 
     /// A cast from i32, then scale and shift.
@@ -233,6 +239,46 @@ fn cast_group(c: &mut Criterion, p: &mut Probe) {
     g.finish();
 }
 
+fn int_group(c: &mut Criterion, p: &mut Probe) {
+    let (a, b) = (support::uniform_i32(N, -1000, 1000, 14), support::uniform_i32(N, -1000, 1000, 15));
+    let (mut want, mut out) = (vec![0; N], vec![0; N]);
+    hand::int_mix(&mut want, &a, &b);
+    int_mix_into(&a, &b, &mut out).unwrap();
+    assert_eq!(out, want, "int_mix ours");
+    let (av, bv) = (ndarray::ArrayView1::from(&a), ndarray::ArrayView1::from(&b));
+    let ops = || (&av * 3 - bv) / 2 + av.mapv(i32::abs);
+    assert_eq!(ops().as_slice().unwrap(), &want[..], "int_mix ndarray_ops");
+    let unf = |o: &mut [i32]| {
+        let a3: Vec<i32> = a.iter().map(|&v| v * 3).collect();
+        let d: Vec<i32> = a3.iter().zip(&b).map(|(&x, &y)| x - y).collect();
+        let h: Vec<i32> = d.iter().map(|&v| v / 2).collect();
+        let abs: Vec<i32> = a.iter().map(|&v| v.abs()).collect();
+        for ((o, &h), &m) in o.iter_mut().zip(&h).zip(&abs) {
+            *o = h + m;
+        }
+    };
+    unf(&mut out);
+    assert_eq!(out, want, "int_mix unfused");
+    let zip = |o: &mut [i32]| {
+        Zip::from(ndarray::ArrayViewMut1::from(o))
+            .and(&av)
+            .and(&bv)
+            .for_each(|o, &a, &b| *o = (a * 3 - b) / 2 + a.abs())
+    };
+    zip(&mut out);
+    assert_eq!(out, want, "int_mix ndarray_zip");
+
+    let bytes = 3 * 4 * N as u64;
+    let mut g = support::group(c, "int_mix_i32");
+    p.triad(&mut g);
+    bench(&mut g, "ours", bytes, || int_mix_into(&a, &b, &mut out).unwrap());
+    bench(&mut g, "hand", bytes, || hand::int_mix(&mut out, &a, &b));
+    bench(&mut g, "unfused", bytes, || unf(&mut out));
+    bench(&mut g, "ndarray_ops", bytes, ops);
+    bench(&mut g, "ndarray_zip", bytes, || zip(&mut out));
+    g.finish();
+}
+
 /// The allocating call against `_into`: a 64 MiB output per call, dropped after it. `ours`
 /// takes the buffer the previous call dropped from the output pool (array_expr::alloc), as a
 /// loop calling it does; `ours_unpooled` turns the pool off, so each call gets fresh pages
@@ -268,6 +314,7 @@ fn fusion(c: &mut Criterion) {
     outer_group(c, &mut p);
     where_clip_group(c, &mut p);
     cast_group(c, &mut p);
+    int_group(c, &mut p);
     alloc_group(c, &mut p);
 }
 

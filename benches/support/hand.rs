@@ -48,6 +48,13 @@ pub(crate) fn cast_i32(out: &mut [f32], x: &[i32]) {
     }
 }
 
+/// `(a 3 - b) / 2 + |a|` over i32.
+pub(crate) fn int_mix(out: &mut [i32], a: &[i32], b: &[i32]) {
+    for ((o, &a), &b) in out.iter_mut().zip(a).zip(b) {
+        *o = (a * 3 - b) / 2 + a.abs();
+    }
+}
+
 /// `exp(x) sqrt(x) log1p(x)` with `std`'s scalar functions.
 pub(crate) fn chain(out: &mut [f32], x: &[f32]) {
     for (o, &x) in out.iter_mut().zip(x) {
