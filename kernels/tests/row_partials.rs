@@ -94,3 +94,27 @@ fn a_short_output_skips_the_extra_rows() {
     reduce::sum_partials(&refs, &mut out);
     assert_eq!(out, [64.0, 128.0]);
 }
+
+#[test]
+fn rows_of_negative_zeros_keep_the_schemes_sign() {
+    // the short-row kernels start their accumulators from the first group of values rather
+    // than from +0.0, then add +0.0 to each row's sum: a row of -0.0 must still sum to the
+    // block scheme's +0.0, and a -0.0 beside other values must change nothing
+    for len in [1, 8, 31, 32, 33, 64, 65, 96, 100, 256] {
+        let mut data = vec![vec![-0.0f32; len]; 5];
+        data[1][len - 1] = 0.0;
+        data[2][0] = 1.5;
+        data[3][len / 2] = f32::NAN;
+        data[4][len - 1] = -2.0;
+        for count in [4, 5, 8] {
+            check_all(&data[..count.min(5)].iter().cycle().take(count).cloned().collect::<Vec<_>>(), "zeros");
+        }
+        let refs: Vec<&[f32]> = vec![&data[0][..]; 8];
+        let mut out = [7.0f64; 8];
+        reduce::sum_f64_partials(&refs, &mut out);
+        assert!(out.iter().all(|s| s.to_bits() == 0), "a row of {len} x -0.0 sums to +0.0 in f64: {out:?}");
+        let mut out = [7.0f32; 8];
+        reduce::sum_partials(&refs, &mut out);
+        assert!(out.iter().all(|s| s.to_bits() == 0), "a row of {len} x -0.0 sums to +0.0 in f32: {out:?}");
+    }
+}

@@ -278,7 +278,10 @@ pub fn sum_partials<T: SimdElem>(rows: &[&[T]], out: &mut [T]) {
     for (rs, os) in rows.chunks(ROWS).zip(out.chunks_mut(ROWS)) {
         match (<&[&[T]; ROWS]>::try_from(rs), os.len() == ROWS) {
             (Ok(r8), true) if r8.iter().all(|r| r.len() <= SUB) => {
-                os.copy_from_slice(&hsum::<T>(r8.map(short_acc::<T>)));
+                // `+ 0`: see `short_f64`
+                for (o, s) in os.iter_mut().zip(hsum::<T>(r8.map(short_acc::<T>))) {
+                    *o = T::add(s, T::ZERO);
+                }
             }
             _ => {
                 for (r, o) in rs.iter().zip(os) {
@@ -310,7 +313,8 @@ pub fn sum_f64_partials(rows: &[&[f32]], out: &mut [f64]) {
         match (<&[&[f32]; 4]>::try_from(rs), os.len() == 4) {
             (Ok(r4), true) if r4.iter().all(|r| r.len() <= SUB) => {
                 let t = f64x4::transpose(r4.map(short_f64));
-                os.copy_from_slice(&((t[0] + t[2]) + (t[1] + t[3])).to_array());
+                // `+ 0.0`: see `short_f64`
+                os.copy_from_slice(&(((t[0] + t[2]) + (t[1] + t[3])) + f64x4::splat(0.0)).to_array());
             }
             _ => {
                 for (r, o) in rs.iter().zip(os) {
@@ -329,6 +333,13 @@ fn short_acc<T: SimdElem>(row: &[T]) -> T::V {
     let l = T::LANES;
     let mut a = [T::splat(T::ZERO); 4];
     let mut k = 0;
+    // the first whole group starts the accumulators, as in `short_f64` (the caller adds zero)
+    if let Some(g) = row.get(..4 * l) {
+        for (q, acc) in a.iter_mut().enumerate() {
+            *acc = T::load(&g[q * l..]);
+        }
+        k = 4 * l;
+    }
     while let Some(g) = row.get(k..k + 4 * l) {
         for (q, acc) in a.iter_mut().enumerate() {
             *acc = T::vadd(*acc, T::load(&g[q * l..]));
@@ -354,6 +365,16 @@ fn short_f64(row: &[f32]) -> f64x4 {
         *a = (a.0 + lo, a.1 + hi);
     };
     let mut k = 0;
+    // The first whole group starts the accumulators instead of being added to zeros: `0 + x`
+    // is `x` except for `x = -0.0`, so every partial equals the scheme's up to the sign of a
+    // zero, and so does the row's sum; the callers add `+0.0` to each row's sum, which makes
+    // it the scheme's exactly (a sum that starts from `+0.0` is never `-0.0`).
+    if let Some(g) = row.get(..32) {
+        for (q, acc) in a.iter_mut().enumerate() {
+            *acc = widen(f32::load(&g[q * 8..]));
+        }
+        k = 32;
+    }
     while let Some(g) = row.get(k..k + 32) {
         for (q, acc) in a.iter_mut().enumerate() {
             add(acc, f32::load(&g[q * 8..]));
