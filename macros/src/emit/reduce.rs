@@ -170,7 +170,7 @@ impl Emitter<'_> {
         // keep one block call per row: through `rows` an argmax over rows of 256 took 34% more
         // instructions (callgrind probe argmax_rows_f32), for the same bits
         let rows = match rows_fast {
-            Some(fast) => rows_closure(&ins, &ptype, &vals_t, &block_body, Some(fast)),
+            Some(fast) => rows_closure(&ins, &ptype, &vals_t, &block_body, Some(fast), &finish),
             None => quote!(::core::option::Option::None),
         };
         if operands.is_empty() {
@@ -321,15 +321,18 @@ fn vertical_accum(ins: &[Ident], ptype: &TokenStream, body: &TokenStream, step: 
 }
 
 /// The driver's `rows` argument: the block body for several rows (one short row per output)
-/// in one call, so a row costs no indirect call and no tree bookkeeping. With `fast` (float
-/// sums), rows of at least 64 elements go through `fast` instead, which sets `__ae_parts`.
+/// in one call, then `finish` of each row's partial into the driver's output buffer, so a row
+/// costs no indirect call and no tree bookkeeping. With `fast` (float sums), rows of at least
+/// 64 elements go through `fast` instead, which sets `__ae_parts`.
 fn rows_closure(
     ins: &[Ident],
     ptype: &TokenStream,
     vals_t: &TokenStream,
     block_body: &TokenStream,
     fast: Option<TokenStream>,
+    finish: &TokenStream,
 ) -> TokenStream {
+    let rt = rt();
     let rs: Vec<Ident> = (0..ins.len()).map(|k| format_ident!("__ae_rows{}", k)).collect();
     let per_row = quote! {
         for (__ae_r, __ae_part) in __ae_parts.iter_mut().enumerate() {
@@ -352,8 +355,17 @@ fn rows_closure(
         None => per_row,
     };
     quote! {
-        ::core::option::Option::Some(&|__ae_parts: &mut [::core::option::Option<#ptype>], __ae_vals: &mut [#vals_t], #(#rs: &[&[_]]),*| {
+        ::core::option::Option::Some(&|__ae_outs: &mut [_], __ae_vals: &mut [#vals_t], #(#rs: &[&[_]]),*| -> ::core::result::Result<(), #rt::runtime::Error> {
+            // the driver hands at most 16 rows (its GROUP)
+            let mut __ae_pbuf: [::core::option::Option<#ptype>; 16] = [::core::option::Option::None; 16];
+            let __ae_g = __ae_outs.len().min(16);
+            let __ae_parts = &mut __ae_pbuf[..__ae_g];
+            #(let #rs = &#rs[..#rs.len().min(__ae_g)];)*
             #body
+            for (__ae_o, __ae_p) in __ae_outs.iter_mut().zip(__ae_pbuf) {
+                *__ae_o = { #finish }?;
+            }
+            ::core::result::Result::Ok(())
         })
     }
 }

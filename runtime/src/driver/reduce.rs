@@ -139,13 +139,14 @@ macro_rules! reduce_driver {
         /// is the same as without it. Results then may differ in the last bits from another
         /// layout of the same values, never across thread counts.
         ///
-        /// `rows`, when given, computes the partials of several outputs at once: `rows(parts,
-        /// scratch, rows...)` gets one slice per output and input (each output's whole reduced
-        /// range) and sets `parts[j]` to what `block` returns for row `j` (with `start` 0). The
-        /// driver uses it when every output's reduced elements form one run of at most
-        /// [`BLOCK`] elements, unit- or zero-stride in every input (sums of short C-order rows),
-        /// handing it up to `GROUP` rows per call instead of one call and one tree per row; the
-        /// result is the same as without it.
+        /// `rows`, when given, computes several outputs at once: `rows(outs, scratch, rows...)`
+        /// gets one slice per output and input (each output's whole reduced range) and sets
+        /// `outs[j]` to `finish(Some(p))`, `p` being what `block` returns for row `j` (with
+        /// `start` 0), or returns the error of the first `j` whose `finish` fails. The driver
+        /// uses it when every output's reduced elements form one run of at most [`BLOCK`]
+        /// elements, unit- or zero-stride in every input (sums of short C-order rows), handing
+        /// it up to `GROUP` rows per call instead of one call, one tree and one `finish` call
+        /// per row; the result is the same as without it.
         ///
         /// # Errors
         ///
@@ -159,7 +160,7 @@ macro_rules! reduce_driver {
             $($a: &ArrayView<'_, $A, D>,)+
             cost: usize,
             vertical: Option<(P, &(dyn Fn(&mut [P], $(&[&[$A]]),+) + Sync))>,
-            rows: Option<&(dyn Fn(&mut [Option<P>], &mut [S], $(&[&[$A]]),+) + Sync)>,
+            rows: Option<&(dyn Fn(&mut [R], &mut [S], $(&[&[$A]]),+) -> Result<()> + Sync)>,
             block: &(dyn Fn(usize, &mut [S], $(&[$A]),+) -> P + Sync),
             combine: &(dyn Fn(P, P) -> P + Sync),
             finish: &(dyn Fn(Option<P>) -> Result<R> + Sync),
@@ -350,9 +351,9 @@ macro_rules! reduce_driver {
                     tree.push(combine);
                 });
             };
-            // The partials of outputs j0..j0 + g of the outer run at `ooff` through `rows`, each
+            // The values of outputs j0..j0 + g of the outer run at `ooff` through `rows`, each
             // output's reduced range being the one block of `inner` (checked in `rowwise`).
-            let rows_of = |bufs: &mut Bufs<$($A),+>, scratch: &mut [S; BLOCK], ooff: &[isize], ost: &[isize], j0: usize, g: usize, parts: &mut [Option<P>; GROUP], rows: &(dyn Fn(&mut [Option<P>], &mut [S], $(&[&[$A]]),+) + Sync)| {
+            let rows_of = |bufs: &mut Bufs<$($A),+>, scratch: &mut [S; BLOCK], ooff: &[isize], ost: &[isize], j0: usize, g: usize, outs: &mut [R; GROUP], rows: &(dyn Fn(&mut [R], &mut [S], $(&[&[$A]]),+) -> Result<()> + Sync)| -> Result<()> {
                 let ($($a,)+) = bufs;
                 let (off, n) = (row_off, row_len);
                 $(
@@ -387,7 +388,7 @@ macro_rules! reduce_driver {
                     }
                     let $a = runs;
                 )+
-                rows(&mut parts[..g], &mut scratch[..], $(&$a[..g]),+);
+                rows(&mut outs[..g], &mut scratch[..], $(&$a[..g]),+)
             };
             // Finishes and writes outputs j0..j0 + g; the first error wins.
             let write = |ooff: &[isize], ost: &[isize], j0: usize, parts: &[Option<P>]| -> Result<()> {
@@ -450,19 +451,26 @@ macro_rules! reduce_driver {
                 split.visit(&outer, c, |ooff, olen, ost| {
                     for j0 in (0..olen).step_by(GROUP) {
                         let g = (olen - j0).min(GROUP);
-                        let parts: [Option<P>; GROUP] = match rowwise {
+                        let r = match rowwise {
                             Some(rows) => {
-                                let mut parts = [None; GROUP];
-                                rows_of(&mut bufs, &mut scratch, &ooff, &ost, j0, g, &mut parts, rows);
-                                parts
+                                let mut outs = [R::ZERO; GROUP];
+                                let r = rows_of(&mut bufs, &mut scratch, &ooff, &ost, j0, g, &mut outs, rows);
+                                if r.is_ok() {
+                                    for (jj, v) in outs.iter().enumerate().take(g) {
+                                        let j = (j0 + jj) as isize;
+                                        // SAFETY: as in `write`: `ooff[0] + j * ost[0]` (j < olen)
+                                        // is an element of `out`, written once, by this task.
+                                        unsafe { *out_base.get().offset(ooff[0] + j * ost[0]) = *v };
+                                    }
+                                }
+                                r
                             }
                             None => {
                                 let trees = trees.get_or_insert_with(|| [Pairwise::new(); GROUP]);
                                 process(&mut bufs, &mut scratch, &ooff, &ost, j0, g, (0, blocks), trees);
-                                roots(trees, combine)
+                                write(&ooff, &ost, j0, &roots(trees, combine)[..g])
                             }
                         };
-                        let r = write(&ooff, &ost, j0, &parts[..g]);
                         if first.is_ok() {
                             first = r;
                         }
