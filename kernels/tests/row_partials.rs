@@ -118,3 +118,60 @@ fn rows_of_negative_zeros_keep_the_schemes_sign() {
         assert!(out.iter().all(|s| s.to_bits() == 0), "a row of {len} x -0.0 sums to +0.0 in f32: {out:?}");
     }
 }
+
+/// The element-by-element kernels against a scalar fold from zero, bit for bit.
+fn check_seq(data: &[Vec<f32>], what: &str) {
+    let refs: Vec<&[f32]> = data.iter().map(|r| &r[..]).collect();
+    let mut f64s = vec![7.0; refs.len()];
+    reduce::sum_f64_seq_partials(&refs, &mut f64s);
+    let mut f32s = vec![7.0; refs.len()];
+    reduce::sum_seq_partials(&refs, &mut f32s);
+    let wide: Vec<Vec<f64>> = data.iter().map(|r| r.iter().map(|&x| x as f64 * 1.5).collect()).collect();
+    let wrefs: Vec<&[f64]> = wide.iter().map(|r| &r[..]).collect();
+    let mut wsums = vec![7.0; wrefs.len()];
+    reduce::sum_seq_partials(&wrefs, &mut wsums);
+    for (r, row) in data.iter().enumerate() {
+        let want = row.iter().fold(0.0f64, |a, &x| a + x as f64);
+        assert_eq!(
+            bits64(f64s[r]),
+            bits64(want),
+            "{what}: f32 -> f64 row {r} of {} ({} elements)",
+            data.len(),
+            row.len()
+        );
+        let want = row.iter().fold(0.0f32, |a, &x| a + x);
+        assert_eq!(
+            bits64(f32s[r] as f64),
+            bits64(want as f64),
+            "{what}: f32 row {r} ({} elements)",
+            row.len()
+        );
+        let want = wide[r].iter().fold(0.0f64, |a, &x| a + x);
+        assert_eq!(bits64(wsums[r]), bits64(want), "{what}: f64 row {r} ({} elements)", row.len());
+    }
+}
+
+#[test]
+fn element_by_element_rows_match_a_scalar_fold() {
+    let mut rng = Rng::new(53);
+    for len in (0..=70).chain([100, 127, 128, 129, 300]) {
+        for count in [1, 3, 4, 5, 7, 8, 9, 16, 17] {
+            check_seq(&rows(&mut rng, count, |_| len), "equal rows");
+        }
+    }
+    for count in [4, 8, 12, 16, 20] {
+        check_seq(&rows(&mut rng, count, |r| [10, 3, 64, 1, 0, 33, 31, 8][r % 8]), "mixed rows");
+    }
+    // a row of -0.0 sums to +0.0 (the fold starts from +0.0), and NaN or infinities propagate
+    let mut data = vec![vec![-0.0f32; 12]; 8];
+    data[3][5] = f32::NAN;
+    data[5][0] = f32::INFINITY;
+    data[6][11] = f32::NEG_INFINITY;
+    data[7][2] = 1e-40;
+    check_seq(&data, "specials");
+    // a short output skips the extra rows
+    let refs: Vec<&[f32]> = data.iter().map(|r| &r[..]).collect();
+    let mut out = [5.0f64; 3];
+    reduce::sum_f64_seq_partials(&refs, &mut out);
+    assert_eq!(out.map(f64::to_bits), [0.0f64.to_bits(); 3]);
+}

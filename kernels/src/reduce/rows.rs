@@ -339,6 +339,170 @@ pub fn sum_f64_partials(rows: &[&[f32]], out: &mut [f64]) {
     }
 }
 
+/// The element-by-element sum of each row, in row order from zero: `out[r]` is
+/// `rows[r].iter().fold(0, |a, &x| a + x)`, bit for bit (rows beyond `out.len()` are skipped).
+/// This is the order the generated code gives runs under 64 elements, where a SIMD block scheme
+/// costs more than it saves.
+///
+/// Rows of equal length go [`LANES`](SimdElem::LANES) at a time, one row per lane: each step
+/// loads a vector from every row, transposes them in registers, and adds the transposed
+/// vectors in element order, so every lane performs its row's additions in its order. A
+/// reduction of many short rows (row sums of a matrix of 10 or 48 columns) then runs as vector
+/// code instead of one dependent chain of scalar additions per row.
+///
+/// # Examples
+/// ```
+/// use array_expr_kernels::reduce::sum_seq_partials;
+/// let rows: Vec<Vec<f32>> = (0..9).map(|r| (0..13).map(|i| (r * i) as f32 * 0.1).collect()).collect();
+/// let refs: Vec<&[f32]> = rows.iter().map(|r| &r[..]).collect();
+/// let mut out = [0.0; 9];
+/// sum_seq_partials(&refs, &mut out);
+/// for (r, o) in rows.iter().zip(out) {
+///     assert_eq!(o.to_bits(), r.iter().fold(0.0f32, |a, &x| a + x).to_bits());
+/// }
+/// ```
+pub fn sum_seq_partials<T: SeqSum>(rows: &[&[T]], out: &mut [T]) {
+    T::seq_rows(rows, out);
+}
+
+/// The float types [`sum_seq_partials`] has a lane-per-row kernel for.
+pub trait SeqSum: Copy {
+    /// [`sum_seq_partials`] for this type.
+    ///
+    /// # Examples
+    /// ```
+    /// use array_expr_kernels::reduce::SeqSum;
+    /// let mut out = [0.0f64; 2];
+    /// f64::seq_rows(&[&[1.0, 2.0][..], &[3.0, 0.5][..]], &mut out);
+    /// assert_eq!(out, [3.0, 3.5]);
+    /// ```
+    fn seq_rows(rows: &[&[Self]], out: &mut [Self]);
+}
+
+impl SeqSum for f32 {
+    fn seq_rows(rows: &[&[f32]], out: &mut [f32]) {
+        seq_groups(rows, out, seq8_f32);
+    }
+}
+
+impl SeqSum for f64 {
+    fn seq_rows(rows: &[&[f64]], out: &mut [f64]) {
+        seq_groups(rows, out, seq4_f64);
+    }
+}
+
+/// [`sum_seq_partials`] of `f32` rows accumulated in `f64`: `out[r]` is
+/// `rows[r].iter().fold(0.0, |a, &x| a + x as f64)`, bit for bit, eight rows at a time.
+///
+/// # Examples
+/// ```
+/// use array_expr_kernels::reduce::sum_f64_seq_partials;
+/// let rows: Vec<Vec<f32>> = (0..9).map(|r| (0..21).map(|i| (r + i) as f32 / 3.0).collect()).collect();
+/// let refs: Vec<&[f32]> = rows.iter().map(|r| &r[..]).collect();
+/// let mut out = [0.0; 9];
+/// sum_f64_seq_partials(&refs, &mut out);
+/// for (r, o) in rows.iter().zip(out) {
+///     assert_eq!(o.to_bits(), r.iter().fold(0.0f64, |a, &x| a + x as f64).to_bits());
+/// }
+/// ```
+pub fn sum_f64_seq_partials(rows: &[&[f32]], out: &mut [f64]) {
+    seq_groups(rows, out, seq8_f32_f64);
+}
+
+/// Runs `group` over each `N` rows of equal length with `N` outputs, and folds any other row
+/// (the last, short group, or rows of different lengths) element by element.
+#[inline(always)]
+fn seq_groups<T: Copy + Into<A>, A: Copy + core::ops::Add<Output = A> + Default, const N: usize>(
+    rows: &[&[T]],
+    out: &mut [A],
+    group: impl Fn(&[&[T]; N], usize) -> [A; N],
+) {
+    for (rs, os) in rows.chunks(N).zip(out.chunks_mut(N)) {
+        let n = rs.first().map_or(0, |r| r.len());
+        match (<&[&[T]; N]>::try_from(rs), <&mut [A; N]>::try_from(&mut *os)) {
+            (Ok(g), Ok(o)) if g.iter().all(|r| r.len() == n) => *o = group(g, n),
+            _ => {
+                for (r, o) in rs.iter().zip(os) {
+                    // `A::default()` is +0.0 for the float accumulators used here
+                    *o = r.iter().fold(A::default(), |a, &x| a + x.into());
+                }
+            }
+        }
+    }
+}
+
+/// The lane-per-row vectors of elements `k..k + 8` of eight rows: `t[j]` holds element `k + j`
+/// of row `i` in lane `i`.
+#[inline(always)]
+fn columns8(g: &[&[f32]; 8], k: usize) -> [f32x8; 8] {
+    let ld = |i: usize| f32::load(g[i].get(k..k + 8).unwrap_or_default());
+    f32x8::transpose([ld(0), ld(1), ld(2), ld(3), ld(4), ld(5), ld(6), ld(7)])
+}
+
+/// Element `k` of eight rows, one per lane.
+#[inline(always)]
+fn column8(g: &[&[f32]; 8], k: usize) -> f32x8 {
+    let at = |i: usize| g[i].get(k).copied().unwrap_or(0.0);
+    f32x8::new([at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7)])
+}
+
+/// Eight `f32` rows of `n` elements summed element by element in `f32`, one row per lane.
+#[inline(always)]
+fn seq8_f32(g: &[&[f32]; 8], n: usize) -> [f32; 8] {
+    let mut acc = f32x8::splat(0.0);
+    let mut k = 0;
+    while k + 8 <= n {
+        for c in columns8(g, k) {
+            acc += c;
+        }
+        k += 8;
+    }
+    while k < n {
+        acc += column8(g, k);
+        k += 1;
+    }
+    acc.to_array()
+}
+
+/// Eight `f32` rows of `n` elements summed element by element in `f64`, one row per lane (rows
+/// 0-3 in one `f64x4`, rows 4-7 in the other).
+#[inline(always)]
+fn seq8_f32_f64(g: &[&[f32]; 8], n: usize) -> [f64; 8] {
+    let z = f64x4::splat(0.0);
+    let (mut lo, mut hi) = (z, z);
+    let mut add = |c: f32x8| {
+        let (a, b) = widen(c);
+        lo += a;
+        hi += b;
+    };
+    let mut k = 0;
+    while k + 8 <= n {
+        for c in columns8(g, k) {
+            add(c);
+        }
+        k += 8;
+    }
+    while k < n {
+        add(column8(g, k));
+        k += 1;
+    }
+    let (l, h) = (lo.to_array(), hi.to_array());
+    [l[0], l[1], l[2], l[3], h[0], h[1], h[2], h[3]]
+}
+
+/// Four `f64` rows of `n` elements summed element by element, one row per lane. Each step
+/// gathers one element of every row into a vector: as fast here as loading four vectors and
+/// transposing them, which went through the stack.
+#[inline(always)]
+fn seq4_f64(g: &[&[f64]; 4], n: usize) -> [f64; 4] {
+    let mut acc = f64x4::splat(0.0);
+    let [r0, r1, r2, r3] = g.map(|r| r.get(..n).unwrap_or_default());
+    for (((&a, &b), &c), &d) in r0.iter().zip(r1).zip(r2).zip(r3) {
+        acc += f64x4::new([a, b, c, d]);
+    }
+    acc.to_array()
+}
+
 /// The vector of one sub-block (`row.len() <= SUB`) before its lanes are combined: four
 /// accumulators over consecutive vectors, the last group loaded zero-filled, combined as
 /// `(a0 + a1) + (a2 + a3)`; the additions of [`Sum`]'s block scheme.
