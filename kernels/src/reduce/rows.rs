@@ -491,8 +491,8 @@ fn seq8_f32_f64(g: &[&[f32]; 8], n: usize) -> [f64; 8] {
 }
 
 /// Four `f64` rows of `n` elements summed element by element, one row per lane. Each step
-/// gathers one element of every row into a vector: as fast here as loading four vectors and
-/// transposing them, which went through the stack.
+/// gathers one element of every row into a vector (loading four vectors and transposing them
+/// with `f64x4::transpose` compiled to stores and reloads through the stack).
 #[inline(always)]
 fn seq4_f64(g: &[&[f64]; 4], n: usize) -> [f64; 4] {
     let mut acc = f64x4::splat(0.0);
