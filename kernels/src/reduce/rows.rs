@@ -526,7 +526,12 @@ fn short_acc<T: SimdElem>(row: &[T]) -> T::V {
     }
     if k < row.len() {
         for (q, acc) in a.iter_mut().enumerate() {
-            *acc = T::vadd(*acc, T::load_or(row.get(k + q * l..).unwrap_or_default(), T::ZERO));
+            // a group past the row's end is all zeros: no out-of-line partial load for it
+            let v = match row.get(k + q * l..) {
+                Some(x) if !x.is_empty() => T::load_or(x, T::ZERO),
+                _ => T::splat(T::ZERO),
+            };
+            *acc = T::vadd(*acc, v);
         }
     }
     T::vadd(T::vadd(a[0], a[1]), T::vadd(a[2], a[3]))
@@ -561,7 +566,12 @@ fn short_f64(row: &[f32]) -> f64x4 {
     }
     if k < row.len() {
         for (q, acc) in a.iter_mut().enumerate() {
-            add(acc, f32::load_or(row.get(k + q * 8..).unwrap_or_default(), 0.0));
+            // as in `short_acc`
+            let v = match row.get(k + q * 8..) {
+                Some(x) if !x.is_empty() => f32::load_or(x, 0.0),
+                _ => f32x8::splat(0.0),
+            };
+            add(acc, v);
         }
     }
     let pair = |x: (f64x4, f64x4), y: (f64x4, f64x4)| (x.0 + y.0, x.1 + y.1);
