@@ -117,7 +117,12 @@ impl<T: SimdElem> Load<T> for Slice<'_, T> {
     }
     #[inline(always)]
     fn part(self, k: usize, fill: T) -> T::V {
-        T::load_or(self.0.get(k..).unwrap_or_default(), fill)
+        // a vector wholly past the end is all `fill`, without the out-of-line partial load
+        // (up to three of the last group's four vectors)
+        match self.0.get(k..) {
+            Some(s) if !s.is_empty() => T::load_or(s, fill),
+            _ => T::splat(fill),
+        }
     }
 }
 
