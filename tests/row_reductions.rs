@@ -17,6 +17,7 @@ array_expr! {
     fn row_centered(x: f32[n, m], c: f32[n, 1]) -> f32[n] { sum(x - c, axis = 1) }
     fn row_sum_d(x: f64[n, m]) -> f64[n] { sum(x * 1.5, axis = 1) }
     fn row_max(x: f32[n, m]) -> f32[n] { max(x, axis = 1) }
+    fn row_min(x: f32[n, m]) -> f32[n] { min(x, axis = 1) }
     fn row_argmax(x: f32[n, m]) -> i64[n] { argmax(x, axis = 1) }
 }
 
@@ -137,4 +138,43 @@ fn strided_rows_and_negative_strides() {
     let rev = wide.view().slice([Slice::new(None, None, -1), Slice::new(None, None, -1)]).unwrap();
     check_sums(rev, "reversed");
     check_others(rev, "reversed");
+}
+
+#[test]
+fn short_row_extremes_keep_nan_and_signed_zero_rules() {
+    // rows under 64 elements go eight per vector through the kernels crate; each row must
+    // still be the in-order fold of `maximum`/`minimum`: the first NaN met wins, and between
+    // 0.0 and -0.0 the later element
+    let nan_a = f32::from_bits(0x7fc0_0011);
+    let nan_b = f32::from_bits(0xffc0_0022);
+    let patterns: [&[f32]; 6] = [
+        &[0.0, -0.0, 0.0, -0.0],
+        &[-0.0, 0.0, -0.0, 0.0],
+        &[1.0, nan_a, 2.0, nan_b],
+        &[nan_b, -3.0, nan_a, 5.0],
+        &[f32::NEG_INFINITY, -1.0, f32::INFINITY, 0.5],
+        &[-0.0, -0.0, 0.0, 0.0],
+    ];
+    for m in [1, 4, 9, 12, 17, 40, 63] {
+        let n = 37;
+        let x = Array::<f32, 2>::from_fn([n, m], |[i, j]| patterns[(i + j / 4) % 6][(i * 3 + j) % 4]);
+        let rows = mapped(&x.view(), |_, _, v| v);
+        for max in [true, false] {
+            let want: Vec<u32> = rows
+                .iter()
+                .map(|r| {
+                    let (&first, rest) = r.split_first().unwrap();
+                    let pick =
+                        |a: f32, v: f32| if a.is_nan() || (if max { a > v } else { a < v }) { a } else { v };
+                    rest.iter().fold(first, |a, &v| pick(a, v)).to_bits()
+                })
+                .collect();
+            for t in [1, 2] {
+                let got =
+                    with_threads(t, || if max { row_max(x.view()) } else { row_min(x.view()) }).unwrap();
+                let got: Vec<u32> = got.to_vec().iter().map(|v| v.to_bits()).collect();
+                assert_eq!(got, want, "[{n}, {m}], max {max}, {t} threads");
+            }
+        }
+    }
 }

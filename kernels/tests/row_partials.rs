@@ -175,3 +175,53 @@ fn element_by_element_rows_match_a_scalar_fold() {
     reduce::sum_f64_seq_partials(&refs, &mut out);
     assert_eq!(out.map(f64::to_bits), [0.0f64.to_bits(); 3]);
 }
+
+/// `ops::maximum`/`minimum`'s scalar fold: the first element, then `a` kept when it is NaN or
+/// strictly beyond `x`, else `x`.
+fn extreme_fold(row: &[f32], max: bool) -> f32 {
+    let (&first, rest) = row.split_first().expect("a non-empty row");
+    rest.iter().fold(first, |a, &x| if a.is_nan() || (if max { a > x } else { a < x }) { a } else { x })
+}
+
+/// Bits of an f32, with the sign and payload of NaN kept (the fold's NaN is a particular one).
+fn check_extreme(data: &[Vec<f32>], what: &str) {
+    let refs: Vec<&[f32]> = data.iter().map(|r| &r[..]).collect();
+    for max in [true, false] {
+        let mut out = vec![7.0f32; refs.len()];
+        reduce::extreme_seq_partials(&refs, &mut out, max);
+        for (r, row) in data.iter().enumerate() {
+            let want = if row.is_empty() { 7.0 } else { extreme_fold(row, max) };
+            assert_eq!(
+                out[r].to_bits(),
+                want.to_bits(),
+                "{what}: max {max}, row {r} ({} elements)",
+                row.len()
+            );
+        }
+    }
+}
+
+#[test]
+fn element_by_element_extremes_match_the_scalar_fold() {
+    let mut rng = Rng::new(54);
+    for len in (0..=70).chain([100, 129]) {
+        for count in [1, 3, 7, 8, 9, 16, 17] {
+            check_extreme(&rows(&mut rng, count, |_| len), "equal rows");
+        }
+    }
+    check_extreme(&rows(&mut rng, 16, |r| [10, 3, 64, 1, 0, 33, 31, 8][r % 8]), "mixed rows");
+    // zeros of both signs (the later one wins between equals), NaNs with distinct payloads
+    // (the first one met wins), infinities
+    let nan_a = f32::from_bits(0x7fc0_0001);
+    let nan_b = f32::from_bits(0xffc0_0002);
+    let mut data = vec![vec![0.0f32, -0.0, 0.0, -0.0, 1.0, -1.0, 0.0, -0.0, 0.5, -0.5, 0.0, -0.0]; 8];
+    data[1][3] = nan_a;
+    data[1][9] = nan_b;
+    data[2][0] = nan_b;
+    data[3][11] = f32::INFINITY;
+    data[4][5] = f32::NEG_INFINITY;
+    data[5] = vec![-0.0; 12];
+    data[6][4] = 0.0;
+    data[7] = vec![f32::NAN; 12];
+    check_extreme(&data, "specials");
+}

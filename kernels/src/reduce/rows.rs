@@ -409,6 +409,67 @@ pub fn sum_f64_seq_partials(rows: &[&[f32]], out: &mut [f64]) {
     seq_groups(rows, out, seq8_f32_f64);
 }
 
+/// The element-by-element maximum (`max`) or minimum of each non-empty `f32` row, in row
+/// order: `out[r]` is `rows[r]`'s first element folded with `m(a, x) = if a.is_nan() || a > x
+/// { a } else { x }` (`<` for the minimum) over the others, bit for bit: NaN propagates (the
+/// first one met), and between `0.0` and `-0.0` the later element wins. Empty rows leave their
+/// output as it was. Eight rows of equal length go at a time, one per vector lane (loaded
+/// eight elements per row, transposed in registers, folded in element order), as
+/// [`sum_seq_partials`] does.
+///
+/// # Examples
+/// ```
+/// use array_expr_kernels::reduce::extreme_seq_partials;
+/// let rows: Vec<Vec<f32>> = (0..9).map(|r| (0..11).map(|i| ((r * 7 + i * 5) % 13) as f32).collect()).collect();
+/// let refs: Vec<&[f32]> = rows.iter().map(|r| &r[..]).collect();
+/// let mut out = [0.0; 9];
+/// extreme_seq_partials(&refs, &mut out, true);
+/// for (r, o) in rows.iter().zip(out) {
+///     assert_eq!(o, r.iter().copied().fold(f32::MIN, f32::max));
+/// }
+/// ```
+pub fn extreme_seq_partials(rows: &[&[f32]], out: &mut [f32], max: bool) {
+    let pick = |a: f32, x: f32| {
+        let keep = if max { a > x } else { a < x };
+        if a.is_nan() || keep {
+            a
+        } else {
+            x
+        }
+    };
+    let vpick = |a: f32x8, x: f32x8| {
+        let keep = if max { a.simd_gt(x) } else { a.simd_lt(x) };
+        (keep | a.simd_ne(a)).select(a, x)
+    };
+    for (rs, os) in rows.chunks(8).zip(out.chunks_mut(8)) {
+        let n = rs.first().map_or(0, |r| r.len());
+        match (<&[&[f32]; 8]>::try_from(rs), <&mut [f32; 8]>::try_from(&mut *os)) {
+            (Ok(g), Ok(o)) if n > 0 && g.iter().all(|r| r.len() == n) => {
+                let mut acc = column8(g, 0);
+                let mut k = 1;
+                while k + 8 <= n {
+                    for c in columns8(g, k) {
+                        acc = vpick(acc, c);
+                    }
+                    k += 8;
+                }
+                while k < n {
+                    acc = vpick(acc, column8(g, k));
+                    k += 1;
+                }
+                *o = acc.to_array();
+            }
+            _ => {
+                for (r, o) in rs.iter().zip(os) {
+                    if let Some((&first, rest)) = r.split_first() {
+                        *o = rest.iter().fold(first, |a, &x| pick(a, x));
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Runs `group` over each `N` rows of equal length with `N` outputs, and folds any other row
 /// (the last, short group, or rows of different lengths) element by element.
 #[inline(always)]

@@ -169,9 +169,25 @@ impl Emitter<'_> {
         // several rows per call pays for float sums (their multi-row kernels); other reductions
         // keep one block call per row: through `rows` an argmax over rows of 256 took 34% more
         // instructions (callgrind probe argmax_rows_f32), for the same bits
-        let rows = match rows_fast {
-            Some(fast) => rows_closure(&ins, &ptype, &vals_t, &block_body, Some(fast), &finish),
-            None => quote!(::core::option::Option::None),
+        // the maximum or minimum of short f32 rows read as is: eight rows per vector, each
+        // folded in its element order (the block closure's order for runs under 64)
+        let rows_short = (simd_minmax && in_dtype == Dtype::F32).then_some(direct).flatten().map(|k| {
+            let rk = format_ident!("__ae_rows{}", k);
+            let is_max = kind == ReduceKind::Max;
+            quote! {
+                for (__ae_c, __ae_ps) in __ae_parts.chunks_mut(16).enumerate() {
+                    let __ae_g = __ae_ps.len();
+                    let mut __ae_ext: [f32; 16] = [0.0; 16];
+                    #rt::kernels::reduce::extreme_seq_partials(&#rk[__ae_c * 16..][..__ae_g], &mut __ae_ext[..__ae_g], #is_max);
+                    for (__ae_p, __ae_v) in __ae_ps.iter_mut().zip(__ae_ext) {
+                        *__ae_p = ::core::option::Option::Some(::core::option::Option::Some(__ae_v));
+                    }
+                }
+            }
+        });
+        let rows = match (rows_fast, rows_short) {
+            (None, None) => quote!(::core::option::Option::None),
+            (fast, short) => rows_closure(&ins, &ptype, &vals_t, &block_body, fast, short, &finish),
         };
         if operands.is_empty() {
             self.stmts.push(quote!(::core::compile_error!("internal error: a reduction without array operands; please report");));
@@ -324,13 +340,15 @@ fn vertical_accum(ins: &[Ident], ptype: &TokenStream, body: &TokenStream, step: 
 /// in one call, then `finish` of each row's partial into the driver's output buffer, so a row
 /// costs no indirect call and no tree bookkeeping. With `fast` (float sums), rows of at least
 /// 64 elements, and shorter ones too when its flag says so, go through `fast` instead, which
-/// sets `__ae_parts`.
+/// sets `__ae_parts`; with `short` (f32 minima and maxima), rows under 64 elements go through
+/// `short`.
 fn rows_closure(
     ins: &[Ident],
     ptype: &TokenStream,
     vals_t: &TokenStream,
     block_body: &TokenStream,
     fast: Option<(TokenStream, bool)>,
+    short: Option<TokenStream>,
     finish: &TokenStream,
 ) -> TokenStream {
     let rt = rt();
@@ -358,7 +376,18 @@ fn rows_closure(
                 #fast
             }
         },
-        None => per_row,
+        // `short` reduces rows under 64 elements, the block body the others
+        None => match short {
+            Some(short) => quote! {
+                let __ae_n = __ae_rows0.first().map_or(0, |__ae_x| __ae_x.len());
+                if __ae_n < 64 {
+                    #short
+                } else {
+                    #per_row
+                }
+            },
+            None => per_row,
+        },
     };
     quote! {
         ::core::option::Option::Some(&|__ae_outs: &mut [_], __ae_vals: &mut [#vals_t], #(#rs: &[&[_]]),*| -> ::core::result::Result<(), #rt::runtime::Error> {
