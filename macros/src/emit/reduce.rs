@@ -166,11 +166,12 @@ impl Emitter<'_> {
         } else {
             quote!(::core::option::Option::None)
         };
-        // several rows per call pays for float sums (their multi-row kernels); other reductions
-        // keep one block call per row: through `rows` an argmax over rows of 256 took 34% more
-        // instructions (callgrind probe argmax_rows_f32), for the same bits
-        // the maximum or minimum of short f32 rows read as is: eight rows per vector, each
-        // folded in its element order (the block closure's order for runs under 64)
+        // several rows per call pays for float sums (their multi-row kernels) and for the
+        // maximum or minimum of f32 rows read as is (rows under 64 elements eight per vector,
+        // each folded in its element order, the block closure's order for them; longer ones
+        // through the block body inside the closure); other reductions keep one block call per
+        // row: through `rows` an argmax over rows of 256 took 34% more instructions (callgrind
+        // probe argmax_rows_f32), for the same bits
         let rows_short = (simd_minmax && in_dtype == Dtype::F32).then_some(direct).flatten().map(|k| {
             let rk = format_ident!("__ae_rows{}", k);
             let is_max = kind == ReduceKind::Max;
