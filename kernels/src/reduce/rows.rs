@@ -344,9 +344,10 @@ pub fn sum_f64_partials(rows: &[&[f32]], out: &mut [f64]) {
 /// This is the order the generated code gives runs under 64 elements, where a SIMD block scheme
 /// costs more than it saves.
 ///
-/// Rows of equal length go [`LANES`](SimdElem::LANES) at a time, one row per lane: each step
-/// loads a vector from every row, transposes them in registers, and adds the transposed
-/// vectors in element order, so every lane performs its row's additions in its order. A
+/// Rows of equal length go [`LANES`](SimdElem::LANES) at a time, one row per lane: for `f32`
+/// each step loads a vector from every row, transposes them in registers and adds the
+/// transposed vectors in element order; for `f64` each step gathers one element of every row.
+/// Either way every lane performs its row's additions in its order. A
 /// reduction of many short rows (row sums of a matrix of 10 or 48 columns) then runs as vector
 /// code instead of one dependent chain of scalar additions per row.
 ///
