@@ -33,35 +33,43 @@ fn bits64(x: f64) -> u64 {
     }
 }
 
-fn check_all(data: &[Vec<f32>], what: &str) {
+/// Several-row kernels, `(f32 -> f64, f32, f64)`, as the library exports them.
+type Kernels = (fn(&[&[f32]], &mut [f64]), fn(&[&[f32]], &mut [f32]), fn(&[&[f64]], &mut [f64]));
+/// Their per-row references, bit for bit.
+type Wants = (fn(&[f32]) -> f64, fn(&[f32]) -> f32, fn(&[f64]) -> f64);
+
+/// Runs each kernel over `data` (and over `data` widened to f64 and scaled by 1.5) and checks
+/// every row against its reference.
+fn check_kernels(data: &[Vec<f32>], what: &str, (k64, k32, kw): Kernels, (w64, w32, ww): Wants) {
     let refs: Vec<&[f32]> = data.iter().map(|r| &r[..]).collect();
     let mut f64s = vec![7.0; refs.len()];
-    reduce::sum_f64_partials(&refs, &mut f64s);
+    k64(&refs, &mut f64s);
     let mut f32s = vec![7.0; refs.len()];
-    reduce::sum_partials(&refs, &mut f32s);
+    k32(&refs, &mut f32s);
     let wide: Vec<Vec<f64>> = data.iter().map(|r| r.iter().map(|&x| x as f64 * 1.5).collect()).collect();
     let wrefs: Vec<&[f64]> = wide.iter().map(|r| &r[..]).collect();
-    let mut f64sums = vec![7.0; wrefs.len()];
-    reduce::sum_partials(&wrefs, &mut f64sums);
+    let mut wsums = vec![7.0; wrefs.len()];
+    kw(&wrefs, &mut wsums);
     for (r, row) in data.iter().enumerate() {
-        let want = reduce::block_partial(SumF64, row, 0);
-        assert_eq!(
-            bits64(f64s[r]),
-            bits64(want),
-            "{what}: f32 -> f64 row {r} of {} ({} elements)",
-            data.len(),
-            row.len()
-        );
-        let want = reduce::block_partial(Sum, row, 0);
-        assert_eq!(
-            bits64(f32s[r] as f64),
-            bits64(want as f64),
-            "{what}: f32 row {r} ({} elements)",
-            row.len()
-        );
-        let want = reduce::block_partial(Sum, &wide[r], 0);
-        assert_eq!(bits64(f64sums[r]), bits64(want), "{what}: f64 row {r} ({} elements)", row.len());
+        let (n, len) = (data.len(), row.len());
+        assert_eq!(bits64(f64s[r]), bits64(w64(row)), "{what}: f32 -> f64 row {r} of {n} ({len} elements)");
+        assert_eq!(bits64(f32s[r] as f64), bits64(w32(row) as f64), "{what}: f32 row {r} ({len} elements)");
+        assert_eq!(bits64(wsums[r]), bits64(ww(&wide[r])), "{what}: f64 row {r} ({len} elements)");
     }
+}
+
+/// The block-scheme kernels against one block partial per row.
+fn check_all(data: &[Vec<f32>], what: &str) {
+    check_kernels(
+        data,
+        what,
+        (reduce::sum_f64_partials, reduce::sum_partials, reduce::sum_partials),
+        (
+            |r| reduce::block_partial(SumF64, r, 0),
+            |r| reduce::block_partial(Sum, r, 0),
+            |r| reduce::block_partial(Sum, r, 0),
+        ),
+    );
 }
 
 #[test]
@@ -121,34 +129,16 @@ fn rows_of_negative_zeros_keep_the_schemes_sign() {
 
 /// The element-by-element kernels against a scalar fold from zero, bit for bit.
 fn check_seq(data: &[Vec<f32>], what: &str) {
-    let refs: Vec<&[f32]> = data.iter().map(|r| &r[..]).collect();
-    let mut f64s = vec![7.0; refs.len()];
-    reduce::sum_f64_seq_partials(&refs, &mut f64s);
-    let mut f32s = vec![7.0; refs.len()];
-    reduce::sum_seq_partials(&refs, &mut f32s);
-    let wide: Vec<Vec<f64>> = data.iter().map(|r| r.iter().map(|&x| x as f64 * 1.5).collect()).collect();
-    let wrefs: Vec<&[f64]> = wide.iter().map(|r| &r[..]).collect();
-    let mut wsums = vec![7.0; wrefs.len()];
-    reduce::sum_seq_partials(&wrefs, &mut wsums);
-    for (r, row) in data.iter().enumerate() {
-        let want = row.iter().fold(0.0f64, |a, &x| a + x as f64);
-        assert_eq!(
-            bits64(f64s[r]),
-            bits64(want),
-            "{what}: f32 -> f64 row {r} of {} ({} elements)",
-            data.len(),
-            row.len()
-        );
-        let want = row.iter().fold(0.0f32, |a, &x| a + x);
-        assert_eq!(
-            bits64(f32s[r] as f64),
-            bits64(want as f64),
-            "{what}: f32 row {r} ({} elements)",
-            row.len()
-        );
-        let want = wide[r].iter().fold(0.0f64, |a, &x| a + x);
-        assert_eq!(bits64(wsums[r]), bits64(want), "{what}: f64 row {r} ({} elements)", row.len());
-    }
+    check_kernels(
+        data,
+        what,
+        (reduce::sum_f64_seq_partials, reduce::sum_seq_partials, reduce::sum_seq_partials),
+        (
+            |r| r.iter().fold(0.0f64, |a, &x| a + x as f64),
+            |r| r.iter().fold(0.0f32, |a, &x| a + x),
+            |r| r.iter().fold(0.0f64, |a, &x| a + x),
+        ),
+    );
 }
 
 #[test]
