@@ -1,5 +1,6 @@
 //! Fusion benchmarks, transcendental families (single thread): the exp·sqrt·log1p chain over
-//! 16M f32 and the row softmax of a 4096 x 4096 f32 matrix (rows of 16 KiB, which fit in L1).
+//! 16M f32, the row softmax of a 4096 x 4096 f32 matrix (rows of 16 KiB, which fit in L1) and
+//! of 16M f32 in rows of 10 (`softmax_rows10`: short rows, a group of rows at a time).
 //!
 //! Comparisons as in `elementwise.rs`: the hand loop (`std`'s scalar functions), `hand_simd`
 //! (the same loop over the kernels crate's vector functions: what the macro's math can reach
@@ -87,8 +88,8 @@ fn softmax_unfused(out: &mut [f32], x: &[f32], m: usize) {
     unfused::per_row_into(out, &e, &s, |e, s| e / s);
 }
 
-fn softmax_group(c: &mut Criterion, p: &mut Probe) {
-    let (n, m) = (SIDE, SIDE);
+/// Row softmax of an `n x m` f32 matrix, group `name`.
+fn softmax_group(c: &mut Criterion, p: &mut Probe, n: usize, m: usize, name: &str) {
     let x = uniform(n * m, -4.0, 4.0, 22);
     let (mut want, mut out) = (vec![0.0; n * m], vec![0.0; n * m]);
     hand::softmax_rows(&mut want, &x, m);
@@ -117,7 +118,7 @@ fn softmax_group(c: &mut Criterion, p: &mut Probe) {
     assert_close("softmax ndarray_zip", &out, &want, TOL);
 
     let bytes = bytes_f32(2, n * m);
-    let mut g = support::group(c, "softmax_rows");
+    let mut g = support::group(c, name);
     p.triad(&mut g);
     bench(&mut g, "ours", bytes, || ours(&mut out).unwrap());
     // the row blocks split over two threads (`ours` runs on one, as every comparison does)
@@ -132,7 +133,9 @@ fn softmax_group(c: &mut Criterion, p: &mut Probe) {
 fn fusion(c: &mut Criterion) {
     let mut p = Probe::new();
     chain_group(c, &mut p);
-    softmax_group(c, &mut p);
+    softmax_group(c, &mut p, SIDE, SIDE, "softmax_rows");
+    // ten classes, the common classifier case: rows under 129 elements go a group at a time
+    softmax_group(c, &mut p, N / 10, 10, "softmax_rows10");
 }
 
 criterion_group! {

@@ -61,6 +61,11 @@ array_expr! {
     fn relu_dense(x: f32[n, d], w: f32[d, h], b: f32[h]) -> f32[n, h] {
         max(matmul(x, w) + b, 0.0)
     }
+
+    fn row_softmax(x: f32[n, m]) -> f32[n, m] {
+        let e = exp(x - max(x, axis = 1, keepdims));
+        e / sum(e, axis = 1, keepdims)
+    }
 }
 
 #[test]
@@ -94,6 +99,25 @@ fn multi_pass_kernels_allocate_only_reduced_shape_temporaries() {
     let (allocs, bytes) = count(|| col_standardize_into(&x, &mut out).unwrap());
     assert_eq!(allocs, 2, "two column-mean temporaries ({bytes} bytes)");
     assert_eq!(bytes, 2 * m * 8, "each of m elements: never n x m");
+}
+
+/// Row softmax over short rows (the group path: buffers on the stack), medium rows (row by
+/// row) and rows read in reverse (copied into the group buffers): the row max and row sum
+/// temporaries, n elements each, are all it allocates.
+#[test]
+fn row_softmax_allocates_only_its_row_temporaries() {
+    for m in [3, 10, 100, 1000] {
+        let n = 3000;
+        let x = Array::<f32, 2>::random_uniform([n, m], 9, -5.0, 5.0);
+        let mut out = Array::<f32, 2>::zeros([n, m]);
+        let reversed =
+            x.view().slice([array_expr::Slice::new(None, None, -1), array_expr::Slice::full()]).unwrap();
+        for (xv, what) in [(x.view(), "C order"), (reversed, "reversed rows")] {
+            let (allocs, bytes) =
+                count(|| array_expr::parallel::with_threads(1, || row_softmax_into(xv, &mut out).unwrap()));
+            assert_eq!((allocs, bytes), (2, 2 * n * 4), "[{n}, {m}] {what}: the two row temporaries");
+        }
+    }
 }
 
 #[test]

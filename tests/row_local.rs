@@ -36,6 +36,9 @@ array_expr! {
         let d = y * w - c;
         d / sqrt(sum(d * d, axis = 1, keepdims) + 1.0)
     }
+    fn row_norms(x: f32[n, k], b: i32[n, 1]) -> f32[n, 1] {
+        sqrt(sum(x * x, axis = 1, keepdims)) + b as f32
+    }
     fn standardize_whole(x: f64[n, m], w: f64[m]) -> f64[n, m] {
         let y = x[:, :];
         let d = y - mean(y, axis = 1, keepdims);
@@ -136,6 +139,98 @@ fn row_by_row_passes_equal_the_whole_array_passes() {
             for t in [1, 2, 3] {
                 let got = bits32(&with_threads(t, || scaled_rows(xv, c, wv).unwrap().to_vec()));
                 assert_eq!(first_difference(&got, &want), None, "[{n}, {m}] {what} on {t} threads");
+            }
+        }
+    }
+}
+
+/// Runs `f` with the group path of short rows on or off (a global switch: the tests of this
+/// file that read it hold this lock; other tests get the same bits either way).
+fn with_groups<T>(on: bool, f: impl FnOnce() -> T) -> T {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _held = LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    array_expr::__private::driver::set_row_groups(on);
+    let r = f();
+    array_expr::__private::driver::set_row_groups(true);
+    r
+}
+
+/// The group path (rows under 129 elements, up to 16 at a time, each pass one call over the
+/// group) against the row-by-row path, bit for bit: softmax (staged value, f32 max and sum
+/// through the several-row kernels), a column operand and a row operand copied into the
+/// group's buffers, f64 means (their block closure row by row), rows read in reverse order
+/// (copied), an output whose rows are apart in memory (row by row), groups cut by the end of
+/// a row block, on one and several threads.
+#[test]
+fn row_groups_equal_the_row_by_row_path() {
+    let widths = [1, 2, 3, 4, 5, 7, 8, 9, 10, 15, 16, 17, 31, 32, 33, 47, 48, 63, 64, 65, 100, 127, 128, 129];
+    for m in widths {
+        for n in [1, 15, 16, 17, 50, 1700, 6600] {
+            let x = Array::<f32, 2>::random_uniform([n, m], (n * 131 + m) as u64, -30.0, 30.0);
+            let c = Array::<f32, 2>::random_uniform([n, 1], 5, -1.0, 1.0);
+            let w = Array::<f32, 1>::random_uniform([m], 6, 0.5, 2.0);
+            let xd = Array::<f64, 2>::random_uniform([n, m], 7, -3.0, 3.0);
+            let wd = Array::<f64, 1>::random_uniform([m], 8, 0.5, 2.0);
+            let rev = x.view().slice([Slice::new(None, None, -1), Slice::full()]).unwrap();
+            for t in [1, 3] {
+                let run = |on: bool| {
+                    with_groups(on, || {
+                        with_threads(t, || {
+                            let mut wide = Array::<f32, 2>::zeros([n, m + 3]);
+                            let mut apart = wide
+                                .view_mut()
+                                .slice([Slice::full(), Slice::new(Some(1), Some(m as isize + 1), 1)])
+                                .unwrap();
+                            softmax_into(&x, &mut apart).unwrap();
+                            (
+                                bits32(&softmax(&x).unwrap().to_vec()),
+                                bits32(&softmax(rev).unwrap().to_vec()),
+                                bits32(&scaled_rows(&x, &c, &w).unwrap().to_vec()),
+                                standardize(&xd, &wd)
+                                    .unwrap()
+                                    .to_vec()
+                                    .iter()
+                                    .map(|v| v.to_bits())
+                                    .collect::<Vec<u64>>(),
+                                bits32(&wide.to_vec()),
+                            )
+                        })
+                    })
+                };
+                let (on, off) = (run(true), run(false));
+                let what = format!("[{n}, {m}] on {t} threads");
+                assert_eq!(first_difference(&on.0, &off.0), None, "softmax {what}");
+                assert_eq!(first_difference(&on.1, &off.1), None, "softmax of reversed rows {what}");
+                assert_eq!(first_difference(&on.2, &off.2), None, "scaled rows {what}");
+                assert!(on.3 == off.3, "standardize {what}");
+                assert_eq!(first_difference(&on.4, &off.4), None, "softmax into rows apart {what}");
+                let inner: Vec<u32> = on.4.chunks(m + 3).flat_map(|r| r[1..=m].to_vec()).collect();
+                assert_eq!(first_difference(&inner, &on.0), None, "softmax into rows apart {what}");
+            }
+        }
+    }
+}
+
+/// A reduction into an `[n, 1]` output: the output's rows are one element long, the reduced
+/// rows `k`; groups are sized by the longer (the group path once failed here with an
+/// internal error, sizing its buffers by the output's rows).
+#[test]
+fn row_groups_follow_the_longest_row_of_any_pass() {
+    for k in [0, 1, 2, 9, 40, 63, 64, 128, 129, 600] {
+        for n in [1, 3, 16, 17, 500] {
+            let x = Array::<f32, 2>::random_uniform([n, k], (n + 7 * k) as u64, -2.0, 2.0);
+            let b = Array::<i32, 2>::from_fn([n, 1], |[i, _]| i as i32 % 5 - 2);
+            let run = |on: bool| with_groups(on, || bits32(&row_norms(&x, &b).unwrap().to_vec()));
+            let got = run(true);
+            assert_eq!(first_difference(&got, &run(false)), None, "[{n}, {k}]");
+            let xs = x.to_vec();
+            for (i, g) in got.iter().enumerate() {
+                let s: f64 = xs[i * k..(i + 1) * k].iter().map(|&v| f64::from(v * v)).sum();
+                let want = (s as f32).sqrt() + (i as i32 % 5 - 2) as f32;
+                assert!(
+                    (f32::from_bits(*g) - want).abs() <= 1e-5 * want.abs().max(1.0),
+                    "[{n}, {k}] row {i}"
+                );
             }
         }
     }

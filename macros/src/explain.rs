@@ -60,6 +60,9 @@ pub(crate) struct PassRecord {
     /// Part of a row-local schedule with a row-by-row path (every pass of one row before the
     /// next, when the arrays' rows are contiguous).
     pub(crate) by_rows: bool,
+    /// The row-by-row path also takes short rows a group at a time (every pass of the group
+    /// before the next group).
+    pub(crate) by_groups: bool,
     /// Writes this value into the output block, where later passes of the block read it.
     pub(crate) stages: Option<NodeId>,
     /// Operands broadcast along the last axis, which a second kernel reads as one value per
@@ -291,10 +294,16 @@ impl Explain<'_> {
             self.records.iter().enumerate().filter(|(_, r)| r.row_local).map(|(i, _)| i + 1).collect();
         let (Some(first), Some(last)) = (passes.first(), passes.last()) else { return };
         let by_rows = self.records.iter().any(|r| r.row_local && r.by_rows);
-        let within = if by_rows {
-            "where the rows of every array it reads are contiguous (or one value per row), a block runs every pass of one row before the next row, so the row stays in L1 and a reduction's value for the row stays in a register, and each row's elementwise passes fetch the next row's inputs into the cache as they compute; otherwise each pass covers the whole block and, on one thread, the elementwise passes of a block fetch the next block's input and output rows"
+        let by_groups = self.records.iter().any(|r| r.row_local && r.by_groups);
+        let groups = if by_groups {
+            " (rows under 129 elements a group at a time: up to 16 rows of at most 512 elements together, each pass one kernel call over the group, a reduction's values spread over their rows)"
         } else {
-            "on one thread, the elementwise passes of a block fetch the next block's input and output rows into the cache as they compute"
+            ""
+        };
+        let within = if by_rows {
+            format!("where the rows of every array it reads are contiguous (or one value per row), a block runs every pass of one row before the next row{groups}, so the row stays in L1 and a reduction's value for the row stays in a register, and each row's elementwise passes fetch the next row's inputs into the cache as they compute; otherwise each pass covers the whole block and, on one thread, the elementwise passes of a block fetch the next block's input and output rows")
+        } else {
+            "on one thread, the elementwise passes of a block fetch the next block's input and output rows into the cache as they compute".to_string()
         };
         let _ = writeln!(
             s,

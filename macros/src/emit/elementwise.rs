@@ -157,7 +157,7 @@ impl Emitter<'_> {
                     self.row_scalars.clear();
                     let loop_body = vector.unwrap_or_else(|| scalar_loop(&body, &rv, None));
                     let ins: Vec<Ident> = (0..fast_ops.len()).map(|k| format_ident!("__ae_i{}", k)).collect();
-                    self.row_zip_step(&fast_ops, root, &kernel_closure(&ins, &loop_body));
+                    self.row_zip_step(&operands, root, &kernel_closure(&ins, &loop_body), &kernel);
                 }
                 _ => self.row_fast = None,
             }

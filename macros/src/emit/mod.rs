@@ -138,6 +138,7 @@ impl<'a> Emitter<'a> {
             beta_one,
             row_local: self.row_rank.is_some(),
             by_rows: false,
+            by_groups: false,
             stages: None,
             splat: Vec::new(),
         });

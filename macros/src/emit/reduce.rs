@@ -206,11 +206,12 @@ impl Emitter<'_> {
                     self.row_scalars.clear();
                     self.row_reduce_step(
                         id,
-                        &fast_ops,
+                        &operands,
                         &in_shape,
                         &axes,
                         in_dtype,
                         [&fast_block, &combine, &finish],
+                        [&rows, &block],
                         &count,
                     );
                 }

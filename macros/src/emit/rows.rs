@@ -23,8 +23,9 @@ use std::collections::BTreeSet;
 /// are runs), the block runs every pass of one row before the next row, each pass a direct
 /// call of its kernel closure on the row (`driver::row_zipN`, `driver::row_reduceN`); a
 /// reduction's value for the row is a local the later passes read as a repeated value.
-/// Otherwise the block takes the general passes. Both give the same bits (see the runtime's
-/// `driver::byrow` module).
+/// Otherwise the block takes the general passes. Rows shorter than `driver::GROUP_ROW_LEN`
+/// go a group of rows at a time through the general passes' kernels (see [`RowFast::group`]).
+/// All give the same bits (see the runtime's `driver::byrow` module).
 #[derive(Default)]
 pub(super) struct RowFast {
     /// Statements run once per block before its rows: the rows of each array operand (a
@@ -36,6 +37,13 @@ pub(super) struct RowFast {
     scalars: BTreeSet<NodeId>,
     /// Names given so far (for unique identifiers).
     names: usize,
+    /// The group path for rows under `driver::GROUP_ROW_LEN` elements: buffers made once per
+    /// block, then one step per pass over the group of rows `__ae_gi..__ae_gi + __ae_g` (the
+    /// general passes' kernels, a row's reduced values spread over its row as an operand);
+    /// `None` when a pass cannot take it (the block then goes row by row).
+    group: Option<(Vec<TokenStream>, Vec<TokenStream>)>,
+    /// The block shapes of the passes (`__ae_f<k>`): the group size follows the longest row.
+    shapes: Vec<Ident>,
 }
 
 impl RowFast {
@@ -154,27 +162,32 @@ impl Emitter<'_> {
         Some((ops, scalars.into_iter().collect()))
     }
 
-    /// The operands of a row-by-row pass over `shape` (the row's reduced values are not
-    /// among them: the kernel captures those), as `RowIn` expressions for row `__ae_i`, with the pass's block shape `__ae_f<k>` and the bytes it reads per block, the
-    /// preparation pushed; `None` (and no row-by-row path) when an operand cannot be read by
-    /// rows or `shape` is not the schedule's rank 2. `writes_output`: the pass writes the
-    /// output row, so it cannot also read the value staged there.
+    /// The operands of a row-by-row pass over `shape`, as `RowIn` expressions for row `__ae_i`
+    /// (the row's reduced values among `operands` are not: the row kernel captures those),
+    /// with the pass's block shape `__ae_f<k>` and the bytes it reads per block, the
+    /// preparation pushed; and, while the group path lasts, all of `operands` as slices over
+    /// the group `__ae_gi..__ae_gi + __ae_g` (reduced values spread over their rows). `None`
+    /// (and no row-by-row path) when an operand cannot be read by rows or `shape` is not the
+    /// schedule's rank 2. `writes_output`: the pass writes the output row, so it cannot also
+    /// read the value staged there.
+    #[allow(clippy::type_complexity)]
     fn row_inputs(
         &mut self,
         operands: &[NodeId],
         shape: &Shape,
         writes_output: bool,
-    ) -> Option<(Vec<TokenStream>, Ident, TokenStream)> {
+    ) -> Option<(Vec<TokenStream>, Option<Vec<TokenStream>>, Ident, TokenStream)> {
         let rt = rt();
         if shape.len() != 2 {
             return None;
         }
         let whole = self.shape_expr(shape);
         let mut prep = Vec::new();
-        let (mut ins, mut reads) = (Vec::new(), Vec::new());
+        let (mut ins, mut gins, mut gprep, mut reads) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         // out of `self` while the operands are looked at; put back only if they all fit
         let mut fast = self.row_fast.take()?;
         let fshape = fast.name("f");
+        fast.shapes.push(fshape.clone());
         prep.push(quote! {
             let #fshape = {
                 let mut __ae_s = #whole;
@@ -190,34 +203,57 @@ impl Emitter<'_> {
                     return None;
                 }
                 ins.push(quote!(#rt::driver::RowIn::Run(&*__ae_orow)));
+                gins.push(quote!(&*__ae_ogrp));
                 reads.push(quote!(#fshape[0] * #fshape[1] * ::core::mem::size_of::<#ty>()));
             } else if matches!(n.op, Op::Array(_)) {
-                let rows = fast.name("fr");
+                let (rows, buf) = (fast.name("fr"), fast.name("gb"));
                 let view = self.operand_view(o);
                 prep.push(quote! {
                     let ::core::option::Option::Some(#rows) = #rt::driver::Rows::of(&#view.broadcast_to(#fshape)?) else {
                         break '__ae_fast;
                     };
                 });
+                gprep.push(quote!(let mut #buf = #rt::driver::GroupBuf::<#ty>::new();));
                 ins.push(quote!(#rows.row(__ae_i)));
+                gins.push(quote!(#rows.group(__ae_gi, __ae_g, &mut #buf)));
                 reads.push(quote!(#rows.bytes()));
+            } else if fast.scalars.contains(&o) {
+                let (gs, buf) = (format_ident!("__ae_gs{}", o.0), fast.name("gb"));
+                gprep.push(quote!(let mut #buf = #rt::driver::GroupBuf::<#ty>::new();));
+                gins.push(quote!(#rt::driver::spread_rows(&#gs[..__ae_g], #fshape[1], &mut #buf)));
             } else {
                 return None;
             }
         }
         fast.prep.extend(prep);
+        let gins = match fast.group.as_mut() {
+            Some((p, _)) => {
+                p.extend(gprep);
+                Some(gins)
+            }
+            None => None,
+        };
         self.row_fast = Some(fast);
-        Some((ins, fshape, quote!(0usize #(+ #reads)*)))
+        Some((ins, gins, fshape, quote!(0usize #(+ #reads)*)))
     }
 
     /// Adds an elementwise pass writing the output row to the row-by-row path (or drops the
-    /// path when it cannot take the pass): `kernel` is the closure the zip driver gets.
-    pub(super) fn row_zip_step(&mut self, operands: &[NodeId], root: NodeId, kernel: &TokenStream) {
+    /// path when it cannot take the pass): `kernel` is the row kernel over the operands the
+    /// row reads (the row's reduced values captured), `group_kernel` the general pass's
+    /// kernel over all of `operands`, for the group path.
+    pub(super) fn row_zip_step(
+        &mut self,
+        operands: &[NodeId],
+        root: NodeId,
+        kernel: &TokenStream,
+        group_kernel: &TokenStream,
+    ) {
         let Some(n) = self.ir.get(root).cloned() else { return };
-        let Some((ins, fshape, read)) = self.row_inputs(operands, &n.shape, true) else { return };
+        let Some((ins, gins, fshape, read)) = self.row_inputs(operands, &n.shape, true) else { return };
         let rt = rt();
         let ty = dtype_tokens(n.dtype);
         let zip = format_ident!("row_zip{}", ins.len());
+        let gzip = format_ident!("row_zip{}", operands.len());
         let Some(fast) = self.row_fast.as_mut() else { return };
         fast.prep.push(quote! {
             #rt::driver::count_row_pass::<#ty>(
@@ -230,12 +266,21 @@ impl Emitter<'_> {
         // a kernel reading no row (only the row's reduced values) cannot fail
         let fallible = (!ins.is_empty()).then(|| quote!(?));
         fast.steps.push(quote!(#rt::driver::#zip(&mut *__ae_orow, #(#ins,)* #kernel) #fallible;));
+        match (gins, fast.group.as_mut()) {
+            (Some(gins), Some((_, steps))) if !gins.is_empty() => steps.push(quote! {
+                #rt::driver::#gzip(&mut *__ae_ogrp, #(#rt::driver::RowIn::Run(#gins),)* #group_kernel)?;
+            }),
+            _ => fast.group = None,
+        }
     }
 
     /// Adds the reduction `id` writing its temporary to the row-by-row path (or drops the
     /// path): its row's value becomes the local `__ae_s<id>`, also stored in the temporary.
-    /// `closures` are the `block`, `combine` and `finish` closures the reduce driver gets;
-    /// `count` is the number of reduced elements in terms of `__ae_shape`.
+    /// `closures` are the `block`, `combine` and `finish` closures the reduce driver gets
+    /// over the operands the row reads (the row's reduced values captured); `group` the
+    /// general pass's `rows` and `block` closures over all of `operands`, for the group path,
+    /// where the group's values are the array `__ae_gs<id>`. `count` is the number of reduced
+    /// elements in terms of `__ae_shape`.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn row_reduce_step(
         &mut self,
@@ -245,18 +290,25 @@ impl Emitter<'_> {
         axes: &[usize],
         scratch_t: Dtype,
         closures: [&TokenStream; 3],
+        group: [&TokenStream; 2],
         count: &TokenStream,
     ) {
         let Some(n) = self.ir.get(id).cloned() else { return };
         if axes != [1] || operands.is_empty() {
             self.row_fast = None;
         }
-        let Some((ins, fshape, read)) = self.row_inputs(operands, in_shape, false) else { return };
+        let Some((ins, gins, fshape, read)) = self.row_inputs(operands, in_shape, false) else { return };
         let rt = rt();
         let (ty, st) = (dtype_tokens(n.dtype), dtype_tokens(scratch_t));
         let reduce = format_ident!("row_reduce{}", ins.len());
+        let greduce = format_ident!("row_group_reduce{}", operands.len());
         let [block, combine, finish] = closures;
-        let (t, s) = (format_ident!("__ae_t{}", id.0), format_ident!("__ae_s{}", id.0));
+        let [grows, gblock] = group;
+        let (t, s, gs) = (
+            format_ident!("__ae_t{}", id.0),
+            format_ident!("__ae_s{}", id.0),
+            format_ident!("__ae_gs{}", id.0),
+        );
         let Some(fast) = self.row_fast.as_mut() else { return };
         let (rows, scratch) = (fast.name("ft"), fast.name("scr"));
         fast.prep.push(quote! {
@@ -280,6 +332,31 @@ impl Emitter<'_> {
             };
             #rows.set(__ae_i, #s);
         });
+        match (gins, fast.group.as_mut()) {
+            (Some(gins), Some((_, steps))) if !gins.is_empty() => steps.push(quote! {
+                let #gs: [#ty; #rt::driver::ROW_GROUP] = {
+                    let __ae_shape = #fshape;
+                    let __ae_count: usize = #count;
+                    let _ = __ae_count;
+                    let mut __ae_outs = [<#ty as #rt::runtime::Element>::ZERO; #rt::driver::ROW_GROUP];
+                    #rt::driver::#greduce(
+                        __ae_shape[1],
+                        &mut #scratch,
+                        &mut __ae_outs[..__ae_g],
+                        #(#gins,)*
+                        #grows,
+                        #gblock,
+                        #combine,
+                        #finish,
+                    )?;
+                    __ae_outs
+                };
+                for (__ae_r, __ae_v) in #gs[..__ae_g].iter().enumerate() {
+                    #rows.set(__ae_gi + __ae_r, *__ae_v);
+                }
+            }),
+            _ => fast.group = None,
+        }
         fast.scalars.insert(id);
     }
 
@@ -305,7 +382,8 @@ impl Emitter<'_> {
         let outer = std::mem::take(&mut self.stmts);
         let block = quote!(__ae_rdst.view_mut());
         self.stage_plan = self.stage_candidate(root).map(|e| (e, block.clone(), quote!(__ae_rdst.view())));
-        self.row_fast = (rank == 2).then(RowFast::default);
+        self.row_fast =
+            (rank == 2).then(|| RowFast { group: Some((Vec::new(), Vec::new())), ..RowFast::default() });
         let (_, first) = self.pass_nodes(root);
         self.ensure_temps(&first);
         self.epilogue = self.staged.take().map(|(e, _)| e);
@@ -314,11 +392,42 @@ impl Emitter<'_> {
         self.stage_plan = None;
         self.row_rank = None;
         let by_rows = match self.row_fast.take() {
-            Some(RowFast { prep, steps, .. }) => {
+            Some(RowFast { prep, steps, group, shapes, .. }) => {
                 for r in self.records.iter_mut().filter(|r| r.row_local) {
                     r.by_rows = true;
+                    r.by_groups = group.is_some();
                 }
                 let out_t = dtype_tokens(rn.dtype);
+                let by_row = quote! {
+                    for __ae_i in 0..__ae_r1 - __ae_r0 {
+                        #rt::driver::queue_next_row(&__ae_ahead, __ae_r0 + __ae_i + 1, __ae_rows);
+                        let __ae_orow: &mut [#out_t] = __ae_fo.row(__ae_i);
+                        #(#steps)*
+                    }
+                };
+                let rows_loop = match group {
+                    // short rows a group at a time (see `driver::row_group`), longer ones (or
+                    // an output whose rows are apart in memory) one at a time
+                    Some((gprep, gsteps)) => quote! {
+                        // the passes' rows may differ in length (a reduction into an [n, 1] output)
+                        let __ae_glen = 0usize #(.max(#shapes[1]))*;
+                        let __ae_gmax = if __ae_fo.consecutive() { #rt::driver::row_group(__ae_glen) } else { 0 };
+                        if __ae_gmax > 0 {
+                            #(#gprep)*
+                            let mut __ae_gi = 0usize;
+                            while __ae_gi < __ae_r1 - __ae_r0 {
+                                let __ae_g = (__ae_r1 - __ae_r0 - __ae_gi).min(__ae_gmax);
+                                #rt::driver::queue_next_rows(&__ae_ahead, __ae_r0 + __ae_gi + __ae_g, __ae_g, __ae_rows);
+                                let __ae_ogrp: &mut [#out_t] = __ae_fo.group(__ae_gi, __ae_g);
+                                #(#gsteps)*
+                                __ae_gi += __ae_g;
+                            }
+                        } else {
+                            #by_row
+                        }
+                    },
+                    None => by_row,
+                };
                 quote! {
                     // row by row when every array's rows are runs (see `driver::byrow`)
                     '__ae_fast: {
@@ -326,11 +435,7 @@ impl Emitter<'_> {
                             break '__ae_fast;
                         };
                         #(#prep)*
-                        for __ae_i in 0..__ae_r1 - __ae_r0 {
-                            #rt::driver::queue_next_row(&__ae_ahead, __ae_r0 + __ae_i + 1, __ae_rows);
-                            let __ae_orow: &mut [#out_t] = __ae_fo.row(__ae_i);
-                            #(#steps)*
-                        }
+                        #rows_loop
                         // nothing left queued for whatever this thread runs next
                         #rt::driver::queue_next_row(&[], 0, 0);
                         return ::core::result::Result::Ok(());

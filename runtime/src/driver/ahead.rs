@@ -170,14 +170,37 @@ pub(crate) fn queue_rows(inputs: &[Option<RowsAhead>], output: Option<RowsAhead>
 /// queue_next_row(&[], 0, 0); // an empty queue
 /// ```
 pub fn queue_next_row(inputs: &[Option<RowsAhead>], row: usize, rows: usize) {
-    let on = row < rows && read_ahead();
+    queue_next_rows(inputs, row, 1, rows);
+}
+
+/// Replaces this thread's queue with rows `row..row + count` of every array in `inputs` (those
+/// of their `rows` rows that exist): the group path of a row-local schedule over short rows
+/// (see the `byrow` module) fetches its next group of rows while a group computes.
+///
+/// # Examples
+///
+/// ```
+/// use array_expr_runtime::{driver::{queue_next_rows, RowsAhead}, Array};
+/// let a = Array::<f32, 2>::zeros([64, 10]);
+/// queue_next_rows(&[RowsAhead::of(&a.view())], 16, 16, 64);
+/// queue_next_rows(&[], 0, 0, 0); // an empty queue
+/// ```
+pub fn queue_next_rows(inputs: &[Option<RowsAhead>], row: usize, count: usize, rows: usize) {
+    let count = count.min(rows.saturating_sub(row));
+    let on = count > 0 && read_ahead();
     QUEUE.with(|c| {
         let Ok(mut q) = c.try_borrow_mut() else { return };
-        // in place: this runs once per row
+        // in place: this runs once per row or group
         (q.head, q.end, q.rate) = (0, 0, ROW_BYTES_PER_ELEMENT);
         for a in inputs.iter().flatten().filter(|_| on) {
             let start = a.base.wrapping_add_signed(a.stride.wrapping_mul(row as isize));
-            push(&mut q, start, a.row_bytes);
+            if count == 1 || a.stride == a.row_bytes as isize {
+                push(&mut q, start, count.saturating_mul(a.row_bytes));
+            } else {
+                for k in 0..count {
+                    push(&mut q, start.wrapping_add_signed(a.stride.wrapping_mul(k as isize)), a.row_bytes);
+                }
+            }
         }
     });
 }

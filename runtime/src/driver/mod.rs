@@ -74,7 +74,7 @@ mod strip;
 mod tile;
 mod zip;
 
-pub use ahead::{queue_next_row, read_ahead, set_read_ahead, RowsAhead};
+pub use ahead::{queue_next_row, queue_next_rows, read_ahead, set_read_ahead, RowsAhead};
 pub use byrow::*;
 pub use reduce::*;
 pub use rowblock::*;
