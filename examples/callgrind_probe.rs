@@ -75,6 +75,8 @@ probes! {
         => |i| affine_leaky(&i.0, &i.1, &i.2).unwrap();
     probe_triad_f64: (f64s([65536], 4), f64s([65536], 5)) => |i| triad(&i.0, &i.1, 1.5).unwrap();
     probe_softmax_f32: f32s([256, 256], 6) => |i| softmax(i).unwrap();
+    // rows of ten: the group path of row-local schedules
+    probe_softmax10_f32: f32s([6554, 10], 22) => |i| softmax(i).unwrap();
     probe_standardize_f64: f64s([1024, 64], 7) => |i| standardize(i).unwrap();
     probe_sum_f32: f32s([1 << 16], 8) => |i| total(i).unwrap();
     probe_int_mix_i32: (Array::<i32, 1>::from_fn([65536], |[k]| k as i32 - 30000), Array::<i32, 1>::from_fn([65536], |[k]| (k % 97) as i32))
