@@ -66,6 +66,11 @@ array_expr! {
         let e = exp(x - max(x, axis = 1, keepdims));
         e / sum(e, axis = 1, keepdims)
     }
+
+    fn last_axis_softmax(x: f32[b, t, m]) -> f32[b, t, m] {
+        let e = exp(x - max(x, axis = 2, keepdims));
+        e / sum(e, axis = 2, keepdims)
+    }
 }
 
 #[test]
@@ -117,6 +122,13 @@ fn row_softmax_allocates_only_its_row_temporaries() {
                 count(|| array_expr::parallel::with_threads(1, || row_softmax_into(xv, &mut out).unwrap()));
             assert_eq!((allocs, bytes), (2, 2 * n * 4), "[{n}, {m}] {what}: the two row temporaries");
         }
+        // rank 3, rows merged over the two leading axes
+        let x3 = Array::<f32, 3>::random_uniform([30, 100, m], 10, -5.0, 5.0);
+        let mut out3 = Array::<f32, 3>::zeros([30, 100, m]);
+        let (allocs, bytes) = count(|| {
+            array_expr::parallel::with_threads(1, || last_axis_softmax_into(&x3, &mut out3).unwrap())
+        });
+        assert_eq!((allocs, bytes), (2, 2 * n * 4), "[30, 100, {m}]: the two row temporaries");
     }
 }
 

@@ -36,6 +36,18 @@ array_expr! {
         let d = y * w - c;
         d / sqrt(sum(d * d, axis = 1, keepdims) + 1.0)
     }
+    fn softmax3(x: f32[b, t, m]) -> f32[b, t, m] {
+        let e = exp(x - max(x, axis = 2, keepdims));
+        e / sum(e, axis = 2, keepdims)
+    }
+    fn softmax4(x: f32[a, b, t, m]) -> f32[a, b, t, m] {
+        let e = exp(x - max(x, axis = -1, keepdims));
+        e / sum(e, axis = -1, keepdims)
+    }
+    fn scaled_rows3(x: f32[b, t, m], c: f32[b, t, 1], w: f32[m]) -> f32[b, t, m] {
+        let d = x * w - c;
+        d / sqrt(sum(d * d, axis = 2, keepdims) + 1.0)
+    }
     fn row_norms(x: f32[n, k], b: i32[n, 1]) -> f32[n, 1] {
         sqrt(sum(x * x, axis = 1, keepdims)) + b as f32
     }
@@ -327,5 +339,51 @@ proptest! {
         let want = bits32(&scaled_rows_whole(xv, c.view(), w.view()).unwrap().to_vec());
         let got = bits32(&with_threads(threads, || scaled_rows(xv, c.view(), w.view()).unwrap().to_vec()));
         prop_assert_eq!(first_difference(&got, &want), None);
+    }
+}
+
+/// Rank 3 and 4 (rows along the last axis, the leading axes merged into one row axis where
+/// they step over each other whole): the same bits as the rank-2 kernel over the same rows,
+/// by groups and row by row, on one and several threads; leading axes that do not merge
+/// (swapped, reversed) take the general passes, with the same bits again.
+#[test]
+fn rows_of_higher_rank_merge_their_leading_axes() {
+    for m in [1, 3, 10, 63, 64, 129, 600] {
+        for (b, t) in [(1, 1), (3, 7), (40, 16), (2, 300)] {
+            let x = Array::<f32, 3>::random_uniform([b, t, m], (b * t * m) as u64, -20.0, 20.0);
+            let flat = Array::<f32, 2>::from_shape_vec([b * t, m], x.to_vec()).unwrap();
+            let c = Array::<f32, 3>::random_uniform([b, t, 1], 3, -1.0, 1.0);
+            let cflat = Array::<f32, 2>::from_shape_vec([b * t, 1], c.to_vec()).unwrap();
+            let w = Array::<f32, 1>::random_uniform([m], 4, 0.5, 2.0);
+            let want = bits32(&softmax(&flat).unwrap().to_vec());
+            let want_scaled = bits32(&scaled_rows(&flat, &cflat, &w).unwrap().to_vec());
+            let x4 = Array::<f32, 4>::from_shape_vec([b, 1, t, m], x.to_vec()).unwrap();
+            for on in [true, false] {
+                for threads in [1, 3] {
+                    let what = format!("[{b}, {t}, {m}] groups {on} on {threads} threads");
+                    with_groups(on, || {
+                        with_threads(threads, || {
+                            let got = bits32(&softmax3(&x).unwrap().to_vec());
+                            assert_eq!(first_difference(&got, &want), None, "softmax3 {what}");
+                            let got = bits32(&softmax4(&x4).unwrap().to_vec());
+                            assert_eq!(first_difference(&got, &want), None, "softmax4 {what}");
+                            let got = bits32(&scaled_rows3(&x, &c, &w).unwrap().to_vec());
+                            assert_eq!(first_difference(&got, &want_scaled), None, "scaled_rows3 {what}");
+                        })
+                    });
+                }
+            }
+            // axes that do not merge: t before b in memory, and b reversed
+            let xs = x.to_vec();
+            let tb = Array::<f32, 3>::from_fn([t, b, m], |[j, i, k]| xs[(i * t + j) * m + k]);
+            let swapped = tb.view().permute_axes([1, 0, 2]).unwrap();
+            let got = bits32(&softmax3(swapped).unwrap().to_vec());
+            assert_eq!(first_difference(&got, &want), None, "softmax3 [{b}, {t}, {m}] over swapped axes");
+            let rb = Array::<f32, 3>::from_fn([b, t, m], |[i, j, k]| xs[((b - 1 - i) * t + j) * m + k]);
+            let reversed =
+                rb.view().slice([Slice::new(None, None, -1), Slice::full(), Slice::full()]).unwrap();
+            let got = bits32(&softmax3(reversed).unwrap().to_vec());
+            assert_eq!(first_difference(&got, &want), None, "softmax3 [{b}, {t}, {m}] over reversed rows");
+        }
     }
 }

@@ -9,7 +9,7 @@
 //! element's reduced range (and the order it is reduced in) is the same in a block of rows as
 //! in the whole array, and elementwise passes compute each element the same way wherever it is.
 
-use super::tokens::{dtype_tokens, rt};
+use super::tokens::{dtype_tokens, lit_usize, rt};
 use super::Emitter;
 use crate::dtype::Dtype;
 use crate::ir::{Ir, NodeId, Op};
@@ -18,7 +18,9 @@ use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 use std::collections::BTreeSet;
 
-/// The row-by-row path of a rank-2 row-local schedule: when every array a block's passes read
+/// The row-by-row path of a row-local schedule whose reductions are all over the last axis
+/// (rows along that axis; of rank 3 and more, the leading axes merged into one row axis where
+/// they step over each other whole, else the general passes): when every array a block's passes read
 /// has rows that are runs of consecutive elements or one repeated value (and the output's rows
 /// are runs), the block runs every pass of one row before the next row, each pass a direct
 /// call of its kernel closure on the row (`driver::row_zipN`, `driver::row_reduceN`); a
@@ -168,7 +170,7 @@ impl Emitter<'_> {
     /// preparation pushed; and, while the group path lasts, all of `operands` as slices over
     /// the group `__ae_gi..__ae_gi + __ae_g` (reduced values spread over their rows). `None`
     /// (and no row-by-row path) when an operand cannot be read by rows or `shape` is not the
-    /// schedule's rank 2. `writes_output`: the pass writes the output row, so it cannot also
+    /// schedule's rank. `writes_output`: the pass writes the output row, so it cannot also
     /// read the value staged there.
     #[allow(clippy::type_complexity)]
     fn row_inputs(
@@ -178,9 +180,10 @@ impl Emitter<'_> {
         writes_output: bool,
     ) -> Option<(Vec<TokenStream>, Option<Vec<TokenStream>>, Ident, TokenStream)> {
         let rt = rt();
-        if shape.len() != 2 {
+        if shape.len() < 2 || Some(shape.len()) != self.row_rank {
             return None;
         }
+        let last = lit_usize(shape.len() - 1);
         let whole = self.shape_expr(shape);
         let mut prep = Vec::new();
         let (mut ins, mut gins, mut gprep, mut reads) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -204,7 +207,7 @@ impl Emitter<'_> {
                 }
                 ins.push(quote!(#rt::driver::RowIn::Run(&*__ae_orow)));
                 gins.push(quote!(&*__ae_ogrp));
-                reads.push(quote!(#fshape[0] * #fshape[1] * ::core::mem::size_of::<#ty>()));
+                reads.push(quote!(#fshape.iter().product::<usize>() * ::core::mem::size_of::<#ty>()));
             } else if matches!(n.op, Op::Array(_)) {
                 let (rows, buf) = (fast.name("fr"), fast.name("gb"));
                 let view = self.operand_view(o);
@@ -220,7 +223,7 @@ impl Emitter<'_> {
             } else if fast.scalars.contains(&o) {
                 let (gs, buf) = (format_ident!("__ae_gs{}", o.0), fast.name("gb"));
                 gprep.push(quote!(let mut #buf = #rt::driver::GroupBuf::<#ty>::new();));
-                gins.push(quote!(#rt::driver::spread_rows(&#gs[..__ae_g], #fshape[1], &mut #buf)));
+                gins.push(quote!(#rt::driver::spread_rows(&#gs[..__ae_g], #fshape[#last], &mut #buf)));
             } else {
                 return None;
             }
@@ -254,13 +257,14 @@ impl Emitter<'_> {
         let ty = dtype_tokens(n.dtype);
         let zip = format_ident!("row_zip{}", ins.len());
         let gzip = format_ident!("row_zip{}", operands.len());
+        let flat = flat_shape(&fshape, n.shape.len());
         let Some(fast) = self.row_fast.as_mut() else { return };
         fast.prep.push(quote! {
             #rt::driver::count_row_pass::<#ty>(
                 ::core::stringify!(#zip),
-                &#fshape,
+                &#flat,
                 #read,
-                #fshape[0] * #fshape[1] * ::core::mem::size_of::<#ty>(),
+                #fshape.iter().product::<usize>() * ::core::mem::size_of::<#ty>(),
             );
         });
         // a kernel reading no row (only the row's reduced values) cannot fail
@@ -294,7 +298,8 @@ impl Emitter<'_> {
         count: &TokenStream,
     ) {
         let Some(n) = self.ir.get(id).cloned() else { return };
-        if axes != [1] || operands.is_empty() {
+        // a row reduction: over the last axis only
+        if axes.len() != 1 || axes.first() != Some(&in_shape.len().saturating_sub(1)) || operands.is_empty() {
             self.row_fast = None;
         }
         let Some((ins, gins, fshape, read)) = self.row_inputs(operands, in_shape, false) else { return };
@@ -304,6 +309,8 @@ impl Emitter<'_> {
         let greduce = format_ident!("row_group_reduce{}", operands.len());
         let [block, combine, finish] = closures;
         let [grows, gblock] = group;
+        let last = lit_usize(in_shape.len().saturating_sub(1));
+        let flat = flat_shape(&fshape, in_shape.len());
         let (t, s, gs) = (
             format_ident!("__ae_t{}", id.0),
             format_ident!("__ae_s{}", id.0),
@@ -318,9 +325,9 @@ impl Emitter<'_> {
             let mut #scratch = #rt::driver::scratch::<#st>();
             #rt::driver::count_row_pass::<#ty>(
                 ::core::stringify!(#reduce),
-                &#fshape,
+                &#flat,
                 #read,
-                #fshape[0] * ::core::mem::size_of::<#ty>(),
+                #flat[0] * ::core::mem::size_of::<#ty>(),
             );
         });
         fast.steps.push(quote! {
@@ -328,7 +335,7 @@ impl Emitter<'_> {
                 let __ae_shape = #fshape;
                 let __ae_count: usize = #count;
                 let _ = __ae_count;
-                #rt::driver::#reduce(__ae_shape[1], &mut #scratch, #(#ins,)* #block, #combine, #finish)?
+                #rt::driver::#reduce(__ae_shape[#last], &mut #scratch, #(#ins,)* #block, #combine, #finish)?
             };
             #rows.set(__ae_i, #s);
         });
@@ -340,7 +347,7 @@ impl Emitter<'_> {
                     let _ = __ae_count;
                     let mut __ae_outs = [<#ty as #rt::runtime::Element>::ZERO; #rt::driver::ROW_GROUP];
                     #rt::driver::#greduce(
-                        __ae_shape[1],
+                        __ae_shape[#last],
                         &mut #scratch,
                         &mut __ae_outs[..__ae_g],
                         #(#gins,)*
@@ -366,14 +373,12 @@ impl Emitter<'_> {
         let Some((rank, inputs)) = self.row_local_plan(root) else { return false };
         let Some(rn) = self.ir.get(root).cloned() else { return false };
         let rt = rt();
-        let ahead: Vec<TokenStream> = inputs
-            .into_iter()
-            .filter_map(|p| self.params.get(p))
-            .map(|p| {
-                let name = &p.name;
-                quote!(#rt::driver::RowsAhead::of(&#name))
-            })
-            .collect();
+        let rlast = lit_usize(rank.saturating_sub(1));
+        let names: Vec<Ident> =
+            inputs.into_iter().filter_map(|p| self.params.get(p)).map(|p| p.name.clone()).collect();
+        let ahead = names.iter().map(|name| quote!(#rt::driver::RowsAhead::of(&#name)));
+        // the row-by-row path's rows: runs along the last axis, over every leading axis
+        let ahead_rows = names.iter().map(|name| quote!(#rt::driver::RowsAhead::of_rows(&#name)));
         self.row_rank = Some(rank);
         if self.row_slice_of(&rn.shape).is_none() {
             self.row_rank = None;
@@ -383,7 +388,7 @@ impl Emitter<'_> {
         let block = quote!(__ae_rdst.view_mut());
         self.stage_plan = self.stage_candidate(root).map(|e| (e, block.clone(), quote!(__ae_rdst.view())));
         self.row_fast =
-            (rank == 2).then(|| RowFast { group: Some((Vec::new(), Vec::new())), ..RowFast::default() });
+            (rank >= 2).then(|| RowFast { group: Some((Vec::new(), Vec::new())), ..RowFast::default() });
         let (_, first) = self.pass_nodes(root);
         self.ensure_temps(&first);
         self.epilogue = self.staged.take().map(|(e, _)| e);
@@ -398,9 +403,18 @@ impl Emitter<'_> {
                     r.by_groups = group.is_some();
                 }
                 let out_t = dtype_tokens(rn.dtype);
+                // each row's (group's) passes fetch the next row (group); rows are counted
+                // over the leading axes merged (`__ae_per` of them in each row of axis 0)
+                let next_row = quote! {
+                    #rt::driver::queue_next_row(&__ae_ahead_rows, __ae_r0 * __ae_per + __ae_i + 1, __ae_rows * __ae_per);
+                };
+                let next_rows = quote! {
+                    #rt::driver::queue_next_rows(&__ae_ahead_rows, __ae_r0 * __ae_per + __ae_gi + __ae_g, __ae_g, __ae_rows * __ae_per);
+                };
+                let last = lit_usize(rank - 1);
                 let by_row = quote! {
-                    for __ae_i in 0..__ae_r1 - __ae_r0 {
-                        #rt::driver::queue_next_row(&__ae_ahead, __ae_r0 + __ae_i + 1, __ae_rows);
+                    for __ae_i in 0..__ae_fo.rows() {
+                        #next_row
                         let __ae_orow: &mut [#out_t] = __ae_fo.row(__ae_i);
                         #(#steps)*
                     }
@@ -410,14 +424,14 @@ impl Emitter<'_> {
                     // an output whose rows are apart in memory) one at a time
                     Some((gprep, gsteps)) => quote! {
                         // the passes' rows may differ in length (a reduction into an [n, 1] output)
-                        let __ae_glen = 0usize #(.max(#shapes[1]))*;
+                        let __ae_glen = 0usize #(.max(#shapes[#last]))*;
                         let __ae_gmax = if __ae_fo.consecutive() { #rt::driver::row_group(__ae_glen) } else { 0 };
                         if __ae_gmax > 0 {
                             #(#gprep)*
                             let mut __ae_gi = 0usize;
-                            while __ae_gi < __ae_r1 - __ae_r0 {
-                                let __ae_g = (__ae_r1 - __ae_r0 - __ae_gi).min(__ae_gmax);
-                                #rt::driver::queue_next_rows(&__ae_ahead, __ae_r0 + __ae_gi + __ae_g, __ae_g, __ae_rows);
+                            while __ae_gi < __ae_fo.rows() {
+                                let __ae_g = (__ae_fo.rows() - __ae_gi).min(__ae_gmax);
+                                #next_rows
                                 let __ae_ogrp: &mut [#out_t] = __ae_fo.group(__ae_gi, __ae_g);
                                 #(#gsteps)*
                                 __ae_gi += __ae_g;
@@ -455,7 +469,9 @@ impl Emitter<'_> {
                 let __ae_row_bytes = __ae_rshape[1..].iter().product::<usize>().max(1) * ::core::mem::size_of::<#elem>();
                 let __ae_rows = __ae_rshape[0];
                 let __ae_ahead = [#(#ahead),*];
-                let _ = __ae_rows;
+                let __ae_ahead_rows = [#(#ahead_rows),*];
+                let __ae_per: usize = __ae_rshape[1..#rlast].iter().product();
+                let _ = (__ae_rows, &__ae_ahead_rows, __ae_per);
                 #rt::driver::row_blocks(
                     (#dst, #(#temps.view_mut(),)*),
                     __ae_row_bytes,
@@ -478,4 +494,11 @@ impl Emitter<'_> {
         }
         true
     }
+}
+
+/// The block shape `fshape` of a pass of rank `rank` as the `[rows, row length]` of its rows
+/// merged over the leading axes, for the pass counters.
+fn flat_shape(fshape: &Ident, rank: usize) -> TokenStream {
+    let last = lit_usize(rank.saturating_sub(1));
+    quote!([#fshape[..#last].iter().product::<usize>(), #fshape[#last]])
 }

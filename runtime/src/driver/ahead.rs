@@ -114,6 +114,33 @@ impl RowsAhead {
         Self::raw(view.as_ptr() as usize, &view.shape(), &view.strides(), std::mem::size_of::<T>())
     }
 
+    /// The rows of `view` as the row-by-row path of a row-local schedule takes them: runs
+    /// along the last axis, the leading axes merged into one (see
+    /// [`RowsMut::of`](super::RowsMut::of)); for a rank-2 view, what [`of`](Self::of) gives
+    /// when its rows are contiguous. `None` when the leading axes do not merge or a row is not
+    /// contiguous.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use array_expr_runtime::{driver::RowsAhead, Array};
+    /// let a = Array::<f32, 3>::zeros([4, 8, 10]);
+    /// assert!(RowsAhead::of_rows(&a.view()).is_some()); // 32 rows of 10
+    /// assert!(RowsAhead::of_rows(&a.view().permute_axes([1, 0, 2]).unwrap()).is_none());
+    /// ```
+    pub fn of_rows<T, const D: usize>(view: &crate::view::ArrayView<'_, T, D>) -> Option<Self> {
+        let (_, row_stride, len, inner) = super::byrow::merged_rows(&view.shape(), &view.strides())?;
+        let elem = std::mem::size_of::<T>();
+        if len > 1 && inner != 1 {
+            return None;
+        }
+        Some(RowsAhead {
+            base: view.as_ptr() as usize,
+            stride: row_stride.checked_mul(elem as isize)?,
+            row_bytes: len.checked_mul(elem)?,
+        })
+    }
+
     /// As [`of`](Self::of), from an array's base address, shape, element strides and element
     /// size.
     pub(crate) fn raw(base: usize, shape: &[usize], strides: &[isize], elem: usize) -> Option<Self> {
