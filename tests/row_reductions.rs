@@ -14,6 +14,7 @@ array_expr! {
     fn row_sum_s(x: f32[n, m]) -> f32[n] { sum::<f32>(x, axis = 1) }
     fn row_mean(x: f32[n, m]) -> f32[n] { mean(x, axis = 1) }
     fn row_fused(x: f32[n, m], w: f32[m]) -> f32[n] { sum(x * w - 0.5, axis = 1) }
+    fn row_fused_s(x: f32[n, m], w: f32[m]) -> f32[n] { sum::<f32>(x * w - 0.5, axis = 1) }
     fn row_centered(x: f32[n, m], c: f32[n, 1]) -> f32[n] { sum(x - c, axis = 1) }
     fn row_sum_d(x: f64[n, m]) -> f64[n] { sum(x * 1.5, axis = 1) }
     fn row_max(x: f32[n, m]) -> f32[n] { max(x, axis = 1) }
@@ -82,6 +83,12 @@ fn check_sums(x: ArrayView<'_, f32, 2>, what: &str) {
     let fused: Vec<f32> =
         f64_sums(&mapped(&x, |_, j, v| v * wv[j] - 0.5)).iter().map(|&s| s as f32).collect();
     check(&format!("fused {what}"), &fused, || row_fused(x, w.view()).unwrap().to_vec());
+    // accumulated in f32, where an order other than the documented one shows in the bits
+    let fused_s: Vec<f32> = mapped(&x, |_, j, v| v * wv[j] - 0.5)
+        .iter()
+        .map(|r| row_order(r, |x| x, |b| block_partial(Sum, b, 0)))
+        .collect();
+    check(&format!("fused sum::<f32> {what}"), &fused_s, || row_fused_s(x, w.view()).unwrap().to_vec());
     let c = Array::<f32, 2>::random_uniform([n, 1], 9, -1.0, 1.0);
     let cv = c.to_vec();
     let centered: Vec<f32> = f64_sums(&mapped(&x, |i, _, v| v - cv[i])).iter().map(|&s| s as f32).collect();
@@ -112,7 +119,7 @@ fn check_others(x: ArrayView<'_, f32, 2>, what: &str) {
 
 #[test]
 fn row_reductions_follow_the_block_order_on_every_thread_count() {
-    for m in [1, 7, 63, 64, 65, 100, 128, 256, 257, 512, 513, 1100] {
+    for m in [1, 2, 3, 4, 7, 9, 10, 16, 31, 32, 33, 48, 63, 64, 65, 100, 128, 256, 257, 512, 513, 1100] {
         for n in [1, 5, 16, 17, 40, 3000] {
             if n * m > 400_000 {
                 continue;
