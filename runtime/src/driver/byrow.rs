@@ -57,8 +57,9 @@ pub enum RowIn<'a, A> {
     Same(A),
 }
 
-/// The rows of a view (of rank 2, or more with its leading axes merged) whose rows are each one run of consecutive elements or
-/// one value repeated (inner stride 1 or 0, or rows of at most one element).
+/// The rows of a view (of rank 2, or more with its leading axes merged) whose rows are each
+/// one run of consecutive elements or one value repeated (inner stride 1 or 0, or rows of at
+/// most one element).
 ///
 /// # Examples
 ///
@@ -194,8 +195,8 @@ impl<'a, A: Element> Rows<'a, A> {
     }
 }
 
-/// The rows of a mutable view (of rank 2, or more with its leading axes merged) whose rows are each one run of consecutive
-/// elements, one at a time.
+/// The rows of a mutable view (of rank 2, or more with its leading axes merged) whose rows
+/// are each one run of consecutive elements, one at a time.
 ///
 /// # Examples
 ///
