@@ -304,6 +304,40 @@ impl Emitter<'_> {
 /// unrolls exactly this many.
 const VROWS: usize = 8;
 
+/// The [`VROWS`] rows of a vertical `accum` call bound once (`__ae_v<k>_<r>` for operand `k`'s
+/// row `r`, each cut to `__ae_n`), and one fold per row: the operands bound to that row, the
+/// element `body`, then `update`.
+fn unrolled_rows(
+    ins: &[Ident],
+    rs: &[Ident],
+    body: &TokenStream,
+    update: &TokenStream,
+) -> (Vec<TokenStream>, Vec<TokenStream>) {
+    let row_ident = |k: usize, r: usize| format_ident!("__ae_v{}_{}", k, r);
+    let bind = (0..VROWS)
+        .flat_map(|r| {
+            rs.iter().enumerate().map(move |(k, rk)| {
+                let name = row_ident(k, r);
+                let r = lit_usize(r);
+                quote!(let #name = &#rk[#r][..__ae_n];)
+            })
+        })
+        .collect();
+    let fold = (0..VROWS)
+        .map(|r| {
+            let names = (0..ins.len()).map(|k| row_ident(k, r));
+            quote! {
+                {
+                    #(let #ins = #names;)*
+                    #body
+                    #update
+                }
+            }
+        })
+        .collect();
+    (bind, fold)
+}
+
 /// The driver's `accum` for vertical accumulation: a loop across the outputs (one partial
 /// each, the strip `__ae_accs`) that LLVM vectorizes. With [`VROWS`] rows each partial stays in
 /// a register while it folds one element of every row, in row order, and is stored once; fewer
@@ -311,24 +345,7 @@ const VROWS: usize = 8;
 /// order, so the bits are the same.
 fn vertical_accum(ins: &[Ident], ptype: &TokenStream, body: &TokenStream, step: &TokenStream) -> TokenStream {
     let rs: Vec<Ident> = (0..ins.len()).map(|k| format_ident!("__ae_vrows{}", k)).collect();
-    let row_ident = |k: usize, r: usize| format_ident!("__ae_v{}_{}", k, r);
-    let bind_rows = (0..VROWS).flat_map(|r| {
-        rs.iter().enumerate().map(move |(k, rk)| {
-            let name = row_ident(k, r);
-            let r = lit_usize(r);
-            quote!(let #name = &#rk[#r][..__ae_n];)
-        })
-    });
-    let fold_rows = (0..VROWS).map(|r| {
-        let names = (0..ins.len()).map(|k| row_ident(k, r));
-        quote! {
-            {
-                #(let #ins = #names;)*
-                #body
-                __ae_acc = #step;
-            }
-        }
-    });
+    let (bind_rows, fold_rows) = unrolled_rows(ins, &rs, body, &quote!(__ae_acc = #step;));
     let vrows = lit_usize(VROWS);
     quote! {
         &|__ae_accs: &mut [#ptype], #(#rs: &[&[_]]),*| {
@@ -375,24 +392,7 @@ fn vertical_extreme(
     let rs: Vec<Ident> = (0..ins.len()).map(|k| format_ident!("__ae_vrows{}", k)).collect();
     let chunk = lit_usize(VCHUNK);
     let vrows = lit_usize(VROWS);
-    let row_ident = |k: usize, r: usize| format_ident!("__ae_v{}_{}", k, r);
-    let bind_rows = (0..VROWS).flat_map(|r| {
-        rs.iter().enumerate().map(move |(k, rk)| {
-            let name = row_ident(k, r);
-            let r = lit_usize(r);
-            quote!(let #name = &#rk[#r][..__ae_n];)
-        })
-    });
-    let fold_rows = (0..VROWS).map(|r| {
-        let names = (0..ins.len()).map(|k| row_ident(k, r));
-        quote! {
-            {
-                #(let #ins = #names;)*
-                #body
-                __ae_x = #rt::ops::#f(__ae_x, #iv);
-            }
-        }
-    });
+    let (bind_rows, fold_rows) = unrolled_rows(ins, &rs, body, &quote!(__ae_x = #rt::ops::#f(__ae_x, #iv);));
     quote! {
         &|__ae_accs: &mut [::core::option::Option<#vals_t>], #(#rs: &[&[_]]),*| {
             let __ae_n = __ae_accs.len();
