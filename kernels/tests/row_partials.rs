@@ -215,3 +215,40 @@ fn element_by_element_extremes_match_the_scalar_fold() {
     data[7] = vec![f32::NAN; 12];
     check_extreme(&data, "specials");
 }
+
+/// The kernels over rows stored one after another (`sum_f64_seq_runs`, `sum_f32_seq_runs`)
+/// against a scalar fold from zero, bit for bit: every length to past 64, row counts around
+/// the steps of 8 and `64 / n` rows, data that ends with the last row and data that runs on
+/// (the kernels may read past a row's end, never count it), and data shorter than the rows.
+#[test]
+fn rows_stored_one_after_another_match_a_scalar_fold() {
+    let mut rng = Rng::new(71);
+    for n in 0..=70usize {
+        for count in [0, 1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 64, 65, 130] {
+            for extra in [0, 3, 64] {
+                let data: Vec<f32> = rows(&mut rng, 1, |_| count * n + extra).concat();
+                let what = format!("{count} rows of {n}, {extra} elements after them");
+                let mut f64s = vec![7.0f64; count];
+                reduce::sum_f64_seq_runs(&data, n, &mut f64s);
+                let mut f32s = vec![7.0f32; count];
+                reduce::sum_f32_seq_runs(&data, n, &mut f32s);
+                for (r, (a, b)) in f64s.iter().zip(&f32s).enumerate() {
+                    let row = &data[r * n..][..n];
+                    let want64 = row.iter().fold(0.0f64, |a, &x| a + x as f64);
+                    let want32 = row.iter().fold(0.0f32, |a, &x| a + x);
+                    assert_eq!(bits64(*a), bits64(want64), "f64 sum of row {r}: {what}");
+                    assert_eq!(bits64(*b as f64), bits64(want32 as f64), "f32 sum of row {r}: {what}");
+                }
+            }
+        }
+    }
+    // rows of -0.0 sum to +0.0; rows the data does not hold count as empty
+    let data = vec![-0.0f32; 100];
+    let mut out = [5.0f64; 30];
+    reduce::sum_f64_seq_runs(&data, 4, &mut out);
+    assert_eq!(out[..25], [0.0f64; 25]);
+    assert!(out.iter().all(|s| s.to_bits() == 0), "{out:?}");
+    let mut out = [5.0f32; 12];
+    reduce::sum_f32_seq_runs(&data, 9, &mut out);
+    assert!(out.iter().all(|s| s.to_bits() == 0), "{out:?}");
+}

@@ -765,6 +765,7 @@ mod tests {
                 0,
                 None,
                 None,
+                None,
                 &block,
                 &combine,
                 &finish,

@@ -36,6 +36,15 @@ const _: () = assert!(VROWS <= GROUP && STRIP <= BLOCK);
 /// prefetches waiting for fill buffers the hardware prefetcher already used.
 const ROWS_AHEAD: usize = 8192;
 
+/// Most rows the reduce drivers hand one `runs` call (rows stored one after another): 512 rows
+/// of 4 f32 are 8 KiB.
+///
+/// # Examples
+/// ```
+/// assert!(array_expr_runtime::driver::RUNS >= 16);
+/// ```
+pub const RUNS: usize = 512;
+
 /// Outputs per piece when a vertical pass over several blocks splits by outputs (a multiple
 /// of `GROUP`): each task then reads at least 4 KiB of every row in one go.
 const VSPLIT: usize = 1024;
@@ -148,6 +157,15 @@ macro_rules! reduce_driver {
         /// it up to `GROUP` rows per call instead of one call, one tree and one `finish` call
         /// per row; the result is the same as without it.
         ///
+        /// `runs`, when given, is `rows` for rows stored one after another in every input:
+        /// `runs(outs, n, data...)` gets per input one slice whose first `outs.len() * n`
+        /// elements are the outputs' rows of `n` elements each, in order (more of the input's
+        /// contiguous rows may follow; the kernel may read them, never count them), and sets
+        /// `outs` as `rows` does. The driver uses it instead of `rows` where every input's rows
+        /// are adjacent (C-order rows of at most [`BLOCK`] elements), handing it up to [`RUNS`]
+        /// rows per call: short rows then cost no slice per row, and their kernels can
+        /// read whole vectors across row ends.
+        ///
         /// # Errors
         ///
         /// Shape mismatches (an internal error) and whatever `finish` returns (the error of the
@@ -161,6 +179,7 @@ macro_rules! reduce_driver {
             cost: usize,
             vertical: Option<(P, &(dyn Fn(&mut [P], $(&[&[$A]]),+) + Sync))>,
             rows: Option<&(dyn Fn(&mut [R], &mut [S], $(&[&[$A]]),+) -> Result<()> + Sync)>,
+            runs: Option<&(dyn Fn(&mut [R], usize, $(&[$A]),+) -> Result<()> + Sync)>,
             block: &(dyn Fn(usize, &mut [S], $(&[$A]),+) -> P + Sync),
             combine: &(dyn Fn(P, P) -> P + Sync),
             finish: &(dyn Fn(Option<P>) -> Result<R> + Sync),
@@ -442,13 +461,55 @@ macro_rules! reduce_driver {
                 });
                 first
             };
+            // Outputs j0..j0 + g (g <= RUNS) of the outer run at `ooff` through `runs`, every
+            // input's rows adjacent (checked by the caller): one slice per input from the first
+            // of these rows to the end of the run.
+            let runs_of = |ooff: &[isize], ost: &[isize], olen: usize, j0: usize, g: usize, outs: &mut [R; RUNS], runs: &(dyn Fn(&mut [R], usize, $(&[$A]),+) -> Result<()> + Sync)| -> Result<()> {
+                let n = row_len;
+                $(
+                    // SAFETY: `outer` and `inner` split the operand's own shape; the rows j0..olen
+                    // of this outer run start at ooff + j * ost + off with ost == n (checked by
+                    // the caller) and hold n unit-stride elements each (`rowwise`), so the
+                    // (olen - j0) * n elements from row j0 on are consecutive elements of the
+                    // operand, borrowed for this call only.
+                    let $a = unsafe { std::slice::from_raw_parts($a.get().offset(ooff[$k] + j0 as isize * ost[$k] + row_off[$k - 1]), (olen - j0) * n) };
+                )+
+                if ost[0] == 1 {
+                    // SAFETY: outputs j0..j0 + g (j0 + g <= olen) of the outer run are consecutive
+                    // elements of `out` (unit stride), written by this task only, and no other
+                    // reference to them exists during the call.
+                    let dst = unsafe { std::slice::from_raw_parts_mut(out_base.get().offset(ooff[0] + j0 as isize), g) };
+                    runs(dst, n, $($a),+)?;
+                } else {
+                    runs(&mut outs[..g], n, $($a),+)?;
+                    for (jj, v) in outs.iter().enumerate().take(g) {
+                        // SAFETY: as in `write`: `ooff[0] + j * ost[0]` (j < olen) is an element
+                        // of `out`, written once, by this task.
+                        unsafe { *out_base.get().offset(ooff[0] + (j0 + jj) as isize * ost[0]) = *v };
+                    }
+                }
+                Ok(())
+            };
             // Every output of the outer runs of chunk `c`, each on this task.
             let outputs_of = |c: usize| -> Result<()> {
                 let (mut bufs, mut scratch) = (new_bufs(), [S::ZERO; BLOCK]);
                 // the block trees only when the outputs are not reduced by `rows`
                 let mut trees: Option<[Pairwise<P>; GROUP]> = None;
+                let mut run_outs: Option<[R; RUNS]> = None;
                 let mut first = Ok(());
                 split.visit(&outer, c, |ooff, olen, ost| {
+                    // rows one after another in every input: whole runs of rows per call
+                    let adjacent = row_len > 0 $(&& is[$k - 1] == 1 && ost[$k] == row_len as isize)+;
+                    if let (Some(runs), true) = (runs.filter(|_| rowwise.is_some()), adjacent) {
+                        let outs = run_outs.get_or_insert([R::ZERO; RUNS]);
+                        for j0 in (0..olen).step_by(RUNS) {
+                            let r = runs_of(&ooff, &ost, olen, j0, (olen - j0).min(RUNS), outs, runs);
+                            if first.is_ok() {
+                                first = r;
+                            }
+                        }
+                        return;
+                    }
                     for j0 in (0..olen).step_by(GROUP) {
                         let g = (olen - j0).min(GROUP);
                         let r = match rowwise {
