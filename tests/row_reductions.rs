@@ -16,6 +16,8 @@ array_expr! {
     fn row_fused(x: f32[n, m], w: f32[m]) -> f32[n] { sum(x * w - 0.5, axis = 1) }
     fn row_fused_s(x: f32[n, m], w: f32[m]) -> f32[n] { sum::<f32>(x * w - 0.5, axis = 1) }
     fn row_centered(x: f32[n, m], c: f32[n, 1]) -> f32[n] { sum(x - c, axis = 1) }
+    fn row_dot(x: f32[n, m], y: f32[n, m]) -> f32[n] { mean(x * y, axis = 1) }
+    fn row_dot_s(x: f32[n, m], y: f32[n, m]) -> f32[n] { sum::<f32>(x * y - 0.5, axis = 1) }
     fn row_sum_d(x: f64[n, m]) -> f64[n] { sum(x * 1.5, axis = 1) }
     fn row_max(x: f32[n, m]) -> f32[n] { max(x, axis = 1) }
     fn row_min(x: f32[n, m]) -> f32[n] { min(x, axis = 1) }
@@ -93,6 +95,18 @@ fn check_sums(x: ArrayView<'_, f32, 2>, what: &str) {
     let cv = c.to_vec();
     let centered: Vec<f32> = f64_sums(&mapped(&x, |i, _, v| v - cv[i])).iter().map(|&s| s as f32).collect();
     check(&format!("centered {what}"), &centered, || row_centered(x, c.view()).unwrap().to_vec());
+    // a value computed from operands of the same shape (in C order their rows are one run
+    // of elements, staged a chunk of rows at a time)
+    let y = Array::<f32, 2>::random_uniform([n, m], 10, -2.0, 2.0);
+    let yat = |i: usize, j: usize| *y.view().get([i, j]).unwrap();
+    let dot: Vec<f32> =
+        f64_sums(&mapped(&x, |i, j, v| v * yat(i, j))).iter().map(|&s| (s / m as f64) as f32).collect();
+    check(&format!("row dot {what}"), &dot, || row_dot(x, y.view()).unwrap().to_vec());
+    let dot_s: Vec<f32> = mapped(&x, |i, j, v| v * yat(i, j) - 0.5)
+        .iter()
+        .map(|r| row_order(r, |x| x, |b| block_partial(Sum, b, 0)))
+        .collect();
+    check(&format!("row dot sum::<f32> {what}"), &dot_s, || row_dot_s(x, y.view()).unwrap().to_vec());
     let xd = mapped(&x, |_, _, v| v as f64);
     let d64: Vec<f64> = xd
         .iter()

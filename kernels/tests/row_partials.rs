@@ -242,6 +242,32 @@ fn rows_stored_one_after_another_match_a_scalar_fold() {
             }
         }
     }
+    // the extremes, the same rows: NaN (the first met) and the later signed zero win
+    for n in 0..=70usize {
+        for count in [0, 1, 8, 9, 16, 17, 65, 130] {
+            for extra in [0, 64] {
+                let mut data: Vec<f32> = rows(&mut rng, 1, |_| count * n + extra).concat();
+                for (i, v) in data.iter_mut().enumerate() {
+                    if i % 13 == 5 {
+                        *v = if i % 2 == 0 { 0.0 } else { -0.0 };
+                    }
+                }
+                for max in [true, false] {
+                    let mut out = vec![7.0f32; count];
+                    reduce::extreme_seq_runs(&data, n, &mut out, max);
+                    for (r, o) in out.iter().enumerate() {
+                        let row = &data[r * n..][..n];
+                        let want = if n == 0 { 7.0 } else { extreme_fold(row, max) };
+                        let what = format!(
+                            "{} of row {r} of {count} rows of {n}, {extra} after",
+                            if max { "max" } else { "min" }
+                        );
+                        assert_eq!(bits64(*o as f64), bits64(want as f64), "{what}");
+                    }
+                }
+            }
+        }
+    }
     // rows of -0.0 sum to +0.0; rows the data does not hold count as empty
     let data = vec![-0.0f32; 100];
     let mut out = [5.0f64; 30];

@@ -435,7 +435,10 @@ pub fn sum_f64_seq_partials(rows: &[&[f32]], out: &mut [f64]) {
 /// }
 /// ```
 pub fn sum_f64_seq_runs(data: &[f32], n: usize, out: &mut [f64]) {
-    seq_runs::<AccF64>(data, n, out);
+    match n {
+        0 => out.fill(0.0),
+        _ => seq_runs::<AccF64>(data, n, out),
+    }
 }
 
 /// [`sum_seq_partials`] of `f32` rows stored one after another, accumulated in `f32`:
@@ -453,19 +456,51 @@ pub fn sum_f64_seq_runs(data: &[f32], n: usize, out: &mut [f64]) {
 /// }
 /// ```
 pub fn sum_f32_seq_runs(data: &[f32], n: usize, out: &mut [f32]) {
-    seq_runs::<AccF32>(data, n, out);
+    match n {
+        0 => out.fill(0.0),
+        _ => seq_runs::<AccF32>(data, n, out),
+    }
 }
 
-/// Eight lanes of row sums, each lane folding its row's elements in order.
+/// [`extreme_seq_partials`] of rows stored one after another: `out[r]` is the maximum
+/// (`max`) or minimum of `data[r * n..][..n]` folded in element order, bit for bit (NaN
+/// propagates, the later of `0.0` and `-0.0` wins), read as [`sum_f64_seq_runs`] reads rows.
+/// Empty rows, and rows that `data` does not hold, leave their output as it was.
+///
+/// # Examples
+/// ```
+/// use array_expr_kernels::reduce::extreme_seq_runs;
+/// let data: Vec<f32> = (0..60).map(|i| ((i * 7) % 11) as f32).collect();
+/// let mut out = [0.0; 6];
+/// extreme_seq_runs(&data, 10, &mut out, true);
+/// for (r, o) in out.iter().enumerate() {
+///     assert_eq!(*o, data[r * 10..][..10].iter().copied().fold(f32::MIN, f32::max));
+/// }
+/// ```
+pub fn extreme_seq_runs(data: &[f32], n: usize, out: &mut [f32], max: bool) {
+    match (n, max) {
+        (0, _) => {}
+        (_, true) => seq_runs::<AccExt<true>>(data, n, out),
+        (_, false) => seq_runs::<AccExt<false>>(data, n, out),
+    }
+}
+
+/// Eight lanes of row folds (sums, extremes), each lane folding its row's elements in order.
 trait LaneAcc: Copy {
-    /// One lane's sum.
-    type Out: Copy + Default + core::ops::Add<Output = Self::Out> + From<f32>;
-    /// `+0.0` in every lane.
-    fn zero() -> Self;
-    /// Adds lane `i` of `c` to lane `i`.
+    /// One lane's value.
+    type Out: Copy;
+    /// The lanes after the first element of each row.
+    fn first(c: f32x8) -> Self;
+    /// Folds lane `i` of `c` into lane `i`.
     fn add(self, c: f32x8) -> Self;
-    /// The eight sums.
+    /// The eight values.
     fn lanes(self) -> [Self::Out; 8];
+    /// The values of eight rows of `n` elements given as slices (the lane-per-row kernels of
+    /// [`sum_seq_partials`] and [`extreme_seq_partials`], which load the last elements of a
+    /// row one by one).
+    fn group(g: &[&[f32]; 8], n: usize) -> [Self::Out; 8];
+    /// One row's value, element by element (`None` for an empty row of an extreme).
+    fn row(r: &[f32]) -> Option<Self::Out>;
 }
 
 #[derive(Clone, Copy)]
@@ -474,8 +509,9 @@ struct AccF32(f32x8);
 impl LaneAcc for AccF32 {
     type Out = f32;
     #[inline(always)]
-    fn zero() -> Self {
-        AccF32(f32x8::splat(0.0))
+    fn first(c: f32x8) -> Self {
+        // from +0.0, as the fold: `-0.0` becomes `+0.0`
+        AccF32(f32x8::splat(0.0) + c)
     }
     #[inline(always)]
     fn add(self, c: f32x8) -> Self {
@@ -484,6 +520,14 @@ impl LaneAcc for AccF32 {
     #[inline(always)]
     fn lanes(self) -> [f32; 8] {
         self.0.to_array()
+    }
+    #[inline(always)]
+    fn group(g: &[&[f32]; 8], n: usize) -> [f32; 8] {
+        seq8_f32(g, n)
+    }
+    #[inline(always)]
+    fn row(r: &[f32]) -> Option<f32> {
+        Some(r.iter().fold(0.0, |a, &x| a + x))
     }
 }
 
@@ -494,8 +538,8 @@ struct AccF64(f64x4, f64x4);
 impl LaneAcc for AccF64 {
     type Out = f64;
     #[inline(always)]
-    fn zero() -> Self {
-        AccF64(f64x4::splat(0.0), f64x4::splat(0.0))
+    fn first(c: f32x8) -> Self {
+        AccF64(f64x4::splat(0.0), f64x4::splat(0.0)).add(c)
     }
     #[inline(always)]
     fn add(self, c: f32x8) -> Self {
@@ -507,6 +551,76 @@ impl LaneAcc for AccF64 {
         let (l, h) = (self.0.to_array(), self.1.to_array());
         [l[0], l[1], l[2], l[3], h[0], h[1], h[2], h[3]]
     }
+    #[inline(always)]
+    fn group(g: &[&[f32]; 8], n: usize) -> [f64; 8] {
+        seq8_f32_f64(g, n)
+    }
+    #[inline(always)]
+    fn row(r: &[f32]) -> Option<f64> {
+        Some(r.iter().fold(0.0, |a, &x| a + x as f64))
+    }
+}
+
+/// The fold of [`extreme_seq_partials`]: the maximum (`MAX`) or minimum, NaN kept.
+#[derive(Clone, Copy)]
+struct AccExt<const MAX: bool>(f32x8);
+
+impl<const MAX: bool> LaneAcc for AccExt<MAX> {
+    type Out = f32;
+    #[inline(always)]
+    fn first(c: f32x8) -> Self {
+        AccExt(c)
+    }
+    #[inline(always)]
+    fn add(self, c: f32x8) -> Self {
+        AccExt(pick8(self.0, c, MAX))
+    }
+    #[inline(always)]
+    fn lanes(self) -> [f32; 8] {
+        self.0.to_array()
+    }
+    #[inline(always)]
+    fn group(g: &[&[f32]; 8], n: usize) -> [f32; 8] {
+        if n == 0 {
+            return [0.0; 8];
+        }
+        let mut acc = column8(g, 0);
+        let mut k = 1;
+        while k + 8 <= n {
+            for c in columns8(g, k) {
+                acc = pick8(acc, c, MAX);
+            }
+            k += 8;
+        }
+        while k < n {
+            acc = pick8(acc, column8(g, k), MAX);
+            k += 1;
+        }
+        acc.to_array()
+    }
+    #[inline(always)]
+    fn row(r: &[f32]) -> Option<f32> {
+        let (&first, rest) = r.split_first()?;
+        Some(rest.iter().fold(first, |a, &x| pick1(a, x, MAX)))
+    }
+}
+
+/// `m(a, x)` of [`extreme_seq_partials`] for one element.
+#[inline(always)]
+fn pick1(a: f32, x: f32, max: bool) -> f32 {
+    let keep = if max { a > x } else { a < x };
+    if a.is_nan() || keep {
+        a
+    } else {
+        x
+    }
+}
+
+/// `m(a, x)` of [`extreme_seq_partials`] lane by lane.
+#[inline(always)]
+fn pick8(a: f32x8, x: f32x8, max: bool) -> f32x8 {
+    let keep = if max { a.simd_gt(x) } else { a.simd_lt(x) };
+    (keep | a.simd_ne(a)).select(a, x)
 }
 
 /// The eight elements at the start of `s` (which holds at least eight: zeros otherwise).
@@ -515,7 +629,7 @@ fn ld8(s: &[f32]) -> f32x8 {
     s.first_chunk::<8>().map_or(f32x8::splat(0.0), |a| f32x8::from(*a))
 }
 
-/// The row sums of [`sum_f64_seq_runs`] with the accumulator `A`.
+/// The row values of [`sum_f64_seq_runs`] with the fold `A` (rows of `n > 0` elements).
 #[inline(always)]
 fn seq_runs<A: LaneAcc>(data: &[f32], n: usize, out: &mut [A::Out]) {
     let rows = out.len();
@@ -526,8 +640,8 @@ fn seq_runs<A: LaneAcc>(data: &[f32], n: usize, out: &mut [A::Out]) {
         while let Some(block) = data.get(r * n..r * n + 64).filter(|_| r + 8 * p <= rows) {
             let t = f32x8::transpose(core::array::from_fn(|i| ld8(&block[i * 8..])));
             for q in 0..p {
-                let mut acc = A::zero();
-                for c in &t[q * n..(q + 1) * n] {
+                let mut acc = A::first(t[q * n]);
+                for c in &t[q * n + 1..(q + 1) * n] {
                     acc = acc.add(*c);
                 }
                 for (i, v) in acc.lanes().into_iter().enumerate() {
@@ -540,8 +654,12 @@ fn seq_runs<A: LaneAcc>(data: &[f32], n: usize, out: &mut [A::Out]) {
         // the elements each row's vector loads cover, its last block whole
         let span = (n - 1) / 8 * 8 + 8;
         while let Some(block) = data.get(r * n..(r + 7) * n + span).filter(|_| r + 8 <= rows) {
-            let mut acc = A::zero();
-            let mut k = 0;
+            let t = f32x8::transpose(core::array::from_fn(|i| ld8(&block[i * n..])));
+            let mut acc = A::first(t[0]);
+            for c in &t[1..n.min(8)] {
+                acc = acc.add(*c);
+            }
+            let mut k = 8;
             while k < n {
                 let t = f32x8::transpose(core::array::from_fn(|i| ld8(&block[i * n + k..])));
                 for c in &t[..(n - k).min(8)] {
@@ -553,9 +671,18 @@ fn seq_runs<A: LaneAcc>(data: &[f32], n: usize, out: &mut [A::Out]) {
             r += 8;
         }
     }
+    let row = |j: usize| data.get(j * n..(j + 1) * n).unwrap_or_default();
+    // the last rows, where whole vectors would read past `data` (the end of a group of rows,
+    // or of the array): eight at a time as separate rows, then one by one
+    while r + 8 <= rows && row(r + 7).len() == n {
+        let g: [&[f32]; 8] = core::array::from_fn(|i| row(r + i));
+        out[r..r + 8].copy_from_slice(&A::group(&g, n));
+        r += 8;
+    }
     for (j, o) in out.iter_mut().enumerate().skip(r) {
-        let row = data.get(j * n..(j + 1) * n).unwrap_or_default();
-        *o = row.iter().fold(A::Out::default(), |a, &x| a + A::Out::from(x));
+        if let Some(v) = A::row(row(j)) {
+            *o = v;
+        }
     }
 }
 
@@ -579,40 +706,22 @@ fn seq_runs<A: LaneAcc>(data: &[f32], n: usize, out: &mut [A::Out]) {
 /// }
 /// ```
 pub fn extreme_seq_partials(rows: &[&[f32]], out: &mut [f32], max: bool) {
-    let pick = |a: f32, x: f32| {
-        let keep = if max { a > x } else { a < x };
-        if a.is_nan() || keep {
-            a
-        } else {
-            x
-        }
-    };
-    let vpick = |a: f32x8, x: f32x8| {
-        let keep = if max { a.simd_gt(x) } else { a.simd_lt(x) };
-        (keep | a.simd_ne(a)).select(a, x)
-    };
+    match max {
+        true => extreme_groups::<true>(rows, out),
+        false => extreme_groups::<false>(rows, out),
+    }
+}
+
+/// [`extreme_seq_partials`]: eight rows of equal, non-zero length at a time, others one by one.
+fn extreme_groups<const MAX: bool>(rows: &[&[f32]], out: &mut [f32]) {
     for (rs, os) in rows.chunks(8).zip(out.chunks_mut(8)) {
         let n = rs.first().map_or(0, |r| r.len());
         match (<&[&[f32]; 8]>::try_from(rs), <&mut [f32; 8]>::try_from(&mut *os)) {
-            (Ok(g), Ok(o)) if n > 0 && g.iter().all(|r| r.len() == n) => {
-                let mut acc = column8(g, 0);
-                let mut k = 1;
-                while k + 8 <= n {
-                    for c in columns8(g, k) {
-                        acc = vpick(acc, c);
-                    }
-                    k += 8;
-                }
-                while k < n {
-                    acc = vpick(acc, column8(g, k));
-                    k += 1;
-                }
-                *o = acc.to_array();
-            }
+            (Ok(g), Ok(o)) if n > 0 && g.iter().all(|r| r.len() == n) => *o = AccExt::<MAX>::group(g, n),
             _ => {
                 for (r, o) in rs.iter().zip(os) {
-                    if let Some((&first, rest)) = r.split_first() {
-                        *o = rest.iter().fold(first, |a, &x| pick(a, x));
+                    if let Some(v) = AccExt::<MAX>::row(r) {
+                        *o = v;
                     }
                 }
             }

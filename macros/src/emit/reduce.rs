@@ -204,7 +204,10 @@ impl Emitter<'_> {
         });
         // rows stored one after another (C-order rows): whole runs of rows per kernel call
         let runs = match direct {
-            Some(_) if simd_sum && in_dtype == Dtype::F32 => runs_sum(acc, &finish),
+            _ if simd_sum && in_dtype == Dtype::F32 => runs_sum(&ins, acc, direct, &fill, &finish),
+            Some(_) if simd_minmax && in_dtype == Dtype::F32 => {
+                runs_extreme(&ins, &vals_t, &block_body, kind == ReduceKind::Max, &finish)
+            }
             _ => quote!(::core::option::Option::None),
         };
         let rows = match (rows_fast, rows_short) {
@@ -574,12 +577,22 @@ fn rows_closure(
     }
 }
 
-/// The driver's `runs` argument for a float sum of `f32` rows read as is: the sums of up to
-/// `driver::RUNS` rows stored one after another, rows under 64 elements element by element
-/// (`sum_f64_seq_runs`, or `sum_f32_seq_runs` for an `f32` accumulator: lane-per-row kernels
-/// that read whole vectors across row ends), longer ones as `BlockSum::block_sum` sixteen rows
-/// per call; the partials of the block closure for each row, then `finish` of each.
-fn runs_sum(acc: Dtype, finish: &TokenStream) -> TokenStream {
+/// The driver's `runs` argument for a float sum of `f32` values over rows stored one after
+/// another: the sums of up to `driver::RUNS` rows per call, rows under 64 elements element by
+/// element (`sum_f64_seq_runs`, or `sum_f32_seq_runs` for an `f32` accumulator: lane-per-row
+/// kernels that read whole vectors across row ends), longer ones as `BlockSum::block_sum`
+/// sixteen rows per call; the partials of the block closure for each row, then `finish` of
+/// each. The values are the one operand `ins[k]` read as is (`direct`), or else computed by
+/// `fill` over the operands' elements of as many whole rows as the driver's scratch holds
+/// (every operand's rows are adjacent when the driver calls `runs`, so a chunk of rows is one
+/// run of elements in each) and summed from there.
+fn runs_sum(
+    ins: &[Ident],
+    acc: Dtype,
+    direct: Option<usize>,
+    fill: &TokenStream,
+    finish: &TokenStream,
+) -> TokenStream {
     let rt = rt();
     let a_t = dtype_tokens(acc);
     let (seq, block) = if acc == Dtype::F64 {
@@ -587,14 +600,46 @@ fn runs_sum(acc: Dtype, finish: &TokenStream) -> TokenStream {
     } else {
         (quote!(#rt::kernels::reduce::sum_f32_seq_runs), quote!(#rt::kernels::reduce::sum_partials::<f32>))
     };
+    let fulls: Vec<Ident> = (0..ins.len()).map(|k| format_ident!("__ae_full{}", k)).collect();
+    let (per, values) = match direct {
+        Some(k) => {
+            let full = format_ident!("__ae_full{}", k);
+            (
+                quote!(64usize),
+                quote!(let __ae_data = #full.get(__ae_c * __ae_per * __ae_n..).unwrap_or_default();),
+            )
+        }
+        None => (
+            // whole rows in the scratch, eight-row steps of the kernel where rows are short
+            quote! {
+                if __ae_n < 64 {
+                    (__ae_scr.len() / __ae_n / 8 * 8).clamp(8, 64)
+                } else {
+                    (__ae_scr.len() / __ae_n).max(1)
+                }
+            },
+            quote! {
+                let __ae_at = __ae_c * __ae_per * __ae_n;
+                {
+                    let __ae_n = __ae_os.len() * __ae_n;
+                    #(let #ins = #fulls.get(__ae_at..__ae_at + __ae_n).unwrap_or_default();)*
+                    let __ae_vals = &mut __ae_scr[..];
+                    #fill
+                }
+                // the kernels may read the rest of the scratch, never count it
+                let __ae_data = &__ae_scr[..];
+            },
+        ),
+    };
     quote! {
-        ::core::option::Option::Some(&|__ae_outs: &mut [_], __ae_n: usize, __ae_data: &[f32]| -> ::core::result::Result<(), #rt::runtime::Error> {
+        ::core::option::Option::Some(&|__ae_outs: &mut [_], __ae_scr: &mut [f32], __ae_n: usize, #(#fulls: &[_]),*| -> ::core::result::Result<(), #rt::runtime::Error> {
             // 64 sums at a time: a buffer for all the call's rows took 8% of the time of
             // rows of 4 to zero
             let mut __ae_sbuf: [#a_t; 64] = [0.0; 64];
-            for (__ae_c, __ae_os) in __ae_outs.chunks_mut(64).enumerate() {
+            let __ae_per: usize = #per;
+            for (__ae_c, __ae_os) in __ae_outs.chunks_mut(__ae_per.min(64)).enumerate() {
                 let __ae_sums = &mut __ae_sbuf[..__ae_os.len()];
-                let __ae_data = __ae_data.get(__ae_c * 64 * __ae_n..).unwrap_or_default();
+                #values
                 if __ae_n < 64 {
                     #seq(__ae_data, __ae_n, __ae_sums);
                 } else {
@@ -609,6 +654,45 @@ fn runs_sum(acc: Dtype, finish: &TokenStream) -> TokenStream {
                 for (__ae_o, &__ae_s) in __ae_os.iter_mut().zip(__ae_sums.iter()) {
                     let __ae_p = ::core::option::Option::Some(__ae_s);
                     *__ae_o = { #finish }?;
+                }
+            }
+            ::core::result::Result::Ok(())
+        })
+    }
+}
+
+/// The driver's `runs` argument for the maximum or minimum of `f32` rows read as is (`ins`,
+/// one operand): rows under 64 elements through `extreme_seq_runs` (the lane-per-row fold,
+/// the block closure's order for them), longer ones through the block body one row at a time.
+fn runs_extreme(
+    ins: &[Ident],
+    vals_t: &TokenStream,
+    block_body: &TokenStream,
+    is_max: bool,
+    finish: &TokenStream,
+) -> TokenStream {
+    let rt = rt();
+    quote! {
+        ::core::option::Option::Some(&|__ae_outs: &mut [_], _: &mut [_], __ae_n: usize, __ae_data: &[f32]| -> ::core::result::Result<(), #rt::runtime::Error> {
+            let mut __ae_ebuf: [f32; 64] = [0.0; 64];
+            for (__ae_c, __ae_os) in __ae_outs.chunks_mut(64).enumerate() {
+                let __ae_data = __ae_data.get(__ae_c * 64 * __ae_n..).unwrap_or_default();
+                if __ae_n < 64 {
+                    // the driver hands rows of at least one element: every value is set
+                    let __ae_ext = &mut __ae_ebuf[..__ae_os.len()];
+                    #rt::kernels::reduce::extreme_seq_runs(__ae_data, __ae_n, __ae_ext, #is_max);
+                    for (__ae_o, &__ae_v) in __ae_os.iter_mut().zip(__ae_ext.iter()) {
+                        let __ae_p = ::core::option::Option::Some(::core::option::Option::Some(__ae_v));
+                        *__ae_o = { #finish }?;
+                    }
+                } else {
+                    for (__ae_r, __ae_o) in __ae_os.iter_mut().enumerate() {
+                        #(let #ins = __ae_data.get(__ae_r * __ae_n..(__ae_r + 1) * __ae_n).unwrap_or_default();)*
+                        let __ae_start = 0usize;
+                        let __ae_vals: &mut [#vals_t] = &mut [];
+                        let __ae_p = ::core::option::Option::Some({ #block_body });
+                        *__ae_o = { #finish }?;
+                    }
                 }
             }
             ::core::result::Result::Ok(())

@@ -158,7 +158,7 @@ macro_rules! reduce_driver {
         /// per row; the result is the same as without it.
         ///
         /// `runs`, when given, is `rows` for rows stored one after another in every input:
-        /// `runs(outs, n, data...)` gets per input one slice whose first `outs.len() * n`
+        /// `runs(outs, scratch, n, data...)` gets per input one slice whose first `outs.len() * n`
         /// elements are the outputs' rows of `n` elements each, in order (more of the input's
         /// contiguous rows may follow; the kernel may read them, never count them), and sets
         /// `outs` as `rows` does. The driver uses it instead of `rows` where every input's rows
@@ -179,7 +179,7 @@ macro_rules! reduce_driver {
             cost: usize,
             vertical: Option<(P, &(dyn Fn(&mut [P], $(&[&[$A]]),+) + Sync))>,
             rows: Option<&(dyn Fn(&mut [R], &mut [S], $(&[&[$A]]),+) -> Result<()> + Sync)>,
-            runs: Option<&(dyn Fn(&mut [R], usize, $(&[$A]),+) -> Result<()> + Sync)>,
+            runs: Option<&(dyn Fn(&mut [R], &mut [S], usize, $(&[$A]),+) -> Result<()> + Sync)>,
             block: &(dyn Fn(usize, &mut [S], $(&[$A]),+) -> P + Sync),
             combine: &(dyn Fn(P, P) -> P + Sync),
             finish: &(dyn Fn(Option<P>) -> Result<R> + Sync),
@@ -464,7 +464,7 @@ macro_rules! reduce_driver {
             // Outputs j0..j0 + g (g <= RUNS) of the outer run at `ooff` through `runs`, every
             // input's rows adjacent (checked by the caller): one slice per input from the first
             // of these rows to the end of the run.
-            let runs_of = |ooff: &[isize], ost: &[isize], olen: usize, j0: usize, g: usize, outs: &mut [R; RUNS], runs: &(dyn Fn(&mut [R], usize, $(&[$A]),+) -> Result<()> + Sync)| -> Result<()> {
+            let runs_of = |scratch: &mut [S; BLOCK], ooff: &[isize], ost: &[isize], olen: usize, j0: usize, g: usize, outs: &mut [R; RUNS], runs: &(dyn Fn(&mut [R], &mut [S], usize, $(&[$A]),+) -> Result<()> + Sync)| -> Result<()> {
                 let n = row_len;
                 $(
                     // SAFETY: `outer` and `inner` split the operand's own shape; the rows j0..olen
@@ -479,9 +479,9 @@ macro_rules! reduce_driver {
                     // elements of `out` (unit stride), written by this task only, and no other
                     // reference to them exists during the call.
                     let dst = unsafe { std::slice::from_raw_parts_mut(out_base.get().offset(ooff[0] + j0 as isize), g) };
-                    runs(dst, n, $($a),+)?;
+                    runs(dst, &mut scratch[..], n, $($a),+)?;
                 } else {
-                    runs(&mut outs[..g], n, $($a),+)?;
+                    runs(&mut outs[..g], &mut scratch[..], n, $($a),+)?;
                     for (jj, v) in outs.iter().enumerate().take(g) {
                         // SAFETY: as in `write`: `ooff[0] + j * ost[0]` (j < olen) is an element
                         // of `out`, written once, by this task.
@@ -503,7 +503,7 @@ macro_rules! reduce_driver {
                     if let (Some(runs), true) = (runs.filter(|_| rowwise.is_some()), adjacent) {
                         let outs = run_outs.get_or_insert([R::ZERO; RUNS]);
                         for j0 in (0..olen).step_by(RUNS) {
-                            let r = runs_of(&ooff, &ost, olen, j0, (olen - j0).min(RUNS), outs, runs);
+                            let r = runs_of(&mut scratch, &ooff, &ost, olen, j0, (olen - j0).min(RUNS), outs, runs);
                             if first.is_ok() {
                                 first = r;
                             }
