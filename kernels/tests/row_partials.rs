@@ -253,6 +253,27 @@ fn rows_stored_one_after_another_match_a_scalar_fold() {
                     }
                 }
                 for max in [true, false] {
+                    // the first position of the extreme, or of the first NaN
+                    let mut pos = vec![usize::MAX; count];
+                    reduce::arg_extreme_seq_runs(&data, n, &mut pos, max);
+                    for (r, p) in pos.iter().enumerate() {
+                        let row = &data[r * n..][..n];
+                        let want = row.iter().position(|x| x.is_nan()).unwrap_or_else(|| {
+                            let best =
+                                row.iter().copied().fold(row.first().copied().unwrap_or(0.0), |a, x| {
+                                    if (max && x > a) || (!max && x < a) {
+                                        x
+                                    } else {
+                                        a
+                                    }
+                                });
+                            row.iter().position(|&x| x == best).unwrap_or(usize::MAX)
+                        });
+                        assert_eq!(
+                            *p, want,
+                            "arg {max} of row {r} of {count} rows of {n}, {extra} after: {row:?}"
+                        );
+                    }
                     let mut out = vec![7.0f32; count];
                     reduce::extreme_seq_runs(&data, n, &mut out, max);
                     for (r, o) in out.iter().enumerate() {

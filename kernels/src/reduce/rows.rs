@@ -485,6 +485,29 @@ pub fn extreme_seq_runs(data: &[f32], n: usize, out: &mut [f32], max: bool) {
     }
 }
 
+/// The position in each row of `data` (rows of `n` elements stored one after another, read as
+/// [`sum_f64_seq_runs`] reads them) of its first maximum (`max`) or minimum, or of its first
+/// NaN when it has one: `argmax` over the last axis of short C-order rows (`n` below 2^24).
+/// Empty rows, and rows that `data` does not hold, leave their output as it was.
+///
+/// # Examples
+/// ```
+/// use array_expr_kernels::reduce::arg_extreme_seq_runs;
+/// let data = [1.0f32, 3.0, 3.0, 0.5, f32::NAN, 2.0, f32::NAN, 9.0, -1.0, -1.0, -2.0, -2.0];
+/// let mut out = [9; 3];
+/// arg_extreme_seq_runs(&data, 4, &mut out, true);
+/// assert_eq!(out, [1, 0, 0]);
+/// arg_extreme_seq_runs(&data, 4, &mut out, false);
+/// assert_eq!(out, [3, 0, 2]);
+/// ```
+pub fn arg_extreme_seq_runs(data: &[f32], n: usize, out: &mut [usize], max: bool) {
+    match (n, max) {
+        (0, _) => {}
+        (_, true) => seq_runs::<AccArg<true>>(data, n, out),
+        (_, false) => seq_runs::<AccArg<false>>(data, n, out),
+    }
+}
+
 /// Eight lanes of row folds (sums, extremes), each lane folding its row's elements in order.
 trait LaneAcc: Copy {
     /// One lane's value.
@@ -493,6 +516,11 @@ trait LaneAcc: Copy {
     fn first(c: f32x8) -> Self;
     /// Folds lane `i` of `c` into lane `i`.
     fn add(self, c: f32x8) -> Self;
+    /// [`add`](LaneAcc::add) of the rows' element `j` (for folds that keep a position).
+    #[inline(always)]
+    fn add_at(self, c: f32x8, _j: usize) -> Self {
+        self.add(c)
+    }
     /// The eight values.
     fn lanes(self) -> [Self::Out; 8];
     /// The values of eight rows of `n` elements given as slices (the lane-per-row kernels of
@@ -605,6 +633,52 @@ impl<const MAX: bool> LaneAcc for AccExt<MAX> {
     }
 }
 
+/// The fold of [`arg_extreme_seq_runs`]: the position of the first maximum (`MAX`) or
+/// minimum, or of the first NaN; positions held as `f32` lanes (exact below 2^24).
+#[derive(Clone, Copy)]
+struct AccArg<const MAX: bool>(f32x8, f32x8);
+
+impl<const MAX: bool> LaneAcc for AccArg<MAX> {
+    type Out = usize;
+    #[inline(always)]
+    fn first(c: f32x8) -> Self {
+        AccArg(c, f32x8::splat(0.0))
+    }
+    #[inline(always)]
+    fn add(self, _: f32x8) -> Self {
+        // every caller passes the position: `add_at`
+        self
+    }
+    #[inline(always)]
+    fn add_at(self, c: f32x8, j: usize) -> Self {
+        let better = if MAX { c.simd_gt(self.0) } else { c.simd_lt(self.0) };
+        // strictly better, or the first NaN (a NaN kept is never replaced: comparisons with
+        // it are false, and `c != c & b == b` is false once b is NaN)
+        let take = better | (c.simd_ne(c) & self.0.simd_eq(self.0));
+        AccArg(take.select(c, self.0), take.select(f32x8::splat(j as f32), self.1))
+    }
+    #[inline(always)]
+    fn lanes(self) -> [usize; 8] {
+        self.1.to_array().map(|i| i as usize)
+    }
+    #[inline(always)]
+    fn group(g: &[&[f32]; 8], n: usize) -> [usize; 8] {
+        core::array::from_fn(|i| Self::row(g[i].get(..n).unwrap_or_default()).unwrap_or(0))
+    }
+    #[inline(always)]
+    fn row(r: &[f32]) -> Option<usize> {
+        let (&first, rest) = r.split_first()?;
+        let mut best = (first, 0);
+        for (j, &x) in rest.iter().enumerate() {
+            let better = if MAX { x > best.0 } else { x < best.0 };
+            if !best.0.is_nan() && (better || x.is_nan()) {
+                best = (x, j + 1);
+            }
+        }
+        Some(best.1)
+    }
+}
+
 /// `m(a, x)` of [`extreme_seq_partials`] for one element.
 #[inline(always)]
 fn pick1(a: f32, x: f32, max: bool) -> f32 {
@@ -641,8 +715,8 @@ fn seq_runs<A: LaneAcc>(data: &[f32], n: usize, out: &mut [A::Out]) {
             let t = f32x8::transpose(core::array::from_fn(|i| ld8(&block[i * 8..])));
             for q in 0..p {
                 let mut acc = A::first(t[q * n]);
-                for c in &t[q * n + 1..(q + 1) * n] {
-                    acc = acc.add(*c);
+                for (j, c) in (1..).zip(&t[q * n + 1..(q + 1) * n]) {
+                    acc = acc.add_at(*c, j);
                 }
                 for (i, v) in acc.lanes().into_iter().enumerate() {
                     out[r + i * p + q] = v;
@@ -656,14 +730,14 @@ fn seq_runs<A: LaneAcc>(data: &[f32], n: usize, out: &mut [A::Out]) {
         while let Some(block) = data.get(r * n..(r + 7) * n + span).filter(|_| r + 8 <= rows) {
             let t = f32x8::transpose(core::array::from_fn(|i| ld8(&block[i * n..])));
             let mut acc = A::first(t[0]);
-            for c in &t[1..n.min(8)] {
-                acc = acc.add(*c);
+            for (j, c) in (1..).zip(&t[1..n.min(8)]) {
+                acc = acc.add_at(*c, j);
             }
             let mut k = 8;
             while k < n {
                 let t = f32x8::transpose(core::array::from_fn(|i| ld8(&block[i * n + k..])));
-                for c in &t[..(n - k).min(8)] {
-                    acc = acc.add(*c);
+                for (j, c) in (k..).zip(&t[..(n - k).min(8)]) {
+                    acc = acc.add_at(*c, j);
                 }
                 k += 8;
             }

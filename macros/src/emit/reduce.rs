@@ -206,7 +206,10 @@ impl Emitter<'_> {
         let runs = match direct {
             _ if simd_sum && in_dtype == Dtype::F32 => runs_sum(&ins, acc, direct, &fill, &finish),
             Some(_) if simd_minmax && in_dtype == Dtype::F32 => {
-                runs_extreme(&ins, &vals_t, &block_body, kind == ReduceKind::Max, &finish)
+                runs_extreme(&ins, &vals_t, &block_body, (kind == ReduceKind::Max, false), &finish)
+            }
+            Some(_) if logical && in_dtype == Dtype::F32 => {
+                runs_extreme(&ins, &vals_t, &block_body, (kind == ReduceKind::ArgMax, true), &finish)
             }
             _ => quote!(::core::option::Option::None),
         };
@@ -662,34 +665,59 @@ fn runs_sum(
 }
 
 /// The driver's `runs` argument for the maximum or minimum of `f32` rows read as is (`ins`,
-/// one operand): rows under 64 elements through `extreme_seq_runs` (the lane-per-row fold,
-/// the block closure's order for them), longer ones through the block body one row at a time.
+/// one operand), or their first position (`arg`): rows under 64 elements through
+/// `extreme_seq_runs` or `arg_extreme_seq_runs` (lane-per-row folds in element order, the
+/// block closure's order for them), longer ones through the block body one row at a time, or
+/// for positions through the kernel too (the first extreme, or first NaN, of a row does not
+/// depend on the order of the fold).
 fn runs_extreme(
     ins: &[Ident],
     vals_t: &TokenStream,
     block_body: &TokenStream,
-    is_max: bool,
+    (is_max, arg): (bool, bool),
     finish: &TokenStream,
 ) -> TokenStream {
     let rt = rt();
+    let (kernel, buf_t, zero, part) = if arg {
+        (
+            quote!(#rt::kernels::reduce::arg_extreme_seq_runs),
+            quote!(usize),
+            quote!(0usize),
+            quote!(::core::option::Option::Some(::core::option::Option::Some((0.0f32, __ae_v)))),
+        )
+    } else {
+        (
+            quote!(#rt::kernels::reduce::extreme_seq_runs),
+            quote!(f32),
+            quote!(0.0f32),
+            quote!(::core::option::Option::Some(::core::option::Option::Some(__ae_v))),
+        )
+    };
+    let through_kernel = if arg { quote!(true) } else { quote!(__ae_n < 64) };
     quote! {
-        ::core::option::Option::Some(&|__ae_outs: &mut [_], _: &mut [_], __ae_n: usize, __ae_data: &[f32]| -> ::core::result::Result<(), #rt::runtime::Error> {
-            let mut __ae_ebuf: [f32; 64] = [0.0; 64];
+        ::core::option::Option::Some(&|__ae_outs: &mut [_], __ae_scr: &mut [#vals_t], __ae_n: usize, __ae_data: &[f32]| -> ::core::result::Result<(), #rt::runtime::Error> {
+            let mut __ae_ebuf: [#buf_t; 64] = [#zero; 64];
             for (__ae_c, __ae_os) in __ae_outs.chunks_mut(64).enumerate() {
                 let __ae_data = __ae_data.get(__ae_c * 64 * __ae_n..).unwrap_or_default();
-                if __ae_n < 64 {
+                // an argmax is the same position whatever the fold's order: every length
+                // through the kernel
+                if #through_kernel {
                     // the driver hands rows of at least one element: every value is set
                     let __ae_ext = &mut __ae_ebuf[..__ae_os.len()];
-                    #rt::kernels::reduce::extreme_seq_runs(__ae_data, __ae_n, __ae_ext, #is_max);
+                    #kernel(__ae_data, __ae_n, __ae_ext, #is_max);
                     for (__ae_o, &__ae_v) in __ae_os.iter_mut().zip(__ae_ext.iter()) {
-                        let __ae_p = ::core::option::Option::Some(::core::option::Option::Some(__ae_v));
+                        let __ae_p = #part;
                         *__ae_o = { #finish }?;
                     }
                 } else {
                     for (__ae_r, __ae_o) in __ae_os.iter_mut().enumerate() {
                         #(let #ins = __ae_data.get(__ae_r * __ae_n..(__ae_r + 1) * __ae_n).unwrap_or_default();)*
+                        // the row's length from the slices, so that the body's loop needs no
+                        // bounds checks (as in the block closure)
+                        let __ae_n = [#(#ins.len()),*][0];
+                        #(let #ins = &#ins[..__ae_n];)*
                         let __ae_start = 0usize;
-                        let __ae_vals: &mut [#vals_t] = &mut [];
+                        let __ae_vals = &mut *__ae_scr;
                         let __ae_p = ::core::option::Option::Some({ #block_body });
                         *__ae_o = { #finish }?;
                     }

@@ -209,14 +209,13 @@ macro_rules! reduce_driver {
                     && (false $(|| (os[$k] == 1 && is[$k - 1] != 1))+)
             });
             // short rows: each output's reduced range is one run in one block, unit or zero stride
-            let rowwise = rows.filter(|_| {
-                blocks == 1 && inner.rows() == 1 && true $(&& (is[$k - 1] == 0 || is[$k - 1] == 1))+
-            });
+            let row_ok = blocks == 1 && inner.rows() == 1 && true $(&& (is[$k - 1] == 0 || is[$k - 1] == 1))+;
+            let rowwise = rows.filter(|_| row_ok);
             // that one block's offsets in the inputs and its length, the same for every output:
             // found once here, not once per group of rows (a walk of the nest through an
             // indirect call, for every 16 rows)
             let (mut row_off, mut row_len) = ([0isize; _], 0);
-            if rowwise.is_some() {
+            if row_ok {
                 inner.for_each_block(0, 1, |o, len, _, _| (row_off, row_len) = (o, len));
             }
             let tasks = parallel::tasks_for(elements.saturating_mul(cost $(+ size_of::<$A>())+), MIN_TASK_BYTES);
@@ -469,7 +468,7 @@ macro_rules! reduce_driver {
                 $(
                     // SAFETY: `outer` and `inner` split the operand's own shape; the rows j0..olen
                     // of this outer run start at ooff + j * ost + off with ost == n (checked by
-                    // the caller) and hold n unit-stride elements each (`rowwise`), so the
+                    // the caller) and hold n unit-stride elements each (`row_ok`), so the
                     // (olen - j0) * n elements from row j0 on are consecutive elements of the
                     // operand, borrowed for this call only.
                     let $a = unsafe { std::slice::from_raw_parts($a.get().offset(ooff[$k] + j0 as isize * ost[$k] + row_off[$k - 1]), (olen - j0) * n) };
@@ -500,7 +499,7 @@ macro_rules! reduce_driver {
                 split.visit(&outer, c, |ooff, olen, ost| {
                     // rows one after another in every input: whole runs of rows per call
                     let adjacent = row_len > 0 $(&& is[$k - 1] == 1 && ost[$k] == row_len as isize)+;
-                    if let (Some(runs), true) = (runs.filter(|_| rowwise.is_some()), adjacent) {
+                    if let (Some(runs), true) = (runs.filter(|_| row_ok), adjacent) {
                         let outs = run_outs.get_or_insert([R::ZERO; RUNS]);
                         for j0 in (0..olen).step_by(RUNS) {
                             let r = runs_of(&mut scratch, &ooff, &ost, olen, j0, (olen - j0).min(RUNS), outs, runs);
