@@ -703,27 +703,42 @@ fn ld8(s: &[f32]) -> f32x8 {
     s.first_chunk::<8>().map_or(f32x8::splat(0.0), |a| f32x8::from(*a))
 }
 
+/// The rows of `N` elements (`N` divides 8) that whole steps of `64 / N` rows cover: eight
+/// vectors of eight consecutive elements transposed, so that lane `i` of vector `j` holds
+/// element `j mod N` of row `i 8 / N + j / N`. Returns the number of rows done. `N` is a
+/// constant so that the steps unroll and the transposed vectors stay in registers (with `N`
+/// a variable they went through the stack: rows of 4 took 4.6 ms for 16M f32 against 3.9).
+#[inline(always)]
+fn packed<A: LaneAcc, const N: usize>(data: &[f32], out: &mut [A::Out]) -> usize {
+    let p = 8 / N;
+    let mut r = 0;
+    while let (Some(block), Some(o)) = (data.get(r * N..r * N + 64), out.get_mut(r..r + 8 * p)) {
+        let t = f32x8::transpose(core::array::from_fn(|i| ld8(&block[i * 8..])));
+        for q in 0..p {
+            let mut acc = A::first(t[q * N]);
+            for (j, c) in (1..).zip(&t[q * N + 1..(q + 1) * N]) {
+                acc = acc.add_at(*c, j);
+            }
+            for (i, v) in acc.lanes().into_iter().enumerate() {
+                o[i * p + q] = v;
+            }
+        }
+        r += 8 * p;
+    }
+    r
+}
+
 /// The row values of [`sum_f64_seq_runs`] with the fold `A` (rows of `n > 0` elements).
 #[inline(always)]
 fn seq_runs<A: LaneAcc>(data: &[f32], n: usize, out: &mut [A::Out]) {
     let rows = out.len();
     let mut r = 0;
-    if n > 0 && 8 % n == 0 {
-        // p rows per vector, 8 p rows (64 elements) per step
-        let p = 8 / n;
-        while let Some(block) = data.get(r * n..r * n + 64).filter(|_| r + 8 * p <= rows) {
-            let t = f32x8::transpose(core::array::from_fn(|i| ld8(&block[i * 8..])));
-            for q in 0..p {
-                let mut acc = A::first(t[q * n]);
-                for (j, c) in (1..).zip(&t[q * n + 1..(q + 1) * n]) {
-                    acc = acc.add_at(*c, j);
-                }
-                for (i, v) in acc.lanes().into_iter().enumerate() {
-                    out[r + i * p + q] = v;
-                }
-            }
-            r += 8 * p;
-        }
+    if n == 1 {
+        r = packed::<A, 1>(data, out);
+    } else if n == 2 {
+        r = packed::<A, 2>(data, out);
+    } else if n == 4 {
+        r = packed::<A, 4>(data, out);
     } else if n > 0 {
         // the elements each row's vector loads cover, its last block whole
         let span = (n - 1) / 8 * 8 + 8;
