@@ -1,9 +1,9 @@
 //! Fusion benchmarks, reductions (single thread): the fused sum of squared differences over 16M
-//! f32, row sums of short rows (262144 x 64) and column sums (4096 x 4096 and 262144 x 64) of
-//! C-order matrices.
+//! f32, row sums of short rows (262144 x 64, and 4194304 x 4: a row per 16 bytes) and column
+//! sums (4096 x 4096 and 262144 x 64) of C-order matrices.
 //!
 //! Each group has the STREAM triad and read probes (`stream_read` is the reference for the
-//! targets: >= 90% of read bandwidth for full and column reductions, >= 75% for rows of 64).
+//! targets: >= 90% of read bandwidth for full and column reductions, >= 75% for short rows).
 //! The hand loops accumulate in `f64`, as the kernels do by default. A single reduction is one
 //! NumPy operation with no temporary, so only the squared differences have an `unfused` case.
 //!
@@ -135,6 +135,7 @@ fn fusion(c: &mut Criterion) {
     let mut p = Probe::new();
     ssd_group(c, &mut p);
     rows_group(c, &mut p, N / 64, 64);
+    rows_group(c, &mut p, N / 4, 4);
     cols_group(c, &mut p, SIDE, SIDE);
     cols_group(c, &mut p, N / 64, 64);
 }
