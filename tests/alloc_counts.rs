@@ -296,3 +296,36 @@ fn threads_sharing_the_pool_never_share_a_buffer() {
     assert!(stats.reused > reused_before, "the threads reused each other's buffers");
     assert!(stats.retained_bytes <= stats.limit);
 }
+
+/// A multi-pass kernel's large temporaries come from the output pool too, and go back to it
+/// when the kernel returns: a second call allocates nothing (a row softmax over rows of four
+/// has two temporaries of one value per row, 4.2 MB each here, which as fresh pages cost a
+/// quarter of every call). Stale values in a pooled buffer (NaN here) never reach the result:
+/// every temporary is written before it is read.
+#[test]
+fn large_temporaries_come_from_the_pool_and_go_back_to_it() {
+    let _turn = pool_lock();
+    array_expr::alloc::trim_pool();
+    let (n, m) = (1_100_000, 4);
+    let x = Array::<f32, 2>::random_uniform([n, m], 12, -5.0, 5.0);
+    let mut want = Array::<f32, 2>::zeros([n, m]);
+    // the reference from fresh temporaries
+    array_expr::parallel::with_threads(1, || row_softmax_into(&x, &mut want)).unwrap();
+    array_expr::alloc::trim_pool();
+    // two buffers of the temporaries' size full of NaN, dropped into the pool
+    drop((Array::<f32, 1>::full([n], f32::NAN), Array::<f32, 1>::full([n], f32::NAN)));
+    assert_eq!(array_expr::alloc::pool_stats().buffers, 2);
+    let mut out = Array::<f32, 2>::zeros([n, m]);
+    for call in 0..2 {
+        let (allocs, bytes) = count_one_thread(|| row_softmax_into(&x, &mut out).unwrap());
+        // (the pool's list of buffers may grow by a few hundred bytes when they come back)
+        assert!(
+            bytes < n,
+            "call {call}: both temporaries from the pool ({allocs} allocations, {bytes} bytes)"
+        );
+        assert_eq!(array_expr::alloc::pool_stats().buffers, 2, "call {call}: both back in the pool");
+        let same = out.to_vec().iter().zip(want.to_vec()).all(|(a, b)| a.to_bits() == b.to_bits());
+        assert!(same, "call {call}: the bits of the run with fresh temporaries");
+    }
+    array_expr::alloc::trim_pool();
+}

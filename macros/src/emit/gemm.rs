@@ -29,7 +29,7 @@ impl Emitter<'_> {
         let shape_e = self.shape_expr(&n.shape);
         let rt = rt();
         self.stmts.push(quote! {
-            let mut #t = #rt::runtime::diagnostics::alloc_counted::<#ty, #rank>(#shape_e, true)?;
+            let mut #t = #rt::runtime::diagnostics::alloc_temporary::<#ty, #rank>(#shape_e)?;
         });
         self.pending_temp = Some(id);
         self.emit_elementwise(id, quote!(#t.view_mut()), false);
@@ -164,7 +164,7 @@ impl Emitter<'_> {
         let shape_e = self.shape_expr(&n.shape);
         let rt = rt();
         self.stmts.push(quote! {
-            let mut #t = #rt::runtime::diagnostics::alloc_counted::<#ty, 2>(#shape_e, true)?;
+            let mut #t = #rt::runtime::diagnostics::alloc_temporary::<#ty, 2>(#shape_e)?;
         });
         self.pending_temp = Some(id);
         self.emit_matmul(id, quote!(#t.view_mut()));

@@ -286,7 +286,7 @@ impl Emitter<'_> {
         let kept_e = self.shape_expr(&kept);
         let rt = rt();
         let alloc = quote! {
-            let mut #t = #rt::runtime::diagnostics::alloc_counted::<#ty, #rank>(#kept_e, true)?;
+            let mut #t = #rt::runtime::diagnostics::alloc_temporary::<#ty, #rank>(#kept_e)?;
         };
         // row-local: allocated once before the row blocks; inside the row-block body `#t`
         // names the block's rows of the temporary

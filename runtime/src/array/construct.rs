@@ -142,7 +142,7 @@ impl<T: Element, const D: usize> Array<T, D> {
         Ok((Self::from_vec_unchecked(data, shape, Order::C), fresh))
     }
 
-    pub(super) fn from_vec_unchecked(data: Vec<T>, shape: [usize; D], order: Order) -> Self {
+    pub(crate) fn from_vec_unchecked(data: Vec<T>, shape: [usize; D], order: Order) -> Self {
         let strides = layout::contiguous_strides(shape, order);
         Array { data, geom: Geometry { shape, strides } }
     }

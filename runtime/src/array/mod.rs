@@ -46,6 +46,11 @@ impl<T, const D: usize> Drop for Array<T, D> {
 }
 
 impl<T: Element, const D: usize> Array<T, D> {
+    /// Moves the buffer out, leaving the array empty (for [`crate::alloc::Temporary`]'s drop).
+    pub(crate) fn take_data(&mut self) -> Vec<T> {
+        std::mem::take(&mut self.data)
+    }
+
     /// A read-only view of the whole array.
     ///
     /// # Examples

@@ -464,8 +464,36 @@ pub fn alloc_output<T: crate::Element, const D: usize>(
     Ok((a, crate::driver::fresh_outputs_if(fresh)))
 }
 
+/// A temporary of a kernel's plan that the kernel writes entirely before it reads any of it
+/// (a reduction's reduced-shape values, a materialized GEMM operand or product), counted as a
+/// temporary: see [`Temporary`](crate::alloc::Temporary) (a buffer from the output pool when
+/// one of its size is there, back to the pool when it drops). Generated code calls it.
+///
+/// # Examples
+///
+/// ```
+/// use array_expr_runtime::diagnostics::{alloc_temporary, global_counters};
+/// let before = global_counters().temporaries();
+/// let mut t = alloc_temporary::<f32, 2>([4, 8])?;
+/// t.view_mut().fill(0.5); // the kernel writes every element before reading
+/// assert_eq!(t.shape(), [4, 8]);
+/// assert!(global_counters().temporaries() >= before + 1);
+/// # Ok::<(), array_expr_runtime::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// [`ErrorKind::Overflow`](crate::ErrorKind::Overflow) when the array's size overflows.
+pub fn alloc_temporary<T: crate::Element, const D: usize>(
+    shape: [usize; D],
+) -> crate::Result<crate::alloc::Temporary<T, D>> {
+    let t = crate::alloc::Temporary::new(shape)?;
+    record_allocation(t.len() * std::mem::size_of::<T>(), true);
+    Ok(t)
+}
+
 /// A zero-filled array allocated by a kernel (its output, or with `temporary` a temporary of
-/// its plan), counted in the kernel's and the global counters. Generated code calls it.
+/// its plan), counted in the kernel's and the global counters.
 ///
 /// # Examples
 ///

@@ -30,8 +30,9 @@ mod counters;
 
 pub use config::{show_config, Config};
 pub use counters::{
-    alloc_counted, alloc_output, counters_csv, counters_enabled, global_counters, kernel_counters,
-    reset_counters, set_counters_enabled, Counters, Kernel, KernelCounters, KernelScope, MAX_KERNELS,
+    alloc_counted, alloc_output, alloc_temporary, counters_csv, counters_enabled, global_counters,
+    kernel_counters, reset_counters, set_counters_enabled, Counters, Kernel, KernelCounters, KernelScope,
+    MAX_KERNELS,
 };
 pub(crate) use counters::{pass, PassInfo};
 
