@@ -161,10 +161,11 @@ macro_rules! reduce_driver {
         /// `runs(outs, scratch, n, data...)` gets per input one slice whose first `outs.len() * n`
         /// elements are the outputs' rows of `n` elements each, in order (more of the input's
         /// contiguous rows may follow; the kernel may read them, never count them), and sets
-        /// `outs` as `rows` does. The driver uses it instead of `rows` where every input's rows
-        /// are adjacent (C-order rows of at most [`BLOCK`] elements), handing it up to [`RUNS`]
-        /// rows per call: short rows then cost no slice per row, and their kernels can
-        /// read whole vectors across row ends.
+        /// `outs` as `rows` does. The driver uses it where it could use `rows` (whether or not
+        /// there is a `rows` closure: argmax has none) and every input's rows are adjacent
+        /// (C-order rows of at most [`BLOCK`] elements), handing it up to [`RUNS`] rows per
+        /// call: short rows then cost no slice per row, and their kernels can read whole
+        /// vectors across row ends.
         ///
         /// # Errors
         ///
