@@ -11,9 +11,10 @@
 //!   its buffer is kept (up to [`pool_limit`] bytes in all) instead of going back to the
 //!   operating system, and the next kernel output of the same size reuses it: its pages are
 //!   already mapped, so the allocating form of a kernel runs at the speed of its `_into` form.
-//!   Kernel outputs are the only buffers taken from the pool, and every kernel writes each
-//!   element of its output, so stale contents are never seen. `Array::zeros` and friends
-//!   always get zeroed memory.
+//!   Kernel outputs and kernel temporaries ([`Temporary`], which go back to the pool from
+//!   [`TEMP_POOL_MIN_BYTES`] on) are the only buffers taken from the pool, and a kernel writes
+//!   each element of either before reading it, so stale contents are never seen.
+//!   `Array::zeros` and friends always get zeroed memory.
 //!
 //! The pool holds memory the program no longer uses: that is the price, and it is bounded.
 //! The limit is 256 MiB unless `ARRAY_EXPR_POOL_BYTES` (read once; a byte count with an
