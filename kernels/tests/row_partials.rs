@@ -289,6 +289,16 @@ fn rows_stored_one_after_another_match_a_scalar_fold() {
             }
         }
     }
+    // a row length whose offsets would overflow: no row is held, none panics
+    let mut out = [5.0f64; 9];
+    reduce::sum_f64_seq_runs(&[1.0; 40], usize::MAX / 4, &mut out);
+    assert_eq!(out, [0.0; 9]);
+    let mut ext = [5.0f32; 9];
+    reduce::extreme_seq_runs(&[1.0; 40], usize::MAX / 4, &mut ext, true);
+    assert_eq!(ext, [5.0; 9]);
+    let mut pos = [5usize; 9];
+    reduce::arg_extreme_seq_runs(&[1.0; 40], usize::MAX / 4, &mut pos, false);
+    assert_eq!(pos, [5; 9]);
     // rows of -0.0 sum to +0.0; rows the data does not hold count as empty
     let data = vec![-0.0f32; 100];
     let mut out = [5.0f64; 30];

@@ -723,18 +723,21 @@ fn packed<A: LaneAcc, const N: usize>(data: &[f32], out: &mut [A::Out]) -> usize
 /// The row values of [`sum_f64_seq_runs`] with the fold `A` (rows of `n > 0` elements).
 #[inline(always)]
 fn seq_runs<A: LaneAcc>(data: &[f32], n: usize, out: &mut [A::Out]) {
-    let rows = out.len();
+    // the rows `data` holds whole (the others count as empty): every offset below is at most
+    // `data.len()`, so none overflows, whatever `n`
+    let rows = out.len().min(data.len() / n.max(1));
     let mut r = 0;
     if n == 1 {
-        r = packed::<A, 1>(data, out);
+        r = packed::<A, 1>(data, &mut out[..rows]);
     } else if n == 2 {
-        r = packed::<A, 2>(data, out);
+        r = packed::<A, 2>(data, &mut out[..rows]);
     } else if n == 4 {
-        r = packed::<A, 4>(data, out);
+        r = packed::<A, 4>(data, &mut out[..rows]);
     } else if n > 0 {
         // the elements each row's vector loads cover, its last block whole
         let span = (n - 1) / 8 * 8 + 8;
-        while let Some(block) = data.get(r * n..(r + 7) * n + span).filter(|_| r + 8 <= rows) {
+        while r + 8 <= rows {
+            let Some(block) = data.get(r * n..(r + 7) * n + span) else { break };
             let t = f32x8::transpose(core::array::from_fn(|i| ld8(&block[i * n..])));
             let mut acc = A::first(t[0]);
             for (j, c) in (1..).zip(&t[1..n.min(8)]) {
@@ -752,7 +755,7 @@ fn seq_runs<A: LaneAcc>(data: &[f32], n: usize, out: &mut [A::Out]) {
             r += 8;
         }
     }
-    let row = |j: usize| data.get(j * n..(j + 1) * n).unwrap_or_default();
+    let row = |j: usize| if j < rows { data.get(j * n..(j + 1) * n).unwrap_or_default() } else { &[] };
     // the last rows, where whole vectors would read past `data` (the end of a group of rows,
     // or of the array): eight at a time as separate rows, then one by one
     while r + 8 <= rows && row(r + 7).len() == n {
