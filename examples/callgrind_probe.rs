@@ -94,6 +94,7 @@ probes! {
     probe_col_sum_f32: f32s([512, 1024], 18) => |i| col_sum_f32(i).unwrap();
     probe_row_sum_f32: f32s([4096, 64], 19) => |i| row_sum_f32(i).unwrap();
     probe_row_sum10_f32: f32s([16384, 10], 24) => |i| row_sum_f32(i).unwrap();
+    probe_row_sum4_f32: f32s([65536, 4], 25) => |i| row_sum_f32(i).unwrap();
     probe_col_max_f32: f32s([512, 1024], 23) => |i| col_max_f32(i).unwrap();
     probe_ssd_f32: (f32s([1 << 16], 20), f32s([1 << 16], 21)) => |i| ssd(&i.0, &i.1).unwrap();
 }

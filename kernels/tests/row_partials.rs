@@ -232,12 +232,23 @@ fn rows_stored_one_after_another_match_a_scalar_fold() {
                 reduce::sum_f64_seq_runs(&data, n, &mut f64s);
                 let mut f32s = vec![7.0f32; count];
                 reduce::sum_f32_seq_runs(&data, n, &mut f32s);
+                // the f64 sums rounded to f32, as they are and divided (the means)
+                let (mut rounded, mut means) = (vec![7.0f32; count], vec![7.0f32; count]);
+                reduce::sum_f64_seq_runs_f32(&data, n, 1.0, &mut rounded);
+                reduce::sum_f64_seq_runs_f32(&data, n, n as f64, &mut means);
                 for (r, (a, b)) in f64s.iter().zip(&f32s).enumerate() {
                     let row = &data[r * n..][..n];
                     let want64 = row.iter().fold(0.0f64, |a, &x| a + x as f64);
                     let want32 = row.iter().fold(0.0f32, |a, &x| a + x);
                     assert_eq!(bits64(*a), bits64(want64), "f64 sum of row {r}: {what}");
                     assert_eq!(bits64(*b as f64), bits64(want32 as f64), "f32 sum of row {r}: {what}");
+                    assert_eq!(
+                        rounded[r].to_bits(),
+                        (want64 as f32).to_bits(),
+                        "rounded sum of row {r}: {what}"
+                    );
+                    let mean = (want64 / n as f64) as f32;
+                    assert_eq!(means[r].to_bits(), mean.to_bits(), "mean of row {r}: {what}");
                 }
             }
         }
@@ -289,7 +300,40 @@ fn rows_stored_one_after_another_match_a_scalar_fold() {
             }
         }
     }
+    // rows that start anywhere in memory, and the specials (NaN, infinities, -0.0, an f64 sum
+    // beyond f32)
+    let mut data: Vec<f32> = rows(&mut rng, 1, |_| 4 * 200 + 16).concat();
+    for (i, v) in data.iter_mut().enumerate() {
+        *v = match i % 37 {
+            3 => f32::NAN,
+            11 => f32::INFINITY,
+            19 => -0.0,
+            23 => f32::MAX,
+            _ => *v,
+        };
+    }
+    for skip in 0..16 {
+        for div in [1.0, 4.0, 3.0, 0.0] {
+            let (d, count) = (&data[skip..], 200 - skip % 4);
+            let mut out = vec![7.0f32; count];
+            reduce::sum_f64_seq_runs_f32(d, 4, div, &mut out);
+            for (r, o) in out.iter().enumerate() {
+                let sum = d[r * 4..][..4].iter().fold(0.0f64, |a, &x| a + x as f64);
+                let want = (sum / div) as f32;
+                assert_eq!(o.to_bits(), want.to_bits(), "row {r} from element {skip}, divided by {div}");
+            }
+        }
+    }
+    // empty rows: the sum of none, divided
+    let mut out = [5.0f32; 3];
+    reduce::sum_f64_seq_runs_f32(&data, 0, 0.0, &mut out);
+    assert!(out.iter().all(|s| s.is_nan()), "{out:?}");
+    reduce::sum_f64_seq_runs_f32(&data, 0, 1.0, &mut out);
+    assert_eq!(out, [0.0; 3]);
     // a row length whose offsets would overflow: no row is held, none panics
+    let mut out32 = [5.0f32; 9];
+    reduce::sum_f64_seq_runs_f32(&[1.0; 40], usize::MAX / 4, 2.0, &mut out32);
+    assert_eq!(out32, [0.0; 9]);
     let mut out = [5.0f64; 9];
     reduce::sum_f64_seq_runs(&[1.0; 40], usize::MAX / 4, &mut out);
     assert_eq!(out, [0.0; 9]);
