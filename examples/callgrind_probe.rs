@@ -37,6 +37,7 @@ array_expr! {
     fn col_sum_i16(x: i16[n, m]) -> i64[m] { sum(x, axis = 0) }
     fn col_sum_f32(x: f32[n, m]) -> f32[m] { sum(x, axis = 0) }
     fn row_sum_f32(x: f32[n, m]) -> f32[n] { sum(x, axis = 1) }
+    fn row_sum_f64(x: f64[n, m]) -> f64[n] { sum(x, axis = 1) }
     fn col_max_f32(x: f32[n, m]) -> f32[m] { max(x, axis = 0) }
 }
 
@@ -95,6 +96,7 @@ probes! {
     probe_row_sum_f32: f32s([4096, 64], 19) => |i| row_sum_f32(i).unwrap();
     probe_row_sum10_f32: f32s([16384, 10], 24) => |i| row_sum_f32(i).unwrap();
     probe_row_sum4_f32: f32s([65536, 4], 25) => |i| row_sum_f32(i).unwrap();
+    probe_row_sum4_f64: f64s([65536, 4], 26) => |i| row_sum_f64(i).unwrap();
     probe_col_max_f32: f32s([512, 1024], 23) => |i| col_max_f32(i).unwrap();
     probe_ssd_f32: (f32s([1 << 16], 20), f32s([1 << 16], 21)) => |i| ssd(&i.0, &i.1).unwrap();
 }

@@ -19,6 +19,8 @@ array_expr! {
     fn row_dot(x: f32[n, m], y: f32[n, m]) -> f32[n] { mean(x * y, axis = 1) }
     fn row_dot_s(x: f32[n, m], y: f32[n, m]) -> f32[n] { sum::<f32>(x * y - 0.5, axis = 1) }
     fn row_sum_d(x: f64[n, m]) -> f64[n] { sum(x * 1.5, axis = 1) }
+    fn row_sum_d_direct(x: f64[n, m]) -> f64[n] { sum(x, axis = 1) }
+    fn row_mean_d(x: f64[n, m]) -> f64[n] { mean(x, axis = 1) }
     fn row_max(x: f32[n, m]) -> f32[n] { max(x, axis = 1) }
     fn row_min(x: f32[n, m]) -> f32[n] { min(x, axis = 1) }
     fn row_argmax(x: f32[n, m]) -> i64[n] { argmax(x, axis = 1) }
@@ -118,6 +120,11 @@ fn check_sums(x: ArrayView<'_, f32, 2>, what: &str) {
         .collect();
     let x64 = Array::<f64, 2>::from_shape_vec([n, m], xd.concat()).unwrap();
     check(&format!("f64 sum {what}"), &d64, || row_sum_d(x64.view()).unwrap().to_vec());
+    // f64 values read as is (rows of four: four per vector, transposed)
+    let s64: Vec<f64> = xd.iter().map(|r| row_order(r, |x| x, |b| block_partial(Sum, b, 0))).collect();
+    check(&format!("f64 sum as is {what}"), &s64, || row_sum_d_direct(x64.view()).unwrap().to_vec());
+    let m64: Vec<f64> = s64.iter().map(|s| s / m as f64).collect();
+    check(&format!("f64 mean {what}"), &m64, || row_mean_d(x64.view()).unwrap().to_vec());
 }
 
 fn check_others(x: ArrayView<'_, f32, 2>, what: &str) {

@@ -253,6 +253,24 @@ fn rows_stored_one_after_another_match_a_scalar_fold() {
             }
         }
     }
+    // f64 rows, the same lengths and counts
+    for n in 0..=70usize {
+        for count in [0, 1, 3, 4, 5, 8, 9, 17, 65] {
+            for extra in [0, 3, 64] {
+                let data: Vec<f64> = rows(&mut rng, 1, |_| count * n + extra)
+                    .concat()
+                    .iter()
+                    .map(|&x| x as f64 * 1.1)
+                    .collect();
+                let mut out = vec![7.0f64; count];
+                reduce::sum_seq_runs_f64(&data, n, &mut out);
+                for (r, o) in out.iter().enumerate() {
+                    let want = data[r * n..][..n].iter().fold(0.0f64, |a, &x| a + x);
+                    assert_eq!(bits64(*o), bits64(want), "f64 row {r} of {count} rows of {n}, {extra} after");
+                }
+            }
+        }
+    }
     // the extremes, the same rows: NaN (the first met) and the later signed zero win
     for n in 0..=70usize {
         for count in [0, 1, 8, 9, 16, 17, 65, 130] {
@@ -345,6 +363,11 @@ fn rows_stored_one_after_another_match_a_scalar_fold() {
     assert_eq!(pos, [5; 9]);
     // rows of -0.0 sum to +0.0; rows the data does not hold count as empty
     let data = vec![-0.0f32; 100];
+    let mut d64 = [5.0f64; 30];
+    reduce::sum_seq_runs_f64(&vec![-0.0f64; 100], 4, &mut d64);
+    assert!(d64.iter().all(|s| s.to_bits() == 0), "{d64:?}");
+    reduce::sum_seq_runs_f64(&[1.0; 40], usize::MAX / 4, &mut d64);
+    assert_eq!(d64, [0.0; 30]);
     let mut out = [5.0f64; 30];
     reduce::sum_f64_seq_runs(&data, 4, &mut out);
     assert_eq!(out[..25], [0.0f64; 25]);

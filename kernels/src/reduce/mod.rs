@@ -53,7 +53,7 @@ pub use minmax::{All, Any, ArgMax, ArgMin, Max, Min};
 pub use rows::{
     arg_extreme_seq_runs, extreme_seq_partials, extreme_seq_runs, sum_cols, sum_f32_seq_runs,
     sum_f64_partials, sum_f64_seq_partials, sum_f64_seq_runs, sum_f64_seq_runs_f32, sum_partials, sum_rows,
-    sum_seq_partials, SeqSum,
+    sum_seq_partials, sum_seq_runs_f64, SeqSum,
 };
 pub use sum::{Mean, Prod, Sum, SumF64, SumKbn};
 

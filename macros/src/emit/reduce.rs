@@ -211,7 +211,10 @@ impl Emitter<'_> {
                     ReduceKind::Mean => Some(quote!((__ae_count as f64))),
                     _ => Some(quote!(1.0f64)),
                 };
-                runs_sum(&ins, acc, direct, &fill, (&finish, div))
+                runs_sum(&ins, (in_dtype, acc), direct, &fill, (&finish, div))
+            }
+            _ if simd_sum && in_dtype == Dtype::F64 => {
+                runs_sum(&ins, (in_dtype, acc), direct, &fill, (&finish, None))
             }
             Some(_) if simd_minmax && in_dtype == Dtype::F32 => {
                 runs_extreme(&ins, &vals_t, &block_body, (kind == ReduceKind::Max, false), &finish)
@@ -603,17 +606,25 @@ fn rows_closure(
 /// sums at a time and `finish`, 4.0-4.3 this way).
 fn runs_sum(
     ins: &[Ident],
-    acc: Dtype,
+    (input, acc): (Dtype, Dtype),
     direct: Option<usize>,
     fill: &TokenStream,
     (finish, div): (&TokenStream, Option<TokenStream>),
 ) -> TokenStream {
     let rt = rt();
-    let a_t = dtype_tokens(acc);
-    let (seq, block) = if acc == Dtype::F64 {
-        (quote!(#rt::kernels::reduce::sum_f64_seq_runs), quote!(#rt::kernels::reduce::sum_f64_partials))
-    } else {
-        (quote!(#rt::kernels::reduce::sum_f32_seq_runs), quote!(#rt::kernels::reduce::sum_partials::<f32>))
+    let (a_t, i_t) = (dtype_tokens(acc), dtype_tokens(input));
+    let (seq, block) = match (input, acc) {
+        (Dtype::F64, _) => (
+            quote!(#rt::kernels::reduce::sum_seq_runs_f64),
+            quote!(#rt::kernels::reduce::sum_partials::<f64>),
+        ),
+        (_, Dtype::F64) => {
+            (quote!(#rt::kernels::reduce::sum_f64_seq_runs), quote!(#rt::kernels::reduce::sum_f64_partials))
+        }
+        _ => (
+            quote!(#rt::kernels::reduce::sum_f32_seq_runs),
+            quote!(#rt::kernels::reduce::sum_partials::<f32>),
+        ),
     };
     // f64 sums rounded to f32 (`div`) go from the kernel straight to the output: for values
     // read as is, in one kernel call for all the call's rows
@@ -669,7 +680,7 @@ fn runs_sum(
         ),
     };
     quote! {
-        ::core::option::Option::Some(&|__ae_outs: &mut [_], __ae_scr: &mut [f32], __ae_n: usize, #(#fulls: &[_]),*| -> ::core::result::Result<(), #rt::runtime::Error> {
+        ::core::option::Option::Some(&|__ae_outs: &mut [_], __ae_scr: &mut [#i_t], __ae_n: usize, #(#fulls: &[_]),*| -> ::core::result::Result<(), #rt::runtime::Error> {
             #whole
             // 64 sums at a time: a buffer for all the call's rows took 8% of the time of
             // rows of 4 to zero
@@ -682,7 +693,7 @@ fn runs_sum(
                     #short
                 } else {
                     for (__ae_c, __ae_ss) in __ae_sums.chunks_mut(16).enumerate() {
-                        let __ae_rs: [&[f32]; 16] = ::core::array::from_fn(|__ae_j| {
+                        let __ae_rs: [&[#i_t]; 16] = ::core::array::from_fn(|__ae_j| {
                             let __ae_r = __ae_c * 16 + __ae_j;
                             __ae_data.get(__ae_r * __ae_n..(__ae_r + 1) * __ae_n).unwrap_or_default()
                         });
@@ -793,7 +804,8 @@ fn rows_sum(
             // f32 runs under 64 elements fold element by element (the block closure's order
             // for them), eight rows per vector: 1.1-2.1x faster than one scalar chain per row
             // for rows of 8-48 (an f32 -> f64 chain is latency-bound). f64 rows keep the
-            // per-row fold: read side by side, they ran up to 2x slower from memory.
+            // per-row fold: read side by side, they ran up to 2x slower from memory (rows
+            // stored one after another take `runs` instead, `sum_seq_runs_f64`).
             let short = input == Dtype::F32;
             let call = if short {
                 quote! {
