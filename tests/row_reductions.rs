@@ -25,6 +25,10 @@ array_expr! {
     fn row_min(x: f32[n, m]) -> f32[n] { min(x, axis = 1) }
     fn row_argmax(x: f32[n, m]) -> i64[n] { argmax(x, axis = 1) }
     fn row_argmin(x: f32[n, m]) -> i64[n] { argmin(x, axis = 1) }
+    fn row_max_neg(x: f32[n, m]) -> f32[n] { max(-x, axis = 1) }
+    fn row_min_neg(x: f32[n, m]) -> f32[n] { min(-x, axis = 1) }
+    fn row_max_scaled(x: f32[n, m], w: f32[m]) -> f32[n] { max(x * w, axis = 1) }
+    fn row_min_scaled(x: f32[n, m], w: f32[m]) -> f32[n] { min(x * w, axis = 1) }
 }
 
 /// The pairwise tree over block partials (split at the largest power of two below the count).
@@ -137,6 +141,13 @@ fn check_others(x: ArrayView<'_, f32, 2>, what: &str) {
         .collect();
     let got = || row_argmax(x).unwrap().to_vec().iter().map(|&i| i as f64).collect::<Vec<f64>>();
     check(&format!("argmax {what}"), &arg, got);
+    // computed values (no NaN or -0.0 here: every fold order gives these bits)
+    let neg: Vec<f32> = rows.iter().map(|r| r.iter().map(|v| -v).fold(f32::NEG_INFINITY, f32::max)).collect();
+    check(&format!("max(-x) {what}"), &neg, || row_max_neg(x).unwrap().to_vec());
+    let w: Vec<f32> = (0..x.shape()[1]).map(|j| 0.5 + j as f32 * 0.25).collect();
+    let scaled: Vec<f32> =
+        rows.iter().map(|r| r.iter().zip(&w).map(|(v, w)| v * w).fold(f32::INFINITY, f32::min)).collect();
+    check(&format!("min(x * w) {what}"), &scaled, || row_min_scaled(x, &w).unwrap().to_vec());
 }
 
 #[test]
@@ -188,16 +199,34 @@ fn short_row_extremes_keep_nan_and_signed_zero_rules() {
         let n = 37;
         let x = Array::<f32, 2>::from_fn([n, m], |[i, j]| patterns[(i + j / 4) % 6][(i * 3 + j) % 4]);
         let rows = mapped(&x.view(), |_, _, v| v);
+        let ones = vec![1.0f32; m];
         for max in [true, false] {
-            let want: Vec<u32> = rows
-                .iter()
-                .map(|r| {
-                    let (&first, rest) = r.split_first().unwrap();
-                    let pick =
-                        |a: f32, v: f32| if a.is_nan() || (if max { a > v } else { a < v }) { a } else { v };
-                    rest.iter().fold(first, |a, &v| pick(a, v)).to_bits()
-                })
-                .collect();
+            let fold = |r: &[f32]| {
+                let (&first, rest) = r.split_first().unwrap();
+                let pick =
+                    |a: f32, v: f32| if a.is_nan() || (if max { a > v } else { a < v }) { a } else { v };
+                rest.iter().fold(first, |a, &v| pick(a, v)).to_bits()
+            };
+            let want: Vec<u32> = rows.iter().map(|r| fold(r)).collect();
+            // computed values: staged whole rows at a time (`-x`, rows one after another) or
+            // row by row (`x * w`, a broadcast row operand), the same rules
+            let want_neg: Vec<u32> =
+                rows.iter().map(|r| fold(&r.iter().map(|v| -v).collect::<Vec<_>>())).collect();
+            for t in [1, 2] {
+                let (neg, scaled) = with_threads(t, || {
+                    let xv = x.view();
+                    match max {
+                        true => (row_max_neg(xv).unwrap(), row_max_scaled(xv, &ones).unwrap()),
+                        false => (row_min_neg(xv).unwrap(), row_min_scaled(xv, &ones).unwrap()),
+                    }
+                });
+                if m < 64 {
+                    let neg: Vec<u32> = neg.to_vec().iter().map(|v| v.to_bits()).collect();
+                    assert_eq!(neg, want_neg, "-x: [{n}, {m}], max {max}, {t} threads");
+                    let scaled: Vec<u32> = scaled.to_vec().iter().map(|v| v.to_bits()).collect();
+                    assert_eq!(scaled, want, "x * w: [{n}, {m}], max {max}, {t} threads");
+                }
+            }
             // argmax/argmin: the first NaN, else the first of the equal extremes (0.0 == -0.0)
             let want_at: Vec<i64> = rows
                 .iter()

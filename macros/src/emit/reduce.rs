@@ -188,16 +188,57 @@ impl Emitter<'_> {
         // through the block body inside the closure); other reductions keep one block call per
         // row: through `rows` an argmax over rows of 256 took 34% more instructions (callgrind
         // probe argmax_rows_f32), for the same bits
-        let rows_short = (simd_minmax && in_dtype == Dtype::F32).then_some(direct).flatten().map(|k| {
-            let rk = format_ident!("__ae_rows{}", k);
+        let rows_short = (simd_minmax && in_dtype == Dtype::F32).then(|| {
             let is_max = kind == ReduceKind::Max;
-            quote! {
-                for (__ae_c, __ae_ps) in __ae_parts.chunks_mut(16).enumerate() {
-                    let __ae_g = __ae_ps.len();
-                    let mut __ae_ext: [f32; 16] = [0.0; 16];
-                    #rt::kernels::reduce::extreme_seq_partials(&#rk[__ae_c * 16..][..__ae_g], &mut __ae_ext[..__ae_g], #is_max);
-                    for (__ae_p, __ae_v) in __ae_ps.iter_mut().zip(__ae_ext) {
-                        *__ae_p = ::core::option::Option::Some(::core::option::Option::Some(__ae_v));
+            match direct {
+                Some(k) => {
+                    let rk = format_ident!("__ae_rows{}", k);
+                    quote! {
+                        for (__ae_c, __ae_ps) in __ae_parts.chunks_mut(16).enumerate() {
+                            let __ae_g = __ae_ps.len();
+                            let mut __ae_ext: [f32; 16] = [0.0; 16];
+                            #rt::kernels::reduce::extreme_seq_partials(&#rk[__ae_c * 16..][..__ae_g], &mut __ae_ext[..__ae_g], #is_max);
+                            for (__ae_p, __ae_v) in __ae_ps.iter_mut().zip(__ae_ext) {
+                                *__ae_p = ::core::option::Option::Some(::core::option::Option::Some(__ae_v));
+                            }
+                        }
+                    }
+                }
+                // computed values: rows of 16-63 elements staged in the scratch by `fill`, as
+                // many rows as it holds, then the same kernel; shorter rows one block-body fold
+                // per row (`min(x - c, axis = 1)` over 16M f32, one fold per row -> staged: rows
+                // of 4 58-65 -> 100 ms, 10 26-29 -> 41, 16 19-21 -> 12.7, 32 17-18 -> 9.0)
+                None => {
+                    let rs: Vec<Ident> = (0..ins.len()).map(|k| format_ident!("__ae_rows{}", k)).collect();
+                    quote! {
+                        if __ae_n < 16 {
+                            for (__ae_r, __ae_part) in __ae_parts.iter_mut().enumerate() {
+                                #(let #ins = #rs[__ae_r];)*
+                                let __ae_start = 0usize;
+                                let __ae_n = [#(#ins.len()),*][0];
+                                #(let #ins = &#ins[..__ae_n];)*
+                                *__ae_part = ::core::option::Option::Some({ #block_body });
+                            }
+                        } else {
+                        let __ae_per = (__ae_vals.len() / __ae_n.max(1)).clamp(1, 16);
+                        for (__ae_c, __ae_ps) in __ae_parts.chunks_mut(__ae_per).enumerate() {
+                            let __ae_g = __ae_ps.len();
+                            for __ae_j in 0..__ae_g {
+                                let __ae_r = __ae_c * __ae_per + __ae_j;
+                                #(let #ins = #rs[__ae_r].get(..__ae_n).unwrap_or_default();)*
+                                let __ae_vals = &mut __ae_vals[__ae_j * __ae_n..];
+                                #fill
+                            }
+                            let __ae_staged: [&[f32]; 16] = ::core::array::from_fn(|__ae_j| {
+                                __ae_vals.get(__ae_j * __ae_n..(__ae_j + 1) * __ae_n).unwrap_or_default()
+                            });
+                            let mut __ae_ext: [f32; 16] = [0.0; 16];
+                            #rt::kernels::reduce::extreme_seq_partials(&__ae_staged[..__ae_g], &mut __ae_ext[..__ae_g], #is_max);
+                            for (__ae_p, __ae_v) in __ae_ps.iter_mut().zip(__ae_ext) {
+                                *__ae_p = ::core::option::Option::Some(::core::option::Option::Some(__ae_v));
+                            }
+                        }
+                        }
                     }
                 }
             }
@@ -216,11 +257,11 @@ impl Emitter<'_> {
             _ if simd_sum && in_dtype == Dtype::F64 => {
                 runs_sum(&ins, (in_dtype, acc), direct, &fill, (&finish, None))
             }
-            Some(_) if simd_minmax && in_dtype == Dtype::F32 => {
-                runs_extreme(&ins, &vals_t, &block_body, (kind == ReduceKind::Max, false), &finish)
+            _ if simd_minmax && in_dtype == Dtype::F32 => {
+                runs_extreme(&ins, (direct, &fill), &block_body, (kind == ReduceKind::Max, false), &finish)
             }
             Some(_) if logical && in_dtype == Dtype::F32 => {
-                runs_extreme(&ins, &vals_t, &block_body, (kind == ReduceKind::ArgMax, true), &finish)
+                runs_extreme(&ins, (direct, &fill), &block_body, (kind == ReduceKind::ArgMax, true), &finish)
             }
             _ => quote!(::core::option::Option::None),
         };
@@ -710,15 +751,18 @@ fn runs_sum(
     }
 }
 
-/// The driver's `runs` argument for the maximum or minimum of `f32` rows read as is (`ins`,
-/// one operand), or their first position (`arg`): rows under 64 elements through
+/// The driver's `runs` argument for the maximum or minimum of `f32` rows, or their first
+/// position (`arg`, values read as is only): rows under 64 elements through
 /// `extreme_seq_runs` or `arg_extreme_seq_runs` (lane-per-row folds in element order, the
 /// block closure's order for them), longer ones through the block body one row at a time, or
 /// for positions through the kernel too (the first extreme, or first NaN, of a row does not
-/// depend on the order of the fold).
+/// depend on the order of the fold). The values are the one operand `ins[k]` read as is
+/// (`direct`), or else computed by `fill` into the driver's scratch, as many whole rows at a
+/// time as it holds, as `runs_sum` stages them (`max(abs(x), axis = 1)` over 16M f32 in rows
+/// of four: 47 ms one row per block call, 5.4 this way).
 fn runs_extreme(
     ins: &[Ident],
-    vals_t: &TokenStream,
+    (direct, fill): (Option<usize>, &TokenStream),
     block_body: &TokenStream,
     (is_max, arg): (bool, bool),
     finish: &TokenStream,
@@ -740,14 +784,37 @@ fn runs_extreme(
         )
     };
     let through_kernel = if arg { quote!(true) } else { quote!(__ae_n < 64) };
+    let fulls: Vec<Ident> = (0..ins.len()).map(|k| format_ident!("__ae_full{}", k)).collect();
+    // rows per chunk, and the values of the chunk's rows for the kernel (`__ae_data`)
+    let (per, values) = match direct {
+        Some(k) => {
+            let full = format_ident!("__ae_full{}", k);
+            (quote!(64usize), quote!(let __ae_data = #full.get(__ae_at..).unwrap_or_default();))
+        }
+        None => (
+            quote!((__ae_scr.len() / __ae_n.max(1)).clamp(1, 64)),
+            quote! {
+                {
+                    let __ae_n = __ae_os.len() * __ae_n;
+                    #(let #ins = #fulls.get(__ae_at..__ae_at + __ae_n).unwrap_or_default();)*
+                    let __ae_vals = &mut __ae_scr[..];
+                    #fill
+                }
+                // the kernel may read the rest of the scratch, never count it
+                let __ae_data = &__ae_scr[..];
+            },
+        ),
+    };
     quote! {
-        ::core::option::Option::Some(&|__ae_outs: &mut [_], __ae_scr: &mut [#vals_t], __ae_n: usize, __ae_data: &[f32]| -> ::core::result::Result<(), #rt::runtime::Error> {
+        ::core::option::Option::Some(&|__ae_outs: &mut [_], __ae_scr: &mut [f32], __ae_n: usize, #(#fulls: &[_]),*| -> ::core::result::Result<(), #rt::runtime::Error> {
             let mut __ae_ebuf: [#buf_t; 64] = [#zero; 64];
-            for (__ae_c, __ae_os) in __ae_outs.chunks_mut(64).enumerate() {
-                let __ae_data = __ae_data.get(__ae_c * 64 * __ae_n..).unwrap_or_default();
+            let __ae_per: usize = if #through_kernel { #per } else { 64usize };
+            for (__ae_c, __ae_os) in __ae_outs.chunks_mut(__ae_per).enumerate() {
+                let __ae_at = __ae_c * __ae_per * __ae_n;
                 // an argmax is the same position whatever the fold's order: every length
                 // through the kernel
                 if #through_kernel {
+                    #values
                     // the driver hands rows of at least one element: every value is set
                     let __ae_ext = &mut __ae_ebuf[..__ae_os.len()];
                     #kernel(__ae_data, __ae_n, __ae_ext, #is_max);
@@ -757,7 +824,8 @@ fn runs_extreme(
                     }
                 } else {
                     for (__ae_r, __ae_o) in __ae_os.iter_mut().enumerate() {
-                        #(let #ins = __ae_data.get(__ae_r * __ae_n..(__ae_r + 1) * __ae_n).unwrap_or_default();)*
+                        let __ae_at = __ae_at + __ae_r * __ae_n;
+                        #(let #ins = #fulls.get(__ae_at..__ae_at + __ae_n).unwrap_or_default();)*
                         // the row's length from the slices, so that the body's loop needs no
                         // bounds checks (as in the block closure)
                         let __ae_n = [#(#ins.len()),*][0];
