@@ -39,6 +39,7 @@ array_expr! {
     fn row_sum_f32(x: f32[n, m]) -> f32[n] { sum(x, axis = 1) }
     fn row_sum_f64(x: f64[n, m]) -> f64[n] { sum(x, axis = 1) }
     fn row_max_abs(x: f32[n, m]) -> f32[n] { max(abs(x), axis = 1) }
+    fn row_dist(x: f32[n, m], c: f32[m]) -> f32[n] { sum((x - c) * (x - c), axis = 1) }
     fn col_max_f32(x: f32[n, m]) -> f32[m] { max(x, axis = 0) }
 }
 
@@ -99,6 +100,7 @@ probes! {
     probe_row_sum4_f32: f32s([65536, 4], 25) => |i| row_sum_f32(i).unwrap();
     probe_row_sum4_f64: f64s([65536, 4], 26) => |i| row_sum_f64(i).unwrap();
     probe_row_max_abs10_f32: f32s([16384, 10], 27) => |i| row_max_abs(i).unwrap();
+    probe_row_dist4_f32: (f32s([65536, 4], 28), f32s([4], 29)) => |i| row_dist(&i.0, &i.1).unwrap();
     probe_col_max_f32: f32s([512, 1024], 23) => |i| col_max_f32(i).unwrap();
     probe_ssd_f32: (f32s([1 << 16], 20), f32s([1 << 16], 21)) => |i| ssd(&i.0, &i.1).unwrap();
 }

@@ -99,6 +99,50 @@ impl<A: Element> Tile<A> {
     }
 }
 
+/// Most elements of an input's rows the `runs` path writes out per call (a broadcast row, or
+/// one value per row: see [`RunsKind`]); 8 KiB of f32.
+const RUNS_TILE: usize = 2048;
+
+/// Writes `count` copies of `row` one after another at the start of `t` (as many as fit),
+/// doubling the copied part each step.
+fn fill_rows<A: Copy>(t: &mut [A], row: &[A], count: usize) {
+    let total = (row.len() * count).min(t.len() / row.len().max(1) * row.len());
+    if total == 0 {
+        return;
+    }
+    t[..row.len()].copy_from_slice(row);
+    let mut done = row.len();
+    while done < total {
+        let c = done.min(total - done);
+        t.copy_within(0..c, done);
+        done += c;
+    }
+}
+
+/// How the `runs` path of the reduce drivers reads an input (see [`runs_kind`]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum RunsKind {
+    /// Rows one after another: a run of rows is one run of elements.
+    Adjacent,
+    /// The same row for every output (a broadcast row), written out once per row of the call.
+    Row,
+    /// One value per row (stride 0 along the row), written out as a row of that value.
+    Value,
+    /// None of these: the drivers take the `rows` path.
+    No,
+}
+
+/// The kind of an input whose reduced run (one per output, `row_len` elements) has stride
+/// `is` and whose outputs are `ost` apart.
+fn runs_kind(is: isize, ost: isize, row_len: usize) -> RunsKind {
+    match (is, ost) {
+        (1, o) if o == row_len as isize => RunsKind::Adjacent,
+        (1, 0) => RunsKind::Row,
+        (0, _) => RunsKind::Value,
+        _ => RunsKind::No,
+    }
+}
+
 /// The root of every tree of a group (loops, not `std::array::from_fn`: every driver
 /// instantiation carried its own copies of that, unrolled).
 fn roots<P: Copy>(trees: &mut [Pairwise<P>; GROUP], combine: &dyn Fn(P, P) -> P) -> [Option<P>; GROUP] {
@@ -165,7 +209,10 @@ macro_rules! reduce_driver {
         /// there is a `rows` closure: argmax has none) and every input's rows are adjacent
         /// (C-order rows of at most [`BLOCK`] elements), handing it up to [`RUNS`] rows per
         /// call: short rows then cost no slice per row, and their kernels can read whole
-        /// vectors across row ends.
+        /// vectors across row ends. For rows under 64 elements, inputs whose row is the same
+        /// for every output (a broadcast row) or one value (stride 0 along the row) may sit
+        /// beside adjacent ones: the driver writes their rows out one after another (up to
+        /// 2048 elements per call), so `runs` sees adjacent rows in every input.
         ///
         /// # Errors
         ///
@@ -461,18 +508,36 @@ macro_rules! reduce_driver {
                 });
                 first
             };
-            // Outputs j0..j0 + g (g <= RUNS) of the outer run at `ooff` through `runs`, every
-            // input's rows adjacent (checked by the caller): one slice per input from the first
-            // of these rows to the end of the run.
-            let runs_of = |scratch: &mut [S; BLOCK], ooff: &[isize], ost: &[isize], olen: usize, j0: usize, g: usize, outs: &mut [R; RUNS], runs: &(dyn Fn(&mut [R], &mut [S], usize, $(&[$A]),+) -> Result<()> + Sync)| -> Result<()> {
+            // Outputs j0..j0 + g (g <= RUNS) of the outer run at `ooff` through `runs`, each input
+            // of a kind `runs_kind` accepts (checked by the caller): rows adjacent, one slice from
+            // the first of these rows to the end of the run; or the same row for every output
+            // (a broadcast row, its tile already holding at least g copies: `fill_rows`), or one
+            // value per row, written out here in the input's tile as g rows of that value
+            // (g * n <= GROUP * BLOCK, also checked by the caller).
+            let runs_of = |bufs: &mut Bufs<$($A),+>, scratch: &mut [S; BLOCK], (ooff, ost): (&[isize], &[isize]), olen: usize, j0: usize, g: usize, outs: &mut [R; RUNS], runs: &(dyn Fn(&mut [R], &mut [S], usize, $(&[$A]),+) -> Result<()> + Sync)| -> Result<()> {
                 let n = row_len;
+                let ($($a,)+) = bufs;
                 $(
-                    // SAFETY: `outer` and `inner` split the operand's own shape; the rows j0..olen
-                    // of this outer run start at ooff + j * ost + off with ost == n (checked by
-                    // the caller) and hold n unit-stride elements each (`row_ok`), so the
-                    // (olen - j0) * n elements from row j0 on are consecutive elements of the
-                    // operand, borrowed for this call only.
-                    let $a = unsafe { std::slice::from_raw_parts($a.get().offset(ooff[$k] + j0 as isize * ost[$k] + row_off[$k - 1]), (olen - j0) * n) };
+                    let at = |j: usize| ooff[$k] + j as isize * ost[$k] + row_off[$k - 1];
+                    let $a: &[$A] = match runs_kind(is[$k - 1], ost[$k], n) {
+                        // written out by the caller, once per outer run
+                        RunsKind::Row => &$a.2.rows().as_flattened()[..g * n],
+                        RunsKind::Value => {
+                            let t = $a.2.rows().as_flattened_mut();
+                            for (jj, r) in t.chunks_exact_mut(n).take(g).enumerate() {
+                                // SAFETY: as above; the row's elements are all one element
+                                // (stride 0 along the row, `runs_kind`), that of output j0 + jj
+                                // (j0 + jj < olen) at `at(j0 + jj)`.
+                                r.fill(unsafe { *$a.0.offset(at(j0 + jj)) });
+                            }
+                            &t[..g * n]
+                        }
+                        // SAFETY: as above; the rows j0..olen of this outer run start at
+                        // at(j) with ost == n (`runs_kind`) and hold n unit-stride elements
+                        // each (`row_ok`), so the (olen - j0) * n elements from row j0 on are
+                        // consecutive elements of the operand, borrowed for this call only.
+                        _ => unsafe { std::slice::from_raw_parts($a.0.offset(at(j0)), (olen - j0) * n) },
+                    };
                 )+
                 if ost[0] == 1 {
                     // SAFETY: outputs j0..j0 + g (j0 + g <= olen) of the outer run are consecutive
@@ -498,12 +563,38 @@ macro_rules! reduce_driver {
                 let mut run_outs: Option<[R; RUNS]> = None;
                 let mut first = Ok(());
                 split.visit(&outer, c, |ooff, olen, ost| {
-                    // rows one after another in every input: whole runs of rows per call
-                    let adjacent = row_len > 0 $(&& is[$k - 1] == 1 && ost[$k] == row_len as isize)+;
-                    if let (Some(runs), true) = (runs.filter(|_| row_ok), adjacent) {
+                    // rows one after another in every input (or the same row for every output,
+                    // or one value per row, written out as such rows, at most a tile's worth per
+                    // call): whole runs of rows per call
+                    let kinds = [$(runs_kind(is[$k - 1], ost[$k], row_len)),+];
+                    let adjacent = kinds.iter().all(|k| *k == RunsKind::Adjacent);
+                    // written-out rows only for rows under 64 elements, at most RUNS_TILE
+                    // elements per call: rows of 64 with a broadcast row ran 25-35% slower
+                    // through `runs` (32 KiB of written-out rows per call) than through `rows`
+                    let written = row_len < 64
+                        && kinds.contains(&RunsKind::Adjacent)
+                        && !kinds.contains(&RunsKind::No);
+                    if let (Some(runs), true) = (runs.filter(|_| row_ok && row_len > 0), adjacent || written) {
                         let outs = run_outs.get_or_insert([R::ZERO; RUNS]);
-                        for j0 in (0..olen).step_by(RUNS) {
-                            let r = runs_of(&mut scratch, &ooff, &ost, olen, j0, (olen - j0).min(RUNS), outs, runs);
+                        let per = if adjacent { RUNS } else { RUNS.min(RUNS_TILE / row_len).max(1) };
+                        // broadcast rows: `per` copies in the input's tile, for every call below
+                        // (one copy per row and call made sums of rows of 64 slower than the
+                        // `rows` path: a memcpy call per row)
+                        {
+                            let ($($a,)+) = &mut bufs;
+                            $(
+                                if kinds[$k - 1] == RunsKind::Row {
+                                    // SAFETY: `outer` and `inner` split the operand's own shape;
+                                    // its row is the same for every output of this outer run
+                                    // (ost == 0, `runs_kind`) and holds row_len unit-stride
+                                    // elements (`row_ok`), borrowed for this statement only.
+                                    let row = unsafe { std::slice::from_raw_parts($a.0.offset(ooff[$k] + row_off[$k - 1]), row_len) };
+                                    fill_rows($a.2.rows().as_flattened_mut(), row, per);
+                                }
+                            )+
+                        }
+                        for j0 in (0..olen).step_by(per) {
+                            let r = runs_of(&mut bufs, &mut scratch, (&ooff, &ost), olen, j0, (olen - j0).min(per), outs, runs);
                             if first.is_ok() {
                                 first = r;
                             }
