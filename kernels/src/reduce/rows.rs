@@ -477,7 +477,8 @@ pub fn sum_f64_seq_runs_f32(data: &[f32], n: usize, div: f64, out: &mut [f32]) {
 /// `data[r * n..][..n].iter().fold(0.0, |a, &x| a + x)`, bit for bit (rows that `data` does
 /// not hold count as empty; elements past the last row may follow). Rows of four go four at a
 /// time, one per lane of an `f64x4` (four vector loads, a 4 x 4 transpose, the columns added
-/// in order); other lengths one row after another, whose independent add chains the CPU
+/// in order), rows of two four at a time too (8M f64: 6.6-6.9 ms row by row, 5.0-5.2 so);
+/// other lengths one row after another, whose independent add chains the CPU
 /// overlaps (for rows of 10-32 that matched a hand-written loop, where a transposing loop over
 /// four rows at a time with loads across row ends ran 2x slower).
 ///
@@ -500,6 +501,14 @@ pub fn sum_seq_runs_f64(data: &[f64], n: usize, out: &mut [f64]) {
             });
             let [c0, c1, c2, c3] = f64x4::transpose(v);
             o.copy_from_slice(&((((f64x4::splat(0.0) + c0) + c1) + c2) + c3).to_array());
+            r += 4;
+        }
+    } else if n == 2 {
+        // two rows per vector load: the first elements of four rows, then the second ones
+        while let (Some(block), Some(o)) = (data.get(r * 2..r * 2 + 8), out.get_mut(r..r + 4)) {
+            let c0 = f64x4::new([block[0], block[2], block[4], block[6]]);
+            let c1 = f64x4::new([block[1], block[3], block[5], block[7]]);
+            o.copy_from_slice(&((f64x4::splat(0.0) + c0) + c1).to_array());
             r += 4;
         }
     }
