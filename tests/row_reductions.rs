@@ -178,6 +178,13 @@ fn strided_rows_and_negative_strides() {
     let rev = wide.view().slice([Slice::new(None, None, -1), Slice::new(None, None, -1)]).unwrap();
     check_sums(rev, "reversed");
     check_others(rev, "reversed");
+    // short rows apart in memory (the rows path: computed extremes staged from 16 elements on,
+    // one fold per row below)
+    for m in [3, 8, 15, 16, 20, 40, 63] {
+        let sub = wide.view().slice([Slice::full(), Slice::new(Some(1), Some(1 + m as isize), 1)]).unwrap();
+        check_sums(sub, &format!("sub-view of {m} columns"));
+        check_others(sub, &format!("sub-view of {m} columns"));
+    }
 }
 
 #[test]

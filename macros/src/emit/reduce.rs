@@ -193,7 +193,7 @@ impl Emitter<'_> {
             match direct {
                 Some(k) => {
                     let rk = format_ident!("__ae_rows{}", k);
-                    quote! {
+                    let q = quote! {
                         for (__ae_c, __ae_ps) in __ae_parts.chunks_mut(16).enumerate() {
                             let __ae_g = __ae_ps.len();
                             let mut __ae_ext: [f32; 16] = [0.0; 16];
@@ -202,7 +202,8 @@ impl Emitter<'_> {
                                 *__ae_p = ::core::option::Option::Some(::core::option::Option::Some(__ae_v));
                             }
                         }
-                    }
+                    };
+                    (q, 0)
                 }
                 // computed values: rows of 16-63 elements staged in the scratch by `fill`, as
                 // many rows as it holds, then the same kernel; shorter rows one block-body fold
@@ -210,16 +211,7 @@ impl Emitter<'_> {
                 // of 4 58-65 -> 100 ms, 10 26-29 -> 41, 16 19-21 -> 12.7, 32 17-18 -> 9.0)
                 None => {
                     let rs: Vec<Ident> = (0..ins.len()).map(|k| format_ident!("__ae_rows{}", k)).collect();
-                    quote! {
-                        if __ae_n < 16 {
-                            for (__ae_r, __ae_part) in __ae_parts.iter_mut().enumerate() {
-                                #(let #ins = #rs[__ae_r];)*
-                                let __ae_start = 0usize;
-                                let __ae_n = [#(#ins.len()),*][0];
-                                #(let #ins = &#ins[..__ae_n];)*
-                                *__ae_part = ::core::option::Option::Some({ #block_body });
-                            }
-                        } else {
+                    let q = quote! {
                         let __ae_per = (__ae_vals.len() / __ae_n.max(1)).clamp(1, 16);
                         for (__ae_c, __ae_ps) in __ae_parts.chunks_mut(__ae_per).enumerate() {
                             let __ae_g = __ae_ps.len();
@@ -238,8 +230,8 @@ impl Emitter<'_> {
                                 *__ae_p = ::core::option::Option::Some(::core::option::Option::Some(__ae_v));
                             }
                         }
-                        }
-                    }
+                    };
+                    (q, 16)
                 }
             }
         });
@@ -567,15 +559,15 @@ fn vertical_accum_vector(
 /// in one call, then `finish` of each row's partial into the driver's output buffer, so a row
 /// costs no indirect call and no tree bookkeeping. With `fast` (float sums), rows of at least
 /// 64 elements, and shorter ones too when its flag says so, go through `fast` instead, which
-/// sets `__ae_parts`; with `short` (f32 minima and maxima), rows under 64 elements go through
-/// `short`.
+/// sets `__ae_parts`; with `short` (f32 minima and maxima, and the shortest length it takes),
+/// rows from that length to 63 elements go through `short`.
 fn rows_closure(
     ins: &[Ident],
     ptype: &TokenStream,
     vals_t: &TokenStream,
     block_body: &TokenStream,
     fast: Option<(TokenStream, bool)>,
-    short: Option<TokenStream>,
+    short: Option<(TokenStream, usize)>,
     finish: &TokenStream,
 ) -> TokenStream {
     let rt = rt();
@@ -603,11 +595,11 @@ fn rows_closure(
                 #fast
             }
         },
-        // `short` reduces rows under 64 elements, the block body the others
+        // `short` reduces rows of `min..64` elements, the block body the others
         None => match short {
-            Some(short) => quote! {
+            Some((short, min)) => quote! {
                 let __ae_n = __ae_rows0.first().map_or(0, |__ae_x| __ae_x.len());
-                if __ae_n < 64 {
+                if (#min..64).contains(&__ae_n) {
                     #short
                 } else {
                     #per_row
